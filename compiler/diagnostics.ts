@@ -1,0 +1,207 @@
+/**
+ * Diagnostics as data (after the TypeScript compiler's diagnosticMessages.json): one table of stable
+ * codes, severities and message templates. Phases never throw on bad user input; they push
+ * `Diagnostic`s into a `DiagnosticBag` and return what they could build.
+ *
+ * Codes are stable: never renumber, never reuse a retired code. Ranges:
+ *   LSTM1xxx syntax (lexing, parsing, YAML structure)
+ *   LSTM2xxx names and arguments
+ *   LSTM3xxx shapes
+ *   LSTM4xxx training and data configuration
+ *   LSTM9xxx internal / usage (never a user-input problem)
+ *
+ * Templates use `{name}` placeholders filled from the `args` object given to `diag()`.
+ */
+import type { Span } from '../grammar/ast.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface DiagnosticDef {
+  code: string;
+  severity: Severity;
+  message: string;
+  /** A default hint template, used unless the caller passes its own. */
+  hint?: string;
+  /** One line for docs / `--explain`. */
+  doc: string;
+}
+
+function d(code: string, severity: Severity, message: string, doc: string, hint?: string): DiagnosticDef {
+  return hint === undefined ? { code, severity, message, doc } : { code, severity, message, doc, hint };
+}
+
+export const Diagnostics = {
+  // ---- 1xxx syntax ----
+  UnexpectedToken: d('LSTM1001', 'error', 'Unexpected {found}; expected {expected}.', 'The parser met a token it did not expect.'),
+  UnterminatedString: d('LSTM1002', 'error', 'Unterminated string literal.', 'A string opened with " is not closed on the same line.', 'Close the string with a matching ".'),
+  InvalidCharacter: d('LSTM1003', 'error', 'Invalid character {char}.', 'A character that cannot start any token.'),
+  NestingTooDeep: d('LSTM1004', 'error', 'Nesting is too deep (more than {max} levels).', 'Brackets or nested calls nest deeper than the parser accepts.'),
+  NoModel: d('LSTM1005', 'error', 'The file defines no model.', 'A spec file must contain at least one model.', 'Add a block `model Name { input x: [T, 1] ... }`.'),
+  InvalidNumber: d('LSTM1006', 'error', 'Number {raw} is not representable: {reason}.', 'A numeric literal overflows, or is otherwise not a finite number.'),
+  BinaryFile: d('LSTM1007', 'error', 'The file is not text (it contains {what}).', 'The input looks binary or is not valid UTF-8.'),
+  YamlSyntax: d('LSTM1010', 'error', 'YAML: {message}', 'The YAML parser rejected the document.'),
+  YamlDuplicateKey: d('LSTM1011', 'error', 'Duplicate key "{key}".', 'A YAML mapping repeats a key; YAML would silently keep only one.', 'Remove or rename one of the two keys.'),
+  YamlAlias: d('LSTM1012', 'error', 'YAML aliases and anchors are not allowed in specs.', 'Aliases (`*a`) can expand exponentially ("billion laughs"); specs must spell values out.'),
+  YamlStructure: d('LSTM1013', 'error', '{message}', 'A YAML document does not have the shape of a spec (e.g. `layers` is not a list).'),
+  YamlUnknownKey: d('LSTM1014', 'error', 'Unknown key "{key}" in {where}.', 'A YAML mapping has a key the spec format does not define.', '{hint}'),
+
+  // ---- 2xxx names and arguments ----
+  UnknownLayer: d('LSTM2001', 'error', 'Unknown layer "{name}".', 'The layer name is not in the layer table.'),
+  UnknownArgument: d('LSTM2002', 'error', 'Layer {layer} has no argument "{name}".', 'The argument name is not in the layer\'s schema.'),
+  ArgumentType: d('LSTM2003', 'error', 'Argument "{name}" of {layer} must be {expected}, got {got}.', 'The argument value has the wrong type.'),
+  ArgumentRange: d('LSTM2004', 'error', 'Argument "{name}" of {layer} must be {range}, got {got}.', 'The argument value is outside its allowed range.'),
+  MissingArgument: d('LSTM2005', 'error', '{layer} needs argument "{name}".', 'A required argument is missing.'),
+  DuplicateArgument: d('LSTM2006', 'error', 'Argument "{name}" is given twice.', 'The same argument appears more than once (perhaps once positionally and once by name).'),
+  TooManyPositional: d('LSTM2007', 'error', '{layer} takes {max} positional argument(s), got {got}.', 'Too many positional arguments; all but the main argument(s) must be named.'),
+  UndefinedName: d('LSTM2008', 'error', 'Undefined name "{name}".', 'A graph step reads a value that no `input` or `let` defines.'),
+  DuplicateName: d('LSTM2009', 'error', '"{name}" is already defined.', 'An input, let or param name is defined twice in one model.'),
+  UndefinedParam: d('LSTM2010', 'error', 'Unknown parameter "{name}".', 'A `--param` override or `$name` reference names no declared param.'),
+  UnknownEnumValue: d('LSTM2011', 'error', '"{value}" is not a valid {what}.', 'An enumerated value (activation, mergeMode, padding, ...) is not recognised.'),
+  NoInput: d('LSTM2012', 'error', 'Model {model} has no input.', 'A model must declare at least one `input`.', 'Declare one, e.g. `input x: [T, 1]`.'),
+  Cycle: d('LSTM2013', 'error', 'Cycle in the graph: {path}.', 'Graph steps depend on each other in a loop.'),
+  DuplicateModel: d('LSTM2014', 'error', 'Model "{name}" is defined twice.', 'Two models in one file share a name.'),
+  NotAWrapper: d('LSTM2015', 'error', '{layer} cannot wrap {inner}.', 'The wrapper cannot wrap that layer (e.g. bidirectional needs a recurrent layer).'),
+  UnusedValue: d('LSTM2016', 'warning', 'Value "{name}" is never used.', 'A `let` value feeds no layer and is not an output.'),
+  DestructureCount: d('LSTM2017', 'error', 'Destructuring {want} name(s) from a step with {got} output(s).', 'The number of names in `let [a, b, ...]` does not match the layer\'s outputs.'),
+  ParamValue: d('LSTM2018', 'error', 'Invalid value for parameter "{name}": {reason}.', 'A param\'s value or its `--param` override is not a literal of a usable type.'),
+  InvalidModelName: d('LSTM2019', 'error', 'Invalid name "{name}": {reason}.', 'Model and layer names must be identifiers the generated code can use.'),
+  EmptyModel: d('LSTM2020', 'error', 'Model {model} has no layers.', 'A model must contain at least one layer.'),
+  ReservedName: d('LSTM2021', 'error', '"{name}" is reserved.', 'A name collides with a keyword or a reserved identifier.'),
+
+  // ---- 3xxx shapes ----
+  RankMismatch: d('LSTM3001', 'error', '{layer} expects a {expected} input {expectedShape}, but its input has shape {got}.', 'A layer receives an input of the wrong rank.'),
+  DimMismatch: d('LSTM3002', 'error', '{what}: dimension {dim} differs ({a} vs {b}).', 'Two shapes that must agree do not.'),
+  AssertionFailed: d('LSTM3003', 'error', 'Declared shape {declared} does not match inferred shape {inferred}.', 'A typed `let name: [dims]` assertion does not hold.'),
+  InitialStateMismatch: d('LSTM3004', 'error', '{message}', 'The `initialState` of a recurrent layer does not match its units or count of states.'),
+  NonPositiveDim: d('LSTM3005', 'error', '{layer} would produce a non-positive dimension ({dim}) from input {input}.', 'A conv or pooling window is larger than its input.'),
+  ReshapeCount: d('LSTM3006', 'error', 'Cannot reshape {from} ({fromCount} elements) to {to} ({toCount} elements).', 'Reshape must keep the number of elements.'),
+  UndefinedDim: d('LSTM3007', 'error', '{layer} needs a known {which} dimension, but its input has shape {got}.', 'A layer needs a concrete dimension (e.g. Dense needs a known last dimension to size its kernel).'),
+  InvalidInputDim: d('LSTM3008', 'error', 'Invalid dimension {dim}: {reason}.', 'An input dimension must be a positive integer, a param, a symbol or `?`.'),
+  SymbolMismatch: d('LSTM3009', 'error', '{what}: dimensions {a} and {b} are not provably equal.', 'Two symbolic dimensions with different names cannot be shown to agree.'),
+  InvalidPermutation: d('LSTM3010', 'error', 'Invalid permutation {dims} for an input of rank {rank}.', 'permute dims must be a permutation of 1..rank.'),
+  MultiOutputAsSingle: d('LSTM3011', 'error', '{layer} returns {count} outputs (returnState: true) but is used as a single value.', 'Destructure the outputs with `let [out, h, c] = ...`.'),
+  AxisOutOfRange: d('LSTM3012', 'error', 'Axis {axis} is out of range for shape {shape}.', 'An axis argument does not name a dimension of the input.'),
+  InputCount: d('LSTM3013', 'error', '{layer} takes {expected} input(s), got {got}.', 'A layer is fed the wrong number of inputs.'),
+  OutputIsNotTensor: d('LSTM3014', 'error', 'Output "{name}" is not a single tensor.', 'An output name refers to something that is not a tensor.'),
+
+  // ---- 4xxx training and data ----
+  UnknownLoss: d('LSTM4001', 'error', 'Unknown loss "{name}".', 'The loss is not one TensorFlow.js knows.'),
+  UnknownOptimizer: d('LSTM4002', 'error', 'Unknown optimizer "{name}".', 'The optimizer is not one TensorFlow.js knows.'),
+  UnknownMetric: d('LSTM4003', 'error', 'Unknown metric "{name}".', 'The metric is not one TensorFlow.js knows.'),
+  UnknownTrainKey: d('LSTM4004', 'error', 'Unknown key "{key}" in the {block} block.', 'A key in `train { }` / `data { }` is not recognised.'),
+  TrainValue: d('LSTM4005', 'error', '"{key}" must be {expected}, got {got}.', 'A training or data setting has a value of the wrong type or range.'),
+  LossActivation: d('LSTM4006', 'warning', '{loss} expects {expected}, but the output layer {layer} uses activation "{activation}".', 'The loss and the output activation do not fit together.'),
+  TargetShape: d('LSTM4007', 'error', 'The data block gives targets of shape {target}, but the model output has shape {output}.', 'The declared target shape does not match the model output.'),
+  DataConfig: d('LSTM4008', 'error', '{message}', 'The data block is invalid.'),
+  ClipBoth: d('LSTM4009', 'warning', 'Both clipNorm and clipValue are set; TensorFlow.js applies clipNorm first.', 'Setting both gradient clipping options is rarely intended.'),
+  LossOutputCount: d('LSTM4010', 'error', '{message}', 'The loss configuration does not match the model outputs.'),
+
+  // ---- 9xxx internal / usage ----
+  Internal: d('LSTM9001', 'error', 'Internal error: {message}', 'A bug in lstmc. Please report it with the spec that triggers it.'),
+  FileRead: d('LSTM9002', 'error', 'Cannot read {path}: {reason}.', 'The file could not be read.'),
+} as const satisfies Record<string, DiagnosticDef>;
+
+export type DiagnosticKey = keyof typeof Diagnostics;
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Severity;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export function format(template: string, args: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in args ? String(args[k]) : m));
+}
+
+export function makeDiagnostic(
+  def: DiagnosticDef,
+  span: Span,
+  args: Record<string, unknown> = {},
+  hint?: string,
+): Diagnostic {
+  const diag: Diagnostic = {
+    file: span.file,
+    line: span.line,
+    column: span.column,
+    endLine: span.endLine,
+    endColumn: span.endColumn,
+    severity: def.severity,
+    code: def.code,
+    message: format(def.message, args),
+  };
+  const h = hint ?? (def.hint !== undefined ? format(def.hint, args) : undefined);
+  if (h !== undefined && h !== '' && h !== '{hint}') diag.hint = h;
+  return diag;
+}
+
+/** Collects diagnostics for one phase/file. */
+export class DiagnosticBag {
+  readonly items: Diagnostic[] = [];
+  add(def: DiagnosticDef, span: Span, args: Record<string, unknown> = {}, hint?: string): Diagnostic {
+    const dg = makeDiagnostic(def, span, args, hint);
+    this.items.push(dg);
+    return dg;
+  }
+  push(...ds: Diagnostic[]): void {
+    this.items.push(...ds);
+  }
+  get errorCount(): number {
+    return this.items.filter((x) => x.severity === 'error').length;
+  }
+  get hasErrors(): boolean {
+    return this.items.some((x) => x.severity === 'error');
+  }
+}
+
+/** Sort by file, position, then code: the order every output format uses. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return [...ds].sort(
+    (a, b) =>
+      a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code),
+  );
+}
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const al = a.toLowerCase();
+  const bl = b.toLowerCase();
+  const prev = new Array<number>(bl.length + 1);
+  for (let j = 0; j <= bl.length; j++) prev[j] = j;
+  for (let i = 1; i <= al.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= bl.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (al[i - 1] === bl[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[bl.length]!;
+}
+
+/** The closest candidate within a distance proportional to the word, or undefined. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const limit = Math.max(1, Math.floor(word.length / 3) + 1);
+  for (const c of candidates) {
+    if (c.toLowerCase() === word.toLowerCase()) return c;
+    const dist = editDistance(word, c);
+    if (dist < bestD) {
+      bestD = dist;
+      best = c;
+    }
+  }
+  return bestD <= limit ? best : undefined;
+}
+
+export function didYouMeanHint(word: string, candidates: Iterable<string>): string | undefined {
+  const m = didYouMean(word, candidates);
+  return m === undefined ? undefined : `Did you mean "${m}"?`;
+}

@@ -1,0 +1,86 @@
+/**
+ * The layer table's types. The table (compiler/layers/table.ts) is the single source of truth for
+ * argument schemas, defaults, shape rules, parameter counts and the TF.js config. The checker, the
+ * emitter and the runtime all read it, so the two lowering paths cannot drift.
+ *
+ * Shape rules are pure (after tfjs-layers `computeOutputShape`): they never mutate their inputs and
+ * never throw; a failure is returned as a `ShapeError` that the checker turns into a diagnostic.
+ */
+import type { DiagnosticKey } from '../diagnostics.js';
+import type { ArgValue, ParamCount, Shape } from '../ir.js';
+
+export type ArgType =
+  | { kind: 'int'; min?: number; max?: number }
+  | { kind: 'float'; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }
+  | { kind: 'bool' }
+  | { kind: 'string' }
+  /** An identifier or string from a fixed set (activation, padding, mergeMode, ...). */
+  | { kind: 'enum'; values: readonly string[]; what: string }
+  /** An int or a list of ints of the given length (kernelSize: 3 or [3]; poolSize: [2, 2]). */
+  | { kind: 'intOrList'; length: number; min?: number }
+  /** A list of ints (permute dims, reshape targetShape which may hold one -1). */
+  | { kind: 'intList'; min?: number; allowMinusOne?: boolean; minLength?: number; maxLength?: number }
+  /** A nested layer call (wrappers). */
+  | { kind: 'layer' }
+  /** Graph-only: a list of value names (initialState). Resolved by the checker, not passed as config. */
+  | { kind: 'valueRefs' };
+
+export interface ArgSpec {
+  type: ArgType;
+  /** Keras 2 default; lowered explicitly. `undefined` = no default (argument optional or required). */
+  default?: ArgValue;
+  required?: boolean;
+  /** false: not part of the TF.js config (e.g. initialState, which goes to `apply`). */
+  tf?: boolean;
+  doc: string;
+}
+
+/** A layer with resolved args; for wrappers `inner` is the wrapped one. */
+export interface LayerInstance {
+  def: LayerDef;
+  args: Record<string, ArgValue>;
+  inner?: LayerInstance;
+}
+
+export interface ShapeError {
+  key: DiagnosticKey;
+  args: Record<string, unknown>;
+  hint?: string;
+  /** Point the diagnostic at this argument's span when it was given. */
+  argName?: string;
+}
+
+export type ShapeResult = { ok: true; shapes: Shape[] } | { ok: false; error: ShapeError };
+
+/** A plain-data description of one `tf.layers.<factory>(config)` call. JSON-serialisable. */
+export interface TfLayerSpec {
+  factory: string;
+  config: Record<string, unknown>;
+  /** For wrappers: the wrapped layer, to be built and put under `config.layer`. */
+  inner?: TfLayerSpec;
+}
+
+export type LayerCategory = 'recurrent' | 'core' | 'conv' | 'pooling' | 'normalization' | 'merge' | 'wrapper' | 'embedding';
+
+export interface LayerDef {
+  /** DSL name, the tf.layers factory name: 'lstm', 'timeDistributed'. */
+  name: string;
+  /** TF.js class name shown in summaries: 'LSTM', 'TimeDistributed'. */
+  className: string;
+  category: LayerCategory;
+  /** Names of the positional (main) arguments, in order: ['units'], ['inputDim', 'outputDim']. */
+  main: readonly string[];
+  args: Readonly<Record<string, ArgSpec>>;
+  /** How many data inputs it takes (merge layers: min 2, max Infinity). */
+  inputs: { min: number; max: number };
+  /** For wrappers: may this layer be wrapped by `wrapper`? */
+  canWrap?: (inner: LayerDef) => boolean;
+  /** Number of outputs given the args (recurrent with returnState: 1 + number of states). */
+  outputCount(inst: LayerInstance): number;
+  /** Pure shape rule: input shapes (batch excluded) to output shapes, or an error. */
+  outputShapes(inst: LayerInstance, inputs: readonly Shape[]): ShapeResult;
+  /** Parameter count as TF.js `countParams()` reports; only called after outputShapes succeeded. */
+  paramCount(inst: LayerInstance, inputs: readonly Shape[]): ParamCount;
+  /** The TF.js layer config (without `name`/`inputShape`, which the caller adds). */
+  tfSpec(inst: LayerInstance): TfLayerSpec;
+}

@@ -1,0 +1,138 @@
+/**
+ * The AST shared by both front ends (`.lstm` via chevrotain, YAML via `yaml`).
+ *
+ * Invariants:
+ * - Every node carries a `span` into the file it came from (1-based line/column, end exclusive).
+ * - The AST is purely syntactic: names are not resolved, params are not substituted, layer names are
+ *   not checked. `compiler/lower.ts` does all of that.
+ * - Both front ends must produce *equal* ASTs (spans aside) for the two spellings of one model.
+ */
+
+export interface Span {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** 1-based, inclusive line of the last character. */
+  endLine: number;
+  /** 1-based, exclusive (the column just after the last character). */
+  endColumn: number;
+  /** 0-based character offsets into the source, when known. */
+  offset?: number;
+  endOffset?: number;
+}
+
+export type Value =
+  | { kind: 'int'; value: number; raw: string; span: Span }
+  | { kind: 'float'; value: number; raw: string; span: Span }
+  | { kind: 'string'; value: string; span: Span }
+  | { kind: 'bool'; value: boolean; span: Span }
+  /** `relu`, `concat`, a param `units` or `$units`, a symbolic dim `T`. `dollar` is true for `$units`. */
+  | { kind: 'ident'; name: string; dollar: boolean; span: Span }
+  /** `?` (an unknown dimension). */
+  | { kind: 'unknown'; span: Span }
+  | { kind: 'list'; items: Value[]; span: Span }
+  /** A nested layer call used as a value: `timeDistributed(dense(1))`, `optimizer: adam(learningRate: 0.01)`. */
+  | { kind: 'call'; call: Call; span: Span }
+  /** A nested `{ key: value }` block (e.g. `earlyStopping { patience: 3 }`, or a YAML mapping). */
+  | { kind: 'block'; block: Block; span: Span };
+
+export interface Arg {
+  /** Absent for positional arguments. */
+  name?: string;
+  nameSpan?: Span;
+  value: Value;
+  span: Span;
+}
+
+/** `lstm(25, returnSequences: true)`; `flatten` / `flatten()` has no args. */
+export interface Call {
+  name: string;
+  nameSpan: Span;
+  args: Arg[];
+  span: Span;
+}
+
+export interface BlockEntry {
+  key: string;
+  keySpan: Span;
+  value: Value;
+  span: Span;
+}
+
+export interface Block {
+  entries: BlockEntry[];
+  span: Span;
+}
+
+export interface Name {
+  name: string;
+  span: Span;
+}
+
+export interface ParamDecl {
+  kind: 'param';
+  name: Name;
+  value: Value;
+  span: Span;
+}
+
+export interface InputDecl {
+  kind: 'input';
+  name: Name;
+  /** Always a `list` value when well formed; a front end may produce anything on bad input. */
+  shape: Value;
+  span: Span;
+}
+
+/** A bare layer line: continues the chain from the last value defined. */
+export interface LayerStmt {
+  kind: 'layer';
+  call: Call;
+  span: Span;
+}
+
+/**
+ * `let name = from -> l1 -> l2`, `let [a, _, c] = from -> lstm(..., returnState: true)`,
+ * `let name: [T, 93] = ...`. `from` is one name or a list of names (`[a, b] -> concatenate()`).
+ * `targets` holds one name unless `destructure` is true; `_` discards.
+ */
+export interface LetStmt {
+  kind: 'let';
+  targets: Name[];
+  destructure: boolean;
+  annotation?: Value;
+  from: Name[];
+  fromIsList: boolean;
+  fromSpan: Span;
+  chain: Call[];
+  span: Span;
+}
+
+export interface OutputStmt {
+  kind: 'output';
+  names: Name[];
+  span: Span;
+}
+
+export type Statement = ParamDecl | InputDecl | LayerStmt | LetStmt | OutputStmt;
+
+export interface ModelDecl {
+  name: Name;
+  /** In source order. Params and inputs appear here too (in the YAML form, first). */
+  statements: Statement[];
+  train?: Block;
+  trainSpan?: Span;
+  data?: Block;
+  dataSpan?: Span;
+  span: Span;
+}
+
+export interface SpecFile {
+  file: string;
+  /** 'lstm' or 'yaml' */
+  format: 'lstm' | 'yaml';
+  models: ModelDecl[];
+  span: Span;
+}
