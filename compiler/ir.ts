@@ -24,6 +24,8 @@ export interface IRLayer {
   args: Record<string, ArgValue>;
   /** Where each argument that was given explicitly came from (for diagnostics). */
   argSpans: Record<string, Span>;
+  /** Arguments whose value came from a spec param: argument name -> param name (for the emitter). */
+  argParams: Record<string, string>;
   /** For wrappers: the wrapped layer (also present as `args.layer`). */
   inner?: IRLayer;
   span: Span;
@@ -58,6 +60,8 @@ export interface IRNode extends IRLayer {
 export interface IRInput {
   name: string;
   shape: Shape;
+  /** For each dim that came from a param, the param's name (for the emitter); else undefined. */
+  dimParams: (string | undefined)[];
   span: Span;
 }
 
