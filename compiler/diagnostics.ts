@@ -39,6 +39,7 @@ export const Diagnostics = {
   NoModel: d('LSTM1005', 'error', 'The file defines no model.', 'A spec file must contain at least one model.', 'Add a block `model Name { input x: [T, 1] ... }`.'),
   InvalidNumber: d('LSTM1006', 'error', 'Number {raw} is not representable: {reason}.', 'A numeric literal overflows, or is otherwise not a finite number.'),
   BinaryFile: d('LSTM1007', 'error', 'The file is not text (it contains {what}).', 'The input looks binary or is not valid UTF-8.'),
+  InvalidEscape: d('LSTM1008', 'error', 'Invalid escape sequence {seq} in a string.', 'A backslash in a string starts no known escape (\\" \\\\ \\n \\t \\r \\u{hex}).', 'Write \\\\ for a literal backslash.'),
   YamlSyntax: d('LSTM1010', 'error', 'YAML: {message}', 'The YAML parser rejected the document.'),
   YamlDuplicateKey: d('LSTM1011', 'error', 'Duplicate key "{key}".', 'A YAML mapping repeats a key; YAML would silently keep only one.', 'Remove or rename one of the two keys.'),
   YamlAlias: d('LSTM1012', 'error', 'YAML aliases and anchors are not allowed in specs.', 'Aliases (`*a`) can expand exponentially ("billion laughs"); specs must spell values out.'),
