@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * The `lstmc` entry point.
+ *
+ * Startup must stay cheap: this module and the commands it registers load neither tfjs nor ts-morph
+ * (their action handlers import them lazily). Exit codes: 0 clean, 1 errors found, 2 usage or internal
+ * error. Internal errors print one line (`lstmc: internal error: ...`); the stack only with LSTMC_DEBUG=1.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerCheckCommand, type CliContext } from './check-command.js';
+import { UsageError } from './files.js';
+import { registerSummaryCommand } from './summary-command.js';
+
+type Register = (program: Command) => void;
+
+function readVersion(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'lstmc' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // try the next candidate
+    }
+  }
+  return '0.0.0';
+}
+
+function debug(): boolean {
+  return process.env.LSTMC_DEBUG === '1';
+}
+
+/**
+ * Import a command module owned by another part of the project. A module that does not exist (yet) is
+ * skipped silently; one that exists but fails to load is reported on stderr and skipped, so that
+ * `check` and `summary` keep working.
+ */
+async function importOptional<T>(specifier: string, file: string): Promise<T | null> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const missingItself = err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file);
+    if (!missingItself || debug()) {
+      process.stderr.write(`lstmc: warning: could not load ${file}: ${err?.message ?? String(e)}\n`);
+      if (debug() && err?.stack !== undefined) process.stderr.write(`${err.stack}\n`);
+    }
+    return null;
+  }
+}
+
+export async function buildProgram(): Promise<Command> {
+  const ctx: CliContext = { version: readVersion() };
+  const program = new Command('lstmc');
+  program
+    .description('Declarative compiler for LSTM model specs (.lstm / YAML): check, summarize, compile to TF.js, train')
+    .version(ctx.version, '-V, --version')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      outputError: (str, write) => write(`lstmc: ${str.replace(/^error: /, '')}`),
+    });
+  registerCheckCommand(program, ctx);
+  registerSummaryCommand(program, ctx);
+  const compile = await importOptional<{ registerCompileCommand?: Register }>('./compile-command.js', 'compile-command');
+  compile?.registerCompileCommand?.(program);
+  const runtime = await importOptional<{ registerRuntimeCommands?: Register }>('./runtime-commands.js', 'runtime-commands');
+  runtime?.registerRuntimeCommands?.(program);
+  return program;
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Commander has already printed its message (or the help / version).
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`lstmc: ${e.message}\n`);
+    return 2;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`lstmc: internal error: ${message.split('\n')[0]}\n`);
+  if (debug() && e instanceof Error && e.stack !== undefined) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write('lstmc: (set LSTMC_DEBUG=1 for the stack trace)\n');
+  return 2;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    const program = await buildProgram();
+    process.exitCode = undefined;
+    await program.parseAsync(argv);
+    const code = process.exitCode;
+    return typeof code === 'number' ? code : code === undefined ? 0 : Number(code) || 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+// Closing stdout early (`lstmc check ... | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+
+process.on('uncaughtException', (e) => {
+  process.exitCode = reportError(e);
+  process.exit();
+});
+process.on('unhandledRejection', (e) => {
+  process.exitCode = reportError(e);
+  process.exit();
+});
+
+void main().then((code) => {
+  process.exitCode = code;
+});
