@@ -1,0 +1,711 @@
+/**
+ * The TypeScript emitter: checked IR -> one TypeScript module per model that builds the TF.js model.
+ *
+ * This is the only module of `compiler/` that loads ts-morph; it is imported dynamically by the
+ * `compile` command only (never by `check`, `summary` or the runtime).
+ *
+ * One source of truth: every layer config is printed from the layer table's `TfLayerSpec` (via
+ * `toTfModelSpec`), the same data the runtime hands to `tf.layers.*` when it executes a spec.
+ *
+ * Module shape (file `<ModelName>.ts`, the model name verbatim):
+ *   // header: source spec (path relative to the module's directory) and a content hash
+ *   import * as tf from '@tensorflow/tfjs';
+ *   export interface <Name>Params { ... }             // the spec's params
+ *   export const default<Name>Params: <Name>Params    // their values as compiled
+ *   export const inputShapes = { x: [5, 10] } as const  // batch excluded, symbolic dims null
+ *   export function build<Name>(params = {}): tf.LayersModel   // tf.sequential chain / tf.model graph
+ *   export const trainingConfig = { ... } as const
+ *   export function compile<Name>(model: tf.LayersModel): void
+ * `<Name>` is the model name with its first letter upper-cased (`vanilla` -> `buildVanilla`).
+ *
+ * Safe printing: a model name must be an ASCII identifier (it becomes part of identifiers and of a
+ * file name); anything else is rejected with a located LSTM2019 diagnostic. Every other string from a
+ * spec (layer names, input names, string args, param names) is printed through `quote()` / `propKey()`,
+ * which escape everything outside printable ASCII, so no spec text can leave a string literal.
+ * Local variable names are derived from layer/input names and sanitised, de-duplicated identifiers.
+ *
+ * Output is deterministic: the same IR, options and source text give byte-identical text.
+ */
+import { createHash } from 'node:crypto';
+import { CodeBlockWriter, IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, ts } from 'ts-morph';
+import type { StatementStructures, WriterFunction } from 'ts-morph';
+import { Diagnostics, makeDiagnostic, type Diagnostic } from './diagnostics.js';
+import type { IRLayer, IRModel, IRTrain, ValueRef } from './ir.js';
+import type { TfLayerSpec } from './layers/types.js';
+// A namespace import: linking succeeds even while the layer-table work has not implemented it yet.
+import * as tfspec from './tfspec.js';
+import type { TfModelSpec } from './tfspec.js';
+
+export type TfModule = '@tensorflow/tfjs' | '@tensorflow/tfjs-node';
+export const TF_MODULES: readonly TfModule[] = ['@tensorflow/tfjs', '@tensorflow/tfjs-node'];
+
+export interface EmitOptions {
+  /** The import of the generated module. Default `@tensorflow/tfjs`. */
+  tfModule?: TfModule;
+  /** The spec path printed in the header (callers pass it relative to the output directory). */
+  sourcePath: string;
+  /** The spec's source text (hashed). */
+  source: string;
+  /** `--param` overrides as given (hashed). */
+  params?: Record<string, string>;
+  /** lstmc version (hashed and printed). */
+  version: string;
+}
+
+export interface EmittedModule {
+  model: string;
+  /** Base file name, e.g. `VanillaEcho.ts`. */
+  fileName: string;
+  text: string;
+}
+
+export interface EmitResult {
+  modules: EmittedModule[];
+  diagnostics: Diagnostic[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safe printing helpers
+
+const ASCII_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const JS_IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Reserved words (ES + strict mode + TS contextual words that cannot be binding names), plus globals we use. */
+const RESERVED = new Set([
+  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else',
+  'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof',
+  'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void',
+  'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected',
+  'public', 'await', 'async', 'arguments', 'eval', 'undefined', 'NaN', 'Infinity', 'as', 'any', 'boolean',
+  'constructor', 'declare', 'get', 'module', 'require', 'number', 'set', 'string', 'symbol', 'type', 'from',
+  'of', 'never', 'unknown', 'object', 'namespace', 'keyof', 'readonly', 'infer', 'is', 'asserts', 'global',
+  'bigint', 'satisfies', 'accessor', 'out', 'override', 'abstract',
+  // names the generated code itself uses in the builder's scope
+  'tf', 'p', 'params', 'model', 'globalThis', 'Object', 'Math', 'Array',
+]);
+
+/** Windows device names: a model called `CON` cannot have a file `CON.ts`. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+
+/**
+ * A single-quoted TypeScript string literal for any string. Escapes backslash, quotes, backticks, `$`
+ * and every character outside printable ASCII (newlines, U+2028/2029, bidi controls, astral chars as
+ * surrogate pairs), so the literal is one line and cannot end early or start a template.
+ */
+export function quote(s: string): string {
+  let out = "'";
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    const c = s.charCodeAt(i);
+    if (ch === '\\') out += '\\\\';
+    else if (ch === "'") out += "\\'";
+    else if (ch === '`') out += '\\`';
+    else if (ch === '$') out += '\\$';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c > 0x7e) out += '\\u' + c.toString(16).padStart(4, '0');
+    else out += ch;
+  }
+  return out + "'";
+}
+
+/** An object-literal / interface property key: bare when it is an identifier, quoted otherwise. */
+export function propKey(name: string): string {
+  return JS_IDENT.test(name) && name !== '__proto__' ? name : quote(name);
+}
+
+/** `p.units` or `p['my-param']`. */
+function propAccess(obj: string, name: string): string {
+  return JS_IDENT.test(name) && name !== '__proto__' ? `${obj}.${name}` : `${obj}[${quote(name)}]`;
+}
+
+function upperFirst(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Deterministic local identifiers derived from spec names. */
+class NameScope {
+  private readonly used = new Set<string>(RESERVED);
+  fresh(hint: string): string {
+    let base = hint.replace(/[^A-Za-z0-9_]/g, '_');
+    if (base === '' || /^[0-9]/.test(base)) base = '_' + base;
+    let name = base;
+    for (let i = 2; this.used.has(name); i++) name = `${base}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+function printNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`cannot print non-finite number ${n}`);
+  return Object.is(n, -0) ? '0' : String(n);
+}
+
+/** A value printed inline; `subst` gives code for values that came from params. */
+function printValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return printNumber(v);
+  if (typeof v === 'string') return quote(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (Array.isArray(v)) return `[${v.map(printValue).join(', ')}]`;
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.length === 0) return '{}';
+    return `{ ${entries.map(([k, x]) => `${propKey(k)}: ${printValue(x)}`).join(', ')} }`;
+  }
+  throw new Error(`cannot print a value of type ${typeof v}`);
+}
+
+function typeOfParam(v: number | string | boolean): string {
+  return typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : 'boolean';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Naming and validation
+
+export interface ModuleNames {
+  /** Model name with an upper-case first letter. */
+  base: string;
+  fileName: string;
+  paramsType: string;
+  defaults: string;
+  build: string;
+  compile: string;
+}
+
+export function moduleNames(modelName: string): ModuleNames {
+  const base = upperFirst(modelName);
+  return {
+    base,
+    fileName: `${modelName}.ts`,
+    paramsType: `${base}Params`,
+    defaults: `default${base}Params`,
+    build: `build${base}`,
+    compile: `compile${base}`,
+  };
+}
+
+/** Why a model name cannot be used for a module, or undefined when it can. */
+export function invalidModelNameReason(name: string): string | undefined {
+  if (!ASCII_IDENT.test(name)) {
+    return 'a model name becomes part of TypeScript identifiers and of a file name, so it must start with an ASCII letter or _ and contain only ASCII letters, digits and _';
+  }
+  if (WINDOWS_DEVICE.test(name)) return `${name}.ts is a reserved device name on Windows`;
+  if (name.length > 200) return 'a model name must be at most 200 characters long';
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hash
+
+export function contentHash(source: string, params: Record<string, string> | undefined, version: string): string {
+  const canonicalParams = Object.keys(params ?? {})
+    .sort()
+    .map((k) => [k, params![k]]);
+  return createHash('sha256')
+    .update(source)
+    .update('\0')
+    .update(JSON.stringify(canonicalParams))
+    .update('\0')
+    .update(version)
+    .digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimizers: positional arguments of tf.train.<name>(...), with the defaults lstmc applies.
+
+interface OptimizerSig {
+  /** Positional argument names in order. */
+  args: readonly string[];
+  /** Defaults for arguments lstmc makes explicit (learningRate always is). */
+  defaults: Record<string, number>;
+}
+
+const OPTIMIZERS: Record<string, OptimizerSig> = {
+  sgd: { args: ['learningRate'], defaults: { learningRate: 0.01 } },
+  momentum: { args: ['learningRate', 'momentum', 'useNesterov'], defaults: { learningRate: 0.01, momentum: 0.9 } },
+  rmsprop: { args: ['learningRate', 'decay', 'momentum', 'epsilon', 'centered'], defaults: { learningRate: 0.001 } },
+  adam: { args: ['learningRate', 'beta1', 'beta2', 'epsilon'], defaults: { learningRate: 0.001 } },
+  adadelta: { args: ['learningRate', 'rho', 'epsilon'], defaults: { learningRate: 0.001 } },
+  adamax: { args: ['learningRate', 'beta1', 'beta2', 'epsilon', 'decay'], defaults: { learningRate: 0.002 } },
+  adagrad: { args: ['learningRate', 'initialAccumulatorValue'], defaults: { learningRate: 0.01 } },
+};
+
+/** `tf.train.adam(0.001)`: every argument up to the last one given; gaps are `undefined` (= TF.js default). */
+export function optimizerCall(name: string, args: Record<string, number>): string {
+  const sig = OPTIMIZERS[name];
+  if (sig === undefined || !JS_IDENT.test(name)) throw new Error(`unknown optimizer ${JSON.stringify(name)}`);
+  const values: (number | undefined)[] = sig.args.map((a) => args[a] ?? sig.defaults[a]);
+  while (values.length > 0 && values[values.length - 1] === undefined) values.pop();
+  const printed = values.map((v) => (v === undefined ? 'undefined' : typeof v === 'boolean' ? String(v) : printNumber(v)));
+  return `tf.train.${name}(${printed.join(', ')})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The module printer
+
+interface ParamRefs {
+  /** config key -> param name, for a layer (and its inner layer). */
+  args: Record<string, string>;
+  inner?: ParamRefs;
+}
+
+function paramRefsOf(layer: IRLayer | undefined): ParamRefs | undefined {
+  if (layer === undefined) return undefined;
+  const refs: ParamRefs = { args: layer.argParams ?? {} };
+  const inner = paramRefsOf(layer.inner);
+  if (inner !== undefined) refs.inner = inner;
+  return refs;
+}
+
+class ModulePrinter {
+  private readonly paramAccess = new Map<string, string>();
+  usesParams = false;
+
+  constructor(private readonly model: IRModel) {
+    for (const name of Object.keys(model.params)) this.paramAccess.set(name, propAccess('p', name));
+  }
+
+  /** `p.units` when `value` is exactly the value of the named param, else undefined. */
+  param(paramName: string | undefined, value: unknown): string | undefined {
+    if (paramName === undefined) return undefined;
+    const access = this.paramAccess.get(paramName);
+    if (access === undefined || this.model.params[paramName] !== value) return undefined;
+    this.usesParams = true;
+    return access;
+  }
+
+  shape(shape: readonly (number | null)[], dimParams: readonly (string | undefined)[] | undefined): string {
+    return `[${shape.map((d, i) => this.param(dimParams?.[i], d) ?? printValue(d)).join(', ')}]`;
+  }
+
+  /** Writes `tf.layers.<factory>({ ... })` (no trailing punctuation). */
+  layerCall(w: CodeBlockWriter, spec: TfLayerSpec, refs: ParamRefs | undefined, inputShapeDims?: readonly (string | undefined)[]): void {
+    if (!JS_IDENT.test(spec.factory)) throw new Error(`invalid layer factory ${JSON.stringify(spec.factory)}`);
+    const entries = Object.entries(spec.config).filter(([, v]) => v !== undefined);
+    if (spec.inner !== undefined && !entries.some(([k]) => k === 'layer')) {
+      const at = entries.findIndex(([k]) => k !== 'name' && k !== 'inputShape');
+      entries.splice(at < 0 ? entries.length : at, 0, ['layer', spec.inner]);
+    }
+    if (entries.length === 0) {
+      w.write(`tf.layers.${spec.factory}()`);
+      return;
+    }
+    w.write(`tf.layers.${spec.factory}({`).newLine();
+    w.indent(() => {
+      for (const [key, value] of entries) {
+        w.write(`${propKey(key)}: `);
+        if (key === 'layer' && spec.inner !== undefined) {
+          this.layerCall(w, spec.inner, refs?.inner);
+        } else if (key === 'inputShape' && Array.isArray(value)) {
+          w.write(this.shape(value as (number | null)[], inputShapeDims));
+        } else {
+          w.write(this.param(refs?.args[key], value) ?? printValue(value));
+        }
+        w.write(',').newLine();
+      }
+    });
+    w.write('})');
+  }
+}
+
+function emitHeader(model: IRModel, options: EmitOptions, tfModule: TfModule): string {
+  const hash = contentHash(options.source, options.params, options.version);
+  // The path is printed through quote(): a file name cannot end the comment or add lines.
+  return [
+    `// Generated by lstmc ${options.version} from ${quote(options.sourcePath)} (model ${model.name}). Do not edit.`,
+    `// Regenerate with: lstmc compile <spec> -o <dir> [--tf-module ${tfModule}]`,
+    `// lstmc-content-hash: sha256:${hash}`,
+  ].join('\n');
+}
+
+function refKey(ref: ValueRef): string {
+  return `${ref.node}\u0000${ref.index}`;
+}
+
+/**
+ * The same decisions as `runtime/build.ts` `buildModel`, so that both paths build the same topology:
+ * a chain is a tf.sequential model when the spec says so and it has one input, no initial states and
+ * single-output layers; the first layer gets `inputShape` and every layer its `name` if the spec lacks
+ * them; in a graph `inputShape` / `batchInputShape` are dropped (tf.input carries the shape).
+ */
+export function isSequentialChain(spec: TfModelSpec): boolean {
+  return (
+    spec.kind === 'sequential' &&
+    spec.inputs.length === 1 &&
+    spec.nodes.every((n) => (n.initialState === undefined || n.initialState.length === 0) && n.outputCount === 1)
+  );
+}
+
+function sequentialLayerSpec(spec: TfModelSpec, i: number): TfLayerSpec {
+  const node = spec.nodes[i]!;
+  let ls = node.spec;
+  if (i === 0 && ls.config['inputShape'] === undefined && ls.config['batchInputShape'] === undefined) {
+    ls = { ...ls, config: { inputShape: spec.inputs[0]!.shape, ...ls.config } };
+  }
+  if (ls.config['name'] === undefined) ls = { ...ls, config: { name: node.name, ...ls.config } };
+  return ls;
+}
+
+function functionalLayerSpec(node: TfModelSpec['nodes'][number]): TfLayerSpec {
+  const { inputShape: _i, batchInputShape: _b, ...config } = node.spec.config;
+  void _i;
+  void _b;
+  return { ...node.spec, config: config['name'] === undefined ? { name: node.name, ...config } : config };
+}
+
+function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrinter, names: ModuleNames): WriterFunction {
+  return (w) => {
+    const body: string[] = [];
+    // Render into a scratch writer first: whether `p` is used is only known afterwards.
+    const scratch = (fn: (sw: CodeBlockWriter) => void): string => {
+      const sw = new CodeBlockWriter({ indentNumberOfSpaces: 2, useSingleQuote: true, newLine: '\n' });
+      fn(sw);
+      return sw.toString();
+    };
+    const irNodes = new Map(model.nodes.map((n) => [n.name, n]));
+    if (isSequentialChain(spec)) {
+      body.push(
+        scratch((sw) => {
+          sw.write('return tf.sequential({').newLine();
+          sw.indent(() => {
+            sw.writeLine(`name: ${quote(spec.name)},`);
+            sw.write('layers: [').newLine();
+            sw.indent(() => {
+              spec.nodes.forEach((node, i) => {
+                const dims = i === 0 ? model.inputs[0]?.dimParams : undefined;
+                printer.layerCall(sw, sequentialLayerSpec(spec, i), paramRefsOf(irNodes.get(node.name)), dims);
+                sw.write(',').newLine();
+              });
+            });
+            sw.writeLine('],');
+          });
+          sw.write('});');
+        }),
+      );
+    } else {
+      const scope = new NameScope();
+      const vars = new Map<string, string>();
+      const irInputs = new Map(model.inputs.map((i) => [i.name, i]));
+      const ref = (r: ValueRef): string => {
+        const v = vars.get(refKey(r));
+        if (v === undefined) throw new Error(`reference to undefined value ${r.node}[${r.index}]`);
+        return v;
+      };
+      const refs = (rs: readonly ValueRef[]): string => (rs.length === 1 ? ref(rs[0]!) : `[${rs.map(ref).join(', ')}]`);
+      for (const input of spec.inputs) {
+        const v = scope.fresh(input.name);
+        vars.set(refKey({ node: input.name, index: 0 }), v);
+        const shape = printer.shape(input.shape, irInputs.get(input.name)?.dimParams);
+        body.push(`const ${v} = tf.input({ name: ${quote(input.name)}, shape: ${shape} });`);
+      }
+      for (const node of spec.nodes) {
+        const outs: string[] = [];
+        for (let i = 0; i < node.outputCount; i++) {
+          const v = scope.fresh(i === 0 ? node.name : `${node.name}_state${i}`);
+          vars.set(refKey({ node: node.name, index: i }), v);
+          outs.push(v);
+        }
+        const call = scratch((sw) => printer.layerCall(sw, functionalLayerSpec(node), paramRefsOf(irNodes.get(node.name))));
+        const kwargs = node.initialState !== undefined && node.initialState.length > 0
+          ? `, { initialState: [${node.initialState.map(ref).join(', ')}] }`
+          : '';
+        const lhs = node.outputCount === 1 ? outs[0]! : `[${outs.join(', ')}]`;
+        const cast = node.outputCount === 1 ? 'tf.SymbolicTensor' : 'tf.SymbolicTensor[]';
+        body.push(`const ${lhs} = ${call}.apply(${refs(node.inputs)}${kwargs}) as ${cast};`);
+      }
+      const inputsList = spec.inputs.map((i) => ref({ node: i.name, index: 0 }));
+      const outputsList = spec.outputs.map(ref);
+      body.push(
+        [
+          'return tf.model({',
+          `  name: ${quote(spec.name)},`,
+          `  inputs: ${inputsList.length === 1 ? inputsList[0] : `[${inputsList.join(', ')}]`},`,
+          `  outputs: ${outputsList.length === 1 ? outputsList[0] : `[${outputsList.join(', ')}]`},`,
+          '});',
+        ].join('\n'),
+      );
+    }
+    if (printer.usesParams) w.writeLine(`const p: ${names.paramsType} = { ...${names.defaults}, ...params };`);
+    else w.writeLine('void params; // no layer argument of this model comes from a param');
+    for (const chunk of body) {
+      for (const line of chunk.split('\n')) w.writeLine(line);
+    }
+  };
+}
+
+function trainingConfigText(train: IRTrain): string {
+  const cfg: Record<string, unknown> = {
+    loss: train.loss,
+    optimizer: train.optimizer.name,
+    optimizerArgs: sortedRecord(train.optimizer.args),
+    metrics: train.metrics,
+    epochs: train.epochs,
+    batchSize: train.batchSize,
+    validationSplit: train.validationSplit,
+    shuffle: train.shuffle,
+  };
+  if (train.clipNorm !== undefined) cfg['clipNorm'] = train.clipNorm;
+  if (train.clipValue !== undefined) cfg['clipValue'] = train.clipValue;
+  if (train.earlyStopping !== undefined) {
+    cfg['earlyStopping'] = {
+      monitor: train.earlyStopping.monitor,
+      patience: train.earlyStopping.patience,
+      minDelta: train.earlyStopping.minDelta,
+    };
+  }
+  if (train.seed !== undefined) cfg['seed'] = train.seed;
+  const lines = Object.entries(cfg).map(([k, v]) => `  ${propKey(k)}: ${printValue(v)},`);
+  return `{\n${lines.join('\n')}\n} as const`;
+}
+
+function sortedRecord(r: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(r).sort()) out[k] = r[k]!;
+  return out;
+}
+
+/**
+ * The gradient-clipping wrapper printed into modules whose spec sets clipNorm / clipValue. TF.js
+ * optimizers have no clipping option, so the wrapper clips in `applyGradients` (which `minimize`,
+ * and so `model.fit`, calls): first by global norm (clipNorm), then element-wise (clipValue).
+ */
+const CLIPPING_HELPER = `/**
+ * Wraps a TF.js optimizer so that gradients are clipped before they are applied: first scaled so that
+ * their global norm is at most \`clipNorm\`, then clipped element-wise to [-clipValue, clipValue].
+ */
+function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clipNorm?: number; clipValue?: number }): O {
+  type Gradients = Parameters<tf.Optimizer['applyGradients']>[0];
+  const applyGradients = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (variableGradients: Gradients): void => {
+    const named: tf.NamedTensorMap = {};
+    if (Array.isArray(variableGradients)) {
+      for (const { name, tensor } of variableGradients) named[name] = tensor;
+    } else {
+      Object.assign(named, variableGradients);
+    }
+    const names = Object.keys(named);
+    const clipped = tf.tidy(() => {
+      let grads = names.map((name) => named[name]!);
+      if (clip.clipNorm !== undefined && grads.length > 0) {
+        const globalNorm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+        const scale = tf.div(clip.clipNorm, tf.maximum(globalNorm, clip.clipNorm));
+        grads = grads.map((g) => tf.mul(g, scale));
+      }
+      if (clip.clipValue !== undefined) {
+        const limit = clip.clipValue;
+        grads = grads.map((g) => tf.clipByValue(g, -limit, limit));
+      }
+      const out: tf.NamedTensorMap = {};
+      names.forEach((name, i) => {
+        out[name] = grads[i]!;
+      });
+      return out;
+    });
+    try {
+      applyGradients(clipped);
+    } finally {
+      tf.dispose(clipped);
+    }
+  };
+  return optimizer;
+}`;
+
+function compileBody(train: IRTrain): WriterFunction {
+  return (w) => {
+    let optimizer = optimizerCall(train.optimizer.name, train.optimizer.args);
+    const clip: string[] = [];
+    if (train.clipNorm !== undefined) clip.push(`clipNorm: ${printNumber(train.clipNorm)}`);
+    if (train.clipValue !== undefined) clip.push(`clipValue: ${printNumber(train.clipValue)}`);
+    if (clip.length > 0) optimizer = `withGradientClipping(${optimizer}, { ${clip.join(', ')} })`;
+    w.writeLine('model.compile({');
+    w.writeLine(`  loss: ${quote(train.loss)},`);
+    w.writeLine(`  optimizer: ${optimizer},`);
+    w.writeLine(`  metrics: [${train.metrics.map(quote).join(', ')}],`);
+    w.writeLine('});');
+  };
+}
+
+/** Print one model as a module. Throws only on internal inconsistencies (never on user input that passed checking). */
+export function printModule(project: Project, model: IRModel, spec: TfModelSpec, options: EmitOptions): string {
+  const tfModule = options.tfModule ?? '@tensorflow/tfjs';
+  if (!TF_MODULES.includes(tfModule)) throw new Error(`unsupported tf module ${JSON.stringify(tfModule)}`);
+  const names = moduleNames(model.name);
+  const printer = new ModulePrinter(model);
+  const paramNames = Object.keys(model.params);
+
+  const statements: (string | WriterFunction | StatementStructures)[] = [];
+  statements.push(emitHeader(model, options, tfModule));
+  statements.push({ kind: StructureKind.ImportDeclaration, namespaceImport: 'tf', moduleSpecifier: tfModule });
+  statements.push({
+    kind: StructureKind.Interface,
+    name: names.paramsType,
+    isExported: true,
+    docs: [`The params of model ${model.name}; \`${names.build}\` accepts any subset of them.`],
+    properties: paramNames.map((name) => ({ name: propKey(name), type: typeOfParam(model.params[name]!) })),
+  });
+  statements.push({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ['The param values the spec was compiled with (spec defaults and `--param` overrides).'],
+    declarations: [
+      {
+        name: names.defaults,
+        type: names.paramsType,
+        initializer: (w) => {
+          if (paramNames.length === 0) {
+            w.write('{}');
+            return;
+          }
+          w.write('{').newLine();
+          w.indent(() => {
+            for (const name of paramNames) w.writeLine(`${propKey(name)}: ${printValue(model.params[name])},`);
+          });
+          w.write('}');
+        },
+      },
+    ],
+  });
+  statements.push({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ['Input shapes without the batch dimension (null = unknown or symbolic), for the default params.'],
+    declarations: [
+      {
+        name: 'inputShapes',
+        initializer: (w) => {
+          w.write('{').newLine();
+          w.indent(() => {
+            for (const input of spec.inputs) w.writeLine(`${propKey(input.name)}: ${printValue(input.shape)},`);
+          });
+          w.write('} as const');
+        },
+      },
+    ],
+  });
+  const bodyWriter = buildBodyWriter(model, spec, printer, names);
+  statements.push({
+    kind: StructureKind.Function,
+    isExported: true,
+    name: names.build,
+    docs: [
+      `Builds model ${model.name} (${spec.kind === 'sequential' ? 'a tf.sequential chain' : 'a tf.model graph'}) with the given params (defaults: \`${names.defaults}\`).`,
+    ],
+    parameters: [{ name: 'params', type: `Partial<${names.paramsType}>`, initializer: '{}' }],
+    returnType: 'tf.LayersModel',
+    statements: bodyWriter,
+  });
+  statements.push({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ['The `train` block of the spec.'],
+    declarations: [{ name: 'trainingConfig', initializer: trainingConfigText(model.train) }],
+  });
+  const clipping = model.train.clipNorm !== undefined || model.train.clipValue !== undefined;
+  if (clipping) statements.push(CLIPPING_HELPER);
+  statements.push({
+    kind: StructureKind.Function,
+    isExported: true,
+    name: names.compile,
+    docs: ['Compiles a model built by `' + names.build + '` with the loss, optimizer and metrics of `trainingConfig`.'],
+    parameters: [{ name: 'model', type: 'tf.LayersModel' }],
+    returnType: 'void',
+    statements: compileBody(model.train),
+  });
+
+  const sf = project.createSourceFile(`/emit/${names.fileName}`, '', { overwrite: true });
+  try {
+    sf.addStatements(statements);
+    sf.formatText({
+      indentSize: 2,
+      tabSize: 2,
+      convertTabsToSpaces: true,
+      ensureNewLineAtEndOfFile: true,
+      insertSpaceAfterOpeningAndBeforeClosingNonemptyBraces: true,
+    });
+    return tidy(sf.getFullText());
+  } finally {
+    project.removeSourceFile(sf);
+  }
+}
+
+/** Layout ts-morph leaves to the caller: one blank line between top-level declarations, `{}` for an empty interface. */
+function tidy(text: string): string {
+  const lines = text.replace(/\r\n/g, '\n').replace(/^(export interface \w+) \{\n\}$/gm, '$1 {}').split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    const prev = out[out.length - 1];
+    const topLevel = /^(\/\*\*|export |function |import )/.test(line);
+    if (topLevel && prev !== undefined && prev !== '' && !prev.endsWith('*/')) out.push('');
+    if (line === '' && (prev === '' || prev === undefined)) continue;
+    out.push(line);
+  }
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return out.join('\n') + '\n';
+}
+
+export function createEmitProject(): Project {
+  return new Project({
+    useInMemoryFileSystem: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { target: ts.ScriptTarget.ES2022, noLib: true },
+    manipulationSettings: {
+      indentationText: IndentationText.TwoSpaces,
+      newLineKind: NewLineKind.LineFeed,
+      quoteKind: QuoteKind.Single,
+      useTrailingCommas: true,
+    },
+  });
+}
+
+function defaultTfSpec(model: IRModel): TfModelSpec {
+  const fn = (tfspec as { toTfModelSpec?: (m: IRModel) => TfModelSpec }).toTfModelSpec;
+  if (typeof fn !== 'function') throw new Error('compiler/tfspec.ts does not implement toTfModelSpec yet');
+  return fn(model);
+}
+
+export interface EmitInput {
+  model: IRModel;
+  options: EmitOptions;
+  /** Defaults to `toTfModelSpec(model)` (tests may pass a hand-built one). */
+  tfSpec?: TfModelSpec;
+}
+
+/**
+ * Emit modules for checked models. Model names that cannot be printed safely, and two models that
+ * would write the same file (compared case-insensitively), give LSTM2019 diagnostics located at the
+ * model name; those models are not emitted.
+ */
+export function emitModules(inputs: readonly EmitInput[], project: Project = createEmitProject()): EmitResult {
+  const diagnostics: Diagnostic[] = [];
+  const modules: EmittedModule[] = [];
+  const taken = new Map<string, IRModel>();
+  for (const { model, options, tfSpec } of inputs) {
+    const reason = invalidModelNameReason(model.name);
+    if (reason !== undefined) {
+      diagnostics.push(makeDiagnostic(Diagnostics.InvalidModelName, model.span, { name: model.name, reason }));
+      continue;
+    }
+    const names = moduleNames(model.name);
+    const key = names.fileName.toLowerCase();
+    const other = taken.get(key);
+    if (other !== undefined) {
+      diagnostics.push(
+        makeDiagnostic(Diagnostics.InvalidModelName, model.span, {
+          name: model.name,
+          reason: `its module ${names.fileName} would overwrite the module of model ${other.name} (${other.file}:${other.span.line}); file names are compared case-insensitively`,
+        }),
+      );
+      continue;
+    }
+    taken.set(key, model);
+    const text = printModule(project, model, tfSpec ?? defaultTfSpec(model), options);
+    modules.push({ model: model.name, fileName: names.fileName, text });
+  }
+  return { modules, diagnostics };
+}

@@ -1,0 +1,238 @@
+/**
+ * Shared helpers for the emitter tests: hand-built IR (filled from the layer table like the checker
+ * does), the TfModelSpec for it, and real specs through `checkSource` when the front end is present.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Span } from '../grammar/ast.js';
+import type { ArgValue, IRInput, IRLayer, IRModel, IRNode, IRTrain, Shape, ValueRef } from '../compiler/ir.js';
+import { getLayer, instanceOf } from '../compiler/layers/table.js';
+import type { TfModelSpec } from '../compiler/tfspec.js';
+import type { EmitInput } from '../compiler/emit.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const GOLDEN_DIR = path.join(ROOT, 'test', 'golden', 'emit');
+export const SPECS_DIR = path.join(ROOT, 'specs');
+
+/** A fresh directory inside the project (so that node_modules resolves for tsc and imports). */
+export function projectTempDir(prefix: string): string {
+  const base = path.join(ROOT, 'test', '.tmp');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(path.join(base, `${prefix}-`));
+}
+
+export function span(file = 'hand.lstm', line = 1, column = 1): Span {
+  return { file, line, column, endLine: line, endColumn: column + 1 };
+}
+
+export interface LayerOpts {
+  name?: string;
+  inputs?: ValueRef[];
+  initialState?: ValueRef[];
+  argParams?: Record<string, string>;
+}
+
+/** An IR layer: the table's defaults plus the given args. */
+export function irLayer(type: string, given: Record<string, ArgValue> = {}, argParams: Record<string, string> = {}): IRLayer {
+  const def = getLayer(type);
+  if (def === undefined) throw new Error(`no layer ${type}`);
+  const args: Record<string, ArgValue> = {};
+  for (const [name, spec] of Object.entries(def.args)) {
+    if (spec.default !== undefined) args[name] = spec.default;
+  }
+  Object.assign(args, given);
+  const layer: IRLayer = { type, args, argSpans: {}, argParams, span: span() };
+  const inner = given['layer'];
+  if (inner !== undefined && inner !== null && typeof inner === 'object' && !Array.isArray(inner)) layer.inner = inner as IRLayer;
+  return layer;
+}
+
+export function irNode(layer: IRLayer, name: string, inputs: ValueRef[], outputShapes: Shape[] = [[null]], initialState?: ValueRef[]): IRNode {
+  const node: IRNode = { ...layer, name, inputs, inputShapes: [], outputShapes, params: { trainable: 0, nonTrainable: 0 } };
+  if (initialState !== undefined) node.initialState = initialState;
+  return node;
+}
+
+export function train(overrides: Partial<IRTrain> = {}): IRTrain {
+  return {
+    loss: 'categoricalCrossentropy',
+    optimizer: { name: 'adam', args: {} },
+    metrics: ['accuracy'],
+    epochs: 10,
+    batchSize: 32,
+    validationSplit: 0,
+    shuffle: true,
+    spans: {},
+    ...overrides,
+  };
+}
+
+export function irInput(name: string, shape: Shape, dimParams: (string | undefined)[] = []): IRInput {
+  return { name, shape, dimParams, span: span() };
+}
+
+/** A sequential chain from one input. */
+export function chainModel(
+  name: string,
+  input: IRInput,
+  layers: IRLayer[],
+  opts: { params?: IRModel['params']; train?: IRTrain; file?: string } = {},
+): IRModel {
+  const counters = new Map<string, number>();
+  const nodes: IRNode[] = [];
+  let prev: ValueRef = { node: input.name, index: 0 };
+  for (const l of layers) {
+    const n = (counters.get(l.type) ?? 0) + 1;
+    counters.set(l.type, n);
+    const given = l.args['name'];
+    const nodeName = typeof given === 'string' ? given : `${l.type}_${n}`;
+    nodes.push(irNode(l, nodeName, [prev]));
+    prev = { node: nodeName, index: 0 };
+  }
+  return {
+    name,
+    file: opts.file ?? 'hand.lstm',
+    span: span(opts.file ?? 'hand.lstm', 1, 7),
+    kind: 'sequential',
+    params: opts.params ?? {},
+    inputs: [input],
+    nodes,
+    outputs: [prev],
+    outputShapes: [[null]],
+    train: opts.train ?? train(),
+  };
+}
+
+/** The TfModelSpec built through the layer table (what compiler/tfspec.ts does). */
+export function tfSpecOf(model: IRModel): TfModelSpec {
+  return {
+    kind: model.kind,
+    name: model.name,
+    inputs: model.inputs.map((i) => ({ name: i.name, shape: i.shape.map((d) => (typeof d === 'number' ? d : null)) })),
+    nodes: model.nodes.map((n, i) => {
+      const inst = instanceOf(n);
+      if (inst === undefined) throw new Error(`no layer ${n.type}`);
+      const s = inst.def.tfSpec(inst);
+      const config: Record<string, unknown> = { name: n.name };
+      if (model.kind === 'sequential' && i === 0) {
+        config['inputShape'] = model.inputs[0]!.shape.map((d) => (typeof d === 'number' ? d : null));
+      }
+      Object.assign(config, s.config);
+      const node: TfModelSpec['nodes'][number] = {
+        name: n.name,
+        spec: { ...s, config },
+        inputs: n.inputs,
+        outputCount: inst.def.outputCount(inst),
+      };
+      if (n.initialState !== undefined) node.initialState = n.initialState;
+      return node;
+    }),
+    outputs: model.outputs,
+  };
+}
+
+/** The toTfModelSpec of compiler/tfspec.ts when it is implemented, else the local equivalent. */
+export async function realTfSpec(): Promise<(m: IRModel) => TfModelSpec> {
+  const mod = (await import('../compiler/tfspec.js')) as { toTfModelSpec?: (m: IRModel) => TfModelSpec };
+  return typeof mod.toTfModelSpec === 'function' ? mod.toTfModelSpec : tfSpecOf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-built reference models (used until specs/ and the front end land; kept as extra cases after)
+
+export function handModels(): IRModel[] {
+  const vanilla = chainModel(
+    'VanillaEcho',
+    irInput('x', [5, 10]),
+    [irLayer('lstm', { units: 25 }, { units: 'units' }), irLayer('dense', { units: 10, activation: 'softmax' })],
+    { params: { units: 25 }, train: train({ epochs: 500, batchSize: 1, optimizer: { name: 'adam', args: { learningRate: 0.001 } } }) },
+  );
+  const encdec = chainModel(
+    'AdditionSeq2Seq',
+    irInput('x', ['T', 12], [undefined, undefined]),
+    [
+      irLayer('lstm', { units: 75 }),
+      irLayer('repeatVector', { n: 2 }),
+      irLayer('lstm', { units: 50, returnSequences: true }),
+      irLayer('timeDistributed', { layer: irLayer('dense', { units: 12, activation: 'softmax' }) }),
+    ],
+    { train: train({ clipNorm: 1, clipValue: 0.5, optimizer: { name: 'rmsprop', args: { learningRate: 0.01, momentum: 0.1 } } }) },
+  );
+  const bidi = chainModel(
+    'CumSum',
+    irInput('x', ['steps', 1], ['steps', undefined]),
+    [
+      irLayer('bidirectional', { layer: irLayer('lstm', { units: 50, returnSequences: true }), mergeMode: 'concat' }),
+      irLayer('timeDistributed', { layer: irLayer('dense', { units: 1, activation: 'sigmoid' }) }),
+    ],
+    { params: { steps: 10 }, train: train({ loss: 'binaryCrossentropy' }) },
+  );
+  bidi.inputs[0]!.shape = [10, 1];
+
+  // Graph: encoder states feed the decoder.
+  const enc = irNode(irLayer('lstm', { units: 16, returnState: true }), 'encoder', [{ node: 'source', index: 0 }], [[16], [16], [16]]);
+  const dec = irNode(
+    irLayer('lstm', { units: 16, returnSequences: true }),
+    'decoder',
+    [{ node: 'target', index: 0 }],
+    [[null, 16]],
+    [
+      { node: 'encoder', index: 1 },
+      { node: 'encoder', index: 2 },
+    ],
+  );
+  const out = irNode(irLayer('dense', { units: 9, activation: 'softmax' }), 'dense_1', [{ node: 'decoder', index: 0 }]);
+  const translate: IRModel = {
+    name: 'Translate',
+    file: 'hand.lstm',
+    span: span('hand.lstm', 1, 7),
+    kind: 'functional',
+    params: {},
+    inputs: [irInput('source', ['S', 7]), irInput('target', ['T', 9])],
+    nodes: [enc, dec, out],
+    outputs: [{ node: 'dense_1', index: 0 }],
+    outputShapes: [[null, 9]],
+    train: train({ optimizer: { name: 'sgd', args: {} }, metrics: [] }),
+  };
+  return [vanilla, encdec, bidi, translate];
+}
+
+export function handInputs(): EmitInput[] {
+  return handModels().map((model) => ({
+    model,
+    tfSpec: tfSpecOf(model),
+    options: { sourcePath: '../hand.lstm', source: `hand:${model.name}`, version: '0.1.0' },
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real specs
+
+export interface SpecCase {
+  file: string;
+  source: string;
+}
+
+export function specFiles(): SpecCase[] {
+  if (!existsSync(SPECS_DIR)) return [];
+  return readdirSync(SPECS_DIR)
+    .filter((f) => /\.(lstm|ya?ml)$/i.test(f))
+    .sort()
+    .map((f) => ({ file: `specs/${f}`, source: readFileSync(path.join(SPECS_DIR, f), 'utf8') }));
+}
+
+export type CheckSourceFn = (source: string, file: string, options?: { params?: Record<string, string> }) => {
+  models: IRModel[];
+  diagnostics: { severity: string; message: string; line: number }[];
+};
+
+/** checkSource when the front end is complete, else undefined. */
+export async function loadCheckSource(): Promise<CheckSourceFn | undefined> {
+  try {
+    const mod = (await import('../compiler/index.js')) as { checkSource?: CheckSourceFn };
+    return typeof mod.checkSource === 'function' ? mod.checkSource : undefined;
+  } catch {
+    return undefined;
+  }
+}
