@@ -1,0 +1,206 @@
+/**
+ * Convolution and pooling: conv1d, conv2d, max/average pooling 1d/2d, global pooling 1d/2d.
+ * Channels-last only (the TF.js default). Output lengths follow tfjs `convOutputLength`.
+ */
+import type { Dim, Shape } from '../ir.js';
+import type { ArgSpec, LayerDef, LayerInstance, ShapeResult, TfLayerSpec } from './types.js';
+import {
+  activationArg,
+  arg,
+  boolArg,
+  boolT,
+  configFromArgs,
+  defineLayer,
+  expectKnown,
+  expectRank,
+  fail,
+  formatShape,
+  initArg,
+  intT,
+  listArg,
+  nameArg,
+  noParams,
+  numArg,
+  ok,
+  paddingT,
+  single,
+  strArg,
+  trainable,
+  windowLength,
+} from './common.js';
+
+const SHAPE_1D = '[batch, steps, channels]';
+const SHAPE_2D = '[batch, rows, cols, channels]';
+
+/** Spatial output dims, or a NonPositiveDim error. */
+function spatial(
+  layer: string,
+  x: Shape,
+  sizes: number[],
+  strides: number[],
+  padding: string,
+  dilations: number[],
+  argName: string,
+): { dims: Dim[] } | { error: ShapeResult } {
+  const dims: Dim[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    const w = windowLength(x[i] ?? null, sizes[i]!, padding, strides[i]!, dilations[i] ?? 1);
+    if ('nonPositive' in w) {
+      return {
+        error: fail(
+          'NonPositiveDim',
+          { layer, dim: w.nonPositive, input: formatShape(x) },
+          `The window (${sizes.join('x')}) is larger than the input; use a smaller ${argName} or padding: same.`,
+          argName,
+        ),
+      };
+    }
+    dims.push(w.dim);
+  }
+  return { dims };
+}
+
+function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): LayerDef {
+  const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;
+  const args: Record<string, ArgSpec> = {
+    filters: arg(intT(1), 'Number of output filters (channels).', { required: true }),
+    kernelSize: arg({ kind: 'intOrList', length: rank, min: 1 }, `Size of the convolution window (${rank === 1 ? 'int' : '[rows, cols]'}).`, {
+      required: true,
+    }),
+    strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the convolution.', { default: 1 }),
+    padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', { default: 'valid' }),
+    dilationRate: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Dilation rate (TF.js needs strides 1 when > 1).', {
+      default: 1,
+    }),
+    activation: activationArg('linear'),
+    useBias: arg(boolT, 'Whether the layer uses a bias vector.', { default: true }),
+    kernelInitializer: initArg('glorotUniform', 'the kernel'),
+    biasInitializer: initArg('zeros', 'the bias'),
+    name: nameArg(),
+  };
+  return defineLayer({
+    name,
+    className,
+    category: 'conv',
+    main: ['filters'],
+    args,
+    outputShapes(inst, inputs): ShapeResult {
+      const s = single(name, inputs);
+      if ('error' in s) return s.error;
+      const x = s.shape;
+      const r = expectRank(
+        name,
+        x,
+        rank + 1,
+        expected,
+        rank === 2 ? 'To convolve every frame of a sequence, wrap it: timeDistributed(conv2d(...)).' : undefined,
+      );
+      if (r) return r;
+      const k = expectKnown(name, x, -1, 'channels (last)');
+      if (k) return k;
+      const strides = listArg(inst, 'strides', rank, 1);
+      const dilations = listArg(inst, 'dilationRate', rank, 1);
+      if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
+        return fail(
+          'ArgumentRange',
+          { name: 'dilationRate', layer: name, range: '1 when strides > 1 (TF.js)', got: JSON.stringify(argOf(inst, 'dilationRate')) },
+          undefined,
+          'dilationRate',
+        );
+      }
+      const sp = spatial(name, x, listArg(inst, 'kernelSize', rank, 1), strides, strArg(inst, 'padding', 'valid'), dilations, 'kernelSize');
+      if ('error' in sp) return sp.error;
+      return ok([...sp.dims, numArg(inst, 'filters', 1)]);
+    },
+    paramCount(inst, inputs) {
+      const x = inputs[0] ?? [];
+      const c = x[x.length - 1];
+      const filters = numArg(inst, 'filters', 1);
+      const window = listArg(inst, 'kernelSize', rank, 1).reduce((p, v) => p * v, 1);
+      return trainable(window * (typeof c === 'number' ? c : 0) * filters + (boolArg(inst, 'useBias', true) ? filters : 0));
+    },
+  });
+}
+
+function argOf(inst: LayerInstance, name: string): unknown {
+  return inst.args[name] ?? inst.def.args[name]?.default;
+}
+
+export const conv1d = convLayer('conv1d', 'Conv1D', 1);
+export const conv2d = convLayer('conv2d', 'Conv2D', 2);
+
+function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
+  const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;
+  return defineLayer({
+    name,
+    className,
+    category: 'pooling',
+    main: ['poolSize'],
+    args: {
+      poolSize: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Size of the pooling window.', {
+        default: rank === 1 ? 2 : [2, 2],
+      }),
+      strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the pooling window (default: poolSize).'),
+      padding: arg(paddingT, 'valid or same.', { default: 'valid' }),
+      name: nameArg(),
+    },
+    outputShapes(inst, inputs): ShapeResult {
+      const s = single(name, inputs);
+      if ('error' in s) return s.error;
+      const x = s.shape;
+      const r = expectRank(
+        name,
+        x,
+        rank + 1,
+        expected,
+        rank === 2 ? 'To pool every frame of a sequence, wrap it: timeDistributed(maxPooling2d(...)).' : undefined,
+      );
+      if (r) return r;
+      const pool = listArg(inst, 'poolSize', rank, 2);
+      const strides = inst.args.strides === undefined || inst.args.strides === null ? pool : listArg(inst, 'strides', rank, 1);
+      const sp = spatial(name, x, pool, strides, strArg(inst, 'padding', 'valid'), [], 'poolSize');
+      if ('error' in sp) return sp.error;
+      return ok([...sp.dims, x[rank] ?? null]);
+    },
+    paramCount: noParams,
+    tfSpec(inst): TfLayerSpec {
+      const config = configFromArgs(inst);
+      // Keras: strides default to poolSize; lower it explicitly.
+      if (config.strides === undefined) config.strides = structuredCloneList(config.poolSize);
+      return { factory: name, config };
+    },
+  });
+}
+
+function structuredCloneList(v: unknown): unknown {
+  return Array.isArray(v) ? [...(v as unknown[])] : v;
+}
+
+export const maxPooling1d = poolLayer('maxPooling1d', 'MaxPooling1D', 1);
+export const maxPooling2d = poolLayer('maxPooling2d', 'MaxPooling2D', 2);
+export const averagePooling1d = poolLayer('averagePooling1d', 'AveragePooling1D', 1);
+export const averagePooling2d = poolLayer('averagePooling2d', 'AveragePooling2D', 2);
+
+function globalPoolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
+  const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;
+  return defineLayer({
+    name,
+    className,
+    category: 'pooling',
+    main: [],
+    args: { name: nameArg() },
+    outputShapes(_inst, inputs): ShapeResult {
+      const s = single(name, inputs);
+      if ('error' in s) return s.error;
+      const r = expectRank(name, s.shape, rank + 1, expected);
+      if (r) return r;
+      return ok([s.shape[rank] ?? null]);
+    },
+    paramCount: noParams,
+  });
+}
+
+export const globalMaxPooling1d = globalPoolLayer('globalMaxPooling1d', 'GlobalMaxPooling1D', 1);
+export const globalAveragePooling1d = globalPoolLayer('globalAveragePooling1d', 'GlobalAveragePooling1D', 1);
+export const globalMaxPooling2d = globalPoolLayer('globalMaxPooling2d', 'GlobalMaxPooling2D', 2);
+export const globalAveragePooling2d = globalPoolLayer('globalAveragePooling2d', 'GlobalAveragePooling2D', 2);

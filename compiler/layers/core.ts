@@ -1,0 +1,261 @@
+/**
+ * Core layers: dense, dropout, flatten, reshape, repeatVector, permute, activation, embedding.
+ */
+import type { Dim, Shape } from '../ir.js';
+import type { LayerDef, ShapeResult } from './types.js';
+import {
+  activationArg,
+  activationT,
+  arg,
+  boolArg,
+  boolT,
+  defineLayer,
+  expectKnown,
+  expectMinRank,
+  expectRank,
+  fail,
+  formatShape,
+  initArg,
+  intListArg,
+  intT,
+  knownProduct,
+  nameArg,
+  noParams,
+  numArg,
+  ok,
+  rateT,
+  single,
+  trainable,
+  unitsArg,
+} from './common.js';
+
+export const dense: LayerDef = defineLayer({
+  name: 'dense',
+  className: 'Dense',
+  category: 'core',
+  main: ['units'],
+  args: {
+    units: unitsArg(),
+    activation: activationArg('linear'),
+    useBias: arg(boolT, 'Whether the layer uses a bias vector.', { default: true }),
+    kernelInitializer: initArg('glorotUniform', 'the kernel'),
+    biasInitializer: initArg('zeros', 'the bias'),
+    name: nameArg(),
+  },
+  outputShapes(inst, inputs): ShapeResult {
+    const s = single('dense', inputs);
+    if ('error' in s) return s.error;
+    const x = s.shape;
+    const r = expectMinRank('dense', x, 1, '[batch, ..., features]');
+    if (r) return r;
+    const k = expectKnown('dense', x, -1, 'last');
+    if (k) return k;
+    return ok([...x.slice(0, -1), numArg(inst, 'units', 1)]);
+  },
+  paramCount(inst, inputs) {
+    const x = inputs[0] ?? [];
+    const f = x[x.length - 1];
+    const units = numArg(inst, 'units', 1);
+    return trainable((typeof f === 'number' ? f : 0) * units + (boolArg(inst, 'useBias', true) ? units : 0));
+  },
+});
+
+const identityShape =
+  (layer: string) =>
+  (_inst: unknown, inputs: readonly Shape[]): ShapeResult => {
+    const s = single(layer, inputs);
+    if ('error' in s) return s.error;
+    return ok(s.shape.slice());
+  };
+
+export const dropout: LayerDef = defineLayer({
+  name: 'dropout',
+  className: 'Dropout',
+  category: 'core',
+  main: ['rate'],
+  args: {
+    rate: arg(rateT, 'Fraction of the input units to drop, in [0, 1).', { required: true }),
+    seed: arg(intT(0), 'Random seed of the dropout mask.'),
+    name: nameArg(),
+  },
+  outputShapes: identityShape('dropout'),
+  paramCount: noParams,
+});
+
+export const activation: LayerDef = defineLayer({
+  name: 'activation',
+  className: 'Activation',
+  category: 'core',
+  main: ['activation'],
+  args: {
+    activation: arg(activationT, 'The activation function to apply.', { required: true }),
+    name: nameArg(),
+  },
+  outputShapes: identityShape('activation'),
+  paramCount: noParams,
+});
+
+export const flatten: LayerDef = defineLayer({
+  name: 'flatten',
+  className: 'Flatten',
+  category: 'core',
+  main: [],
+  args: { name: nameArg() },
+  outputShapes(_inst, inputs): ShapeResult {
+    const s = single('flatten', inputs);
+    if ('error' in s) return s.error;
+    const x = s.shape;
+    const r = expectMinRank('flatten', x, 2, '[batch, d1, d2, ...]', 'The input is already flat.');
+    if (r) return r;
+    const n = knownProduct(x);
+    if (n === null) {
+      // TF.js Flatten requires every non-batch dimension to be known.
+      return fail(
+        'UndefinedDim',
+        { layer: 'flatten', which: 'every non-batch', got: formatShape(x) },
+        'TF.js cannot flatten a shape with unknown or symbolic dimensions.',
+      );
+    }
+    return ok([n]);
+  },
+  paramCount: noParams,
+});
+
+export const repeatVector: LayerDef = defineLayer({
+  name: 'repeatVector',
+  className: 'RepeatVector',
+  category: 'core',
+  main: ['n'],
+  args: {
+    n: arg(intT(1), 'How many times to repeat the input vector.', { required: true }),
+    name: nameArg(),
+  },
+  outputShapes(inst, inputs): ShapeResult {
+    const s = single('repeatVector', inputs);
+    if ('error' in s) return s.error;
+    const r = expectRank(
+      'repeatVector',
+      s.shape,
+      1,
+      '[batch, features]',
+      'repeatVector repeats a vector; the previous recurrent layer should not return sequences.',
+    );
+    if (r) return r;
+    return ok([numArg(inst, 'n', 1), s.shape[0] ?? null]);
+  },
+  paramCount: noParams,
+});
+
+export const permute: LayerDef = defineLayer({
+  name: 'permute',
+  className: 'Permute',
+  category: 'core',
+  main: ['dims'],
+  args: {
+    dims: arg({ kind: 'intList', min: 1, minLength: 1 }, 'A permutation of 1..rank (1-based, batch excluded).', {
+      required: true,
+    }),
+    name: nameArg(),
+  },
+  outputShapes(inst, inputs): ShapeResult {
+    const s = single('permute', inputs);
+    if ('error' in s) return s.error;
+    const x = s.shape;
+    const dims = intListArg(inst, 'dims');
+    const sorted = [...dims].sort((a, b) => a - b);
+    const valid = dims.length === x.length && sorted.every((d, i) => d === i + 1);
+    if (!valid) {
+      return fail(
+        'InvalidPermutation',
+        { dims: `[${dims.join(', ')}]`, rank: x.length },
+        `For an input of shape ${formatShape(x)}, dims must be a permutation of 1..${x.length}.`,
+        'dims',
+      );
+    }
+    return ok(dims.map((d) => x[d - 1] ?? null));
+  },
+  paramCount: noParams,
+});
+
+export const reshape: LayerDef = defineLayer({
+  name: 'reshape',
+  className: 'Reshape',
+  category: 'core',
+  main: ['targetShape'],
+  args: {
+    targetShape: arg(
+      { kind: 'intList', min: 1, allowMinusOne: true, minLength: 1 },
+      'The new shape (batch excluded); one dimension may be -1 (inferred).',
+      { required: true },
+    ),
+    name: nameArg(),
+  },
+  outputShapes(inst, inputs): ShapeResult {
+    const s = single('reshape', inputs);
+    if ('error' in s) return s.error;
+    const x = s.shape;
+    const target = intListArg(inst, 'targetShape');
+    const unknownAt = target.flatMap((d, i) => (d === -1 ? [i] : []));
+    if (unknownAt.length > 1 || target.some((d) => !(Number.isInteger(d) && (d >= 1 || d === -1)))) {
+      return fail(
+        'ArgumentRange',
+        {
+          name: 'targetShape',
+          layer: 'reshape',
+          range: 'a list of positive integers with at most one -1',
+          got: `[${target.join(', ')}]`,
+        },
+        undefined,
+        'targetShape',
+      );
+    }
+    const knownTarget = target.reduce((p, d) => (d === -1 ? p : p * d), 1);
+    const total = knownProduct(x);
+    const targetShown = formatShape(target.map((d) => (d === -1 ? null : d)));
+    if (total === null) {
+      // Cannot verify the element count; the inferred dimension stays unknown.
+      return ok(target.map((d): Dim => (d === -1 ? null : d)));
+    }
+    if (unknownAt.length === 0) {
+      if (total !== knownTarget) {
+        return fail(
+          'ReshapeCount',
+          { from: formatShape(x), fromCount: total, to: targetShown, toCount: knownTarget },
+          undefined,
+          'targetShape',
+        );
+      }
+      return ok(target.slice());
+    }
+    if (total % knownTarget !== 0) {
+      return fail(
+        'ReshapeCount',
+        { from: formatShape(x), fromCount: total, to: targetShown, toCount: `a multiple of ${knownTarget}` },
+        undefined,
+        'targetShape',
+      );
+    }
+    return ok(target.map((d) => (d === -1 ? total / knownTarget : d)));
+  },
+  paramCount: noParams,
+});
+
+export const embedding: LayerDef = defineLayer({
+  name: 'embedding',
+  className: 'Embedding',
+  category: 'embedding',
+  main: ['inputDim', 'outputDim'],
+  args: {
+    inputDim: arg(intT(1), 'Vocabulary size: the largest integer index + 1.', { required: true }),
+    outputDim: arg(intT(1), 'Size of each embedding vector.', { required: true }),
+    embeddingsInitializer: initArg('randomUniform', 'the embedding matrix (Keras "uniform", ±0.05)'),
+    maskZero: arg(boolT, 'Treat index 0 as padding to be masked.', { default: false }),
+    name: nameArg(),
+  },
+  outputShapes(inst, inputs): ShapeResult {
+    const s = single('embedding', inputs);
+    if ('error' in s) return s.error;
+    return ok([...s.shape, numArg(inst, 'outputDim', 1)]);
+  },
+  paramCount: (inst) => trainable(numArg(inst, 'inputDim', 0) * numArg(inst, 'outputDim', 0)),
+});

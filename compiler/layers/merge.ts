@@ -1,0 +1,112 @@
+/**
+ * Merge layers: concatenate (along one axis), add, multiply, average (all shapes equal).
+ * Dims agree when equal, or when either is unknown (null); a symbol and a different symbol or a
+ * number are not provably equal (SymbolMismatch). No broadcasting.
+ */
+import type { Dim, Shape } from '../ir.js';
+import type { LayerDef, ShapeResult } from './types.js';
+import { arg, axisIndex, defineLayer, dimsAgree, fail, formatShape, intT, nameArg, noParams, numArg, ok, unifyDim } from './common.js';
+
+const MANY = { min: 2, max: Infinity };
+
+function countCheck(layer: string, inputs: readonly Shape[]): ShapeResult | undefined {
+  if (inputs.length >= 2) return undefined;
+  return fail('InputCount', { layer, expected: 'at least 2', got: inputs.length }, 'Feed a list: `[a, b] -> ' + layer + '()`.');
+}
+
+function rankCheck(layer: string, inputs: readonly Shape[]): ShapeResult | undefined {
+  const first = inputs[0]!;
+  for (const s of inputs.slice(1)) {
+    if (s.length !== first.length) {
+      return fail('RankMismatch', {
+        layer,
+        expected: `${first.length + 1}-D`,
+        expectedShape: formatShape(first),
+        got: formatShape(s),
+      });
+    }
+  }
+  return undefined;
+}
+
+function mismatch(kind: 'dim' | 'symbol', what: string, dim: number, a: Dim, b: Dim): ShapeResult {
+  const show = (d: Dim) => (d === null ? '?' : String(d));
+  if (kind === 'dim') return fail('DimMismatch', { what, dim, a: show(a), b: show(b) });
+  return fail(
+    'SymbolMismatch',
+    { what, a: show(a), b: show(b) },
+    'Use the same symbol for dimensions that must be equal, or a concrete size.',
+  );
+}
+
+function elementwise(name: string, className: string): LayerDef {
+  return defineLayer({
+    name,
+    className,
+    category: 'merge',
+    main: [],
+    inputs: MANY,
+    args: { name: nameArg() },
+    outputShapes(_inst, inputs): ShapeResult {
+      const c = countCheck(name, inputs) ?? rankCheck(name, inputs);
+      if (c) return c;
+      const out: Shape = inputs[0]!.slice();
+      for (let k = 1; k < inputs.length; k++) {
+        const s = inputs[k]!;
+        for (let i = 0; i < out.length; i++) {
+          const agree = dimsAgree(out[i]!, s[i]!);
+          if (agree !== 'ok') {
+            return mismatch(agree, `${name} inputs ${formatShape(inputs[0]!)} and ${formatShape(s)}`, i + 1, out[i]!, s[i]!);
+          }
+          out[i] = unifyDim(out[i]!, s[i]!);
+        }
+      }
+      return ok(out);
+    },
+    paramCount: noParams,
+  });
+}
+
+export const add = elementwise('add', 'Add');
+export const multiply = elementwise('multiply', 'Multiply');
+export const average = elementwise('average', 'Average');
+
+export const concatenate: LayerDef = defineLayer({
+  name: 'concatenate',
+  className: 'Concatenate',
+  category: 'merge',
+  main: [],
+  inputs: MANY,
+  args: {
+    axis: arg(intT(), 'The axis to concatenate along (batch is 0; -1 is the last axis).', { default: -1 }),
+    name: nameArg(),
+  },
+  outputShapes(inst, inputs): ShapeResult {
+    const c = countCheck('concatenate', inputs) ?? rankCheck('concatenate', inputs);
+    if (c) return c;
+    const first = inputs[0]!;
+    const axis = numArg(inst, 'axis', -1);
+    const ax = axisIndex(axis, first.length);
+    if (ax === undefined) {
+      return fail('AxisOutOfRange', { axis, shape: formatShape(first) }, 'Axes count the batch as 0; -1 is the last axis.', 'axis');
+    }
+    const out: Shape = first.slice();
+    let sum: number | null = typeof first[ax] === 'number' ? (first[ax] as number) : null;
+    for (let k = 1; k < inputs.length; k++) {
+      const s = inputs[k]!;
+      for (let i = 0; i < out.length; i++) {
+        if (i === ax) continue;
+        const agree = dimsAgree(out[i]!, s[i]!);
+        if (agree !== 'ok') {
+          return mismatch(agree, `concatenate inputs ${formatShape(first)} and ${formatShape(s)}`, i + 1, out[i]!, s[i]!);
+        }
+        out[i] = unifyDim(out[i]!, s[i]!);
+      }
+      const d = s[ax];
+      sum = sum !== null && typeof d === 'number' ? sum + d : null;
+    }
+    out[ax] = sum;
+    return ok(out);
+  },
+  paramCount: noParams,
+});

@@ -1,0 +1,44 @@
+/**
+ * timeDistributed: applies the inner layer to every time step (shape.slice(1)) and prepends the
+ * time dim. (bidirectional lives in recurrent.ts.)
+ */
+import type { Shape } from '../ir.js';
+import type { LayerDef, ShapeResult, TfLayerSpec } from './types.js';
+import { arg, configFromArgs, defineLayer, expectMinRank, fail, nameArg, ok } from './common.js';
+
+export const timeDistributed: LayerDef = defineLayer({
+  name: 'timeDistributed',
+  className: 'TimeDistributed',
+  category: 'wrapper',
+  main: ['layer'],
+  args: {
+    layer: arg({ kind: 'layer' }, 'The layer to apply to every time step.', { required: true, tf: false }),
+    name: nameArg(),
+  },
+  canWrap: (inner) => inner.inputs.min <= 1 && inner.inputs.max >= 1,
+  outputShapes(inst, inputs): ShapeResult {
+    if (inputs.length !== 1) return fail('InputCount', { layer: 'timeDistributed', expected: 1, got: inputs.length });
+    const x = inputs[0]!;
+    const inner = inst.inner;
+    if (!inner) return fail('NotAWrapper', { layer: 'timeDistributed', inner: 'nothing' });
+    const r = expectMinRank('timeDistributed', x, 2, '[batch, timesteps, ...]');
+    if (r) return r;
+    const step: Shape = x.slice(1);
+    const res = inner.def.outputShapes(inner, [step]);
+    if (!res.ok) return res;
+    if (res.shapes.length !== 1) {
+      return fail('MultiOutputAsSingle', { layer: inner.def.name, count: res.shapes.length }, 'Inside timeDistributed, use returnState: false.');
+    }
+    return ok([x[0] ?? null, ...res.shapes[0]!]);
+  },
+  paramCount(inst, inputs) {
+    const inner = inst.inner;
+    if (!inner) return { trainable: 0, nonTrainable: 0 };
+    return inner.def.paramCount(inner, [(inputs[0] ?? []).slice(1)]);
+  },
+  tfSpec(inst): TfLayerSpec {
+    const spec: TfLayerSpec = { factory: 'timeDistributed', config: configFromArgs(inst) };
+    if (inst.inner) spec.inner = inst.inner.def.tfSpec(inst.inner);
+    return spec;
+  },
+});
