@@ -72,6 +72,8 @@ export async function checkFiles(files: InputFile[], options: CheckOptions): Pro
       const result = checkSource(read.text, file.display, options);
       results.push(result);
       diagnostics.push(...result.diagnostics);
+      // The checker reports its own crashes as LSTM9001: that is an internal error (exit 2), not the user's.
+      if (result.diagnostics.some((d) => d.code === Diagnostics.Internal.code)) internalError = true;
     } catch (e) {
       internalError = true;
       if (process.env.LSTMC_DEBUG === '1') process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);

@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import type { CheckOptions } from '../compiler/index.js';
-import { renderSummaryTable, summarize, summaryGraph, type SummaryOptions, type SummaryReport } from '../compiler/summary.js';
+import { renderSummaryTable, summarize, summaryGraph, type SummaryReport } from '../compiler/summary.js';
 import { checkFiles, paramOption, type CliContext } from './check-command.js';
 import { expandInputs, UsageError } from './files.js';
 import { countBySeverity, formatPretty, shouldUseColor } from './format.js';
@@ -15,23 +15,6 @@ interface SummaryCliOptions {
   json?: boolean;
   model?: string;
   param?: Record<string, string>;
-}
-
-type GetLayer = (name: string) => { className: string } | undefined;
-
-/** The layer table's class names, when the table module is available. */
-async function loadClassName(): Promise<SummaryOptions['className']> {
-  const spec = '../compiler/layers/table.js';
-  const mod = (await import(spec).catch(() => null)) as { getLayer?: GetLayer } | null;
-  const getLayer = mod?.getLayer;
-  if (typeof getLayer !== 'function') return undefined;
-  return (type: string) => {
-    try {
-      return getLayer(type)?.className;
-    } catch {
-      return undefined;
-    }
-  };
 }
 
 export function registerSummaryCommand(program: Command, _ctx: CliContext): Command {
@@ -71,13 +54,11 @@ export function registerSummaryCommand(program: Command, _ctx: CliContext): Comm
           throw new UsageError(`no model named "${opts.model}" in ${file.display}${names !== '' ? ` (models: ${names})` : ''}`);
         }
       }
-      const className = await loadClassName();
-      const summaryOptions: SummaryOptions = className !== undefined ? { className } : {};
       if (opts.json === true) {
-        const report: SummaryReport = { models: models.map((m) => summarize(m, summaryOptions)) };
+        const report: SummaryReport = { models: models.map((m) => summarize(m)) };
         process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       } else {
-        const tables = models.map((m) => renderSummaryTable(summarize(m, summaryOptions), summaryGraph(m)));
+        const tables = models.map((m) => renderSummaryTable(summarize(m), summaryGraph(m)));
         process.stdout.write(tables.join('\n'));
       }
       process.exitCode = 0;

@@ -3,6 +3,7 @@
  * and a Keras-style text table.
  */
 import type { Dim, IRModel, IRNode, Shape, ValueRef } from './ir.js';
+import { getLayer } from './layers/table.js';
 
 /** A summary dimension: the batch dimension and unknown dims are null, symbols are strings. */
 export type SummaryShape = Dim[];
@@ -32,7 +33,7 @@ export interface ModelSummary {
 }
 
 export interface SummaryOptions {
-  /** Layer table lookup: DSL layer name to TF.js class name (the table's `className`). */
+  /** Override the class-name lookup (default: the layer table's `className`, then `defaultClassName`). */
   className?: (type: string) => string | undefined;
 }
 
@@ -54,7 +55,7 @@ const KNOWN_CLASS_NAMES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Fallback when no table lookup is given: the TF.js class name derived from the factory name
+ * Fallback for a type the layer table does not know: the TF.js class name derived from the factory name
  * (`timeDistributed` -> `TimeDistributed`, `conv2d` -> `Conv2D`, `maxPooling1d` -> `MaxPooling1D`).
  */
 export function defaultClassName(type: string): string {
@@ -81,7 +82,8 @@ function refShape(model: IRModel, ref: ValueRef): Shape | undefined {
 }
 
 export function summarize(model: IRModel, options: SummaryOptions = {}): ModelSummary {
-  const classOf = (type: string): string => options.className?.(type) ?? defaultClassName(type);
+  const classOf = (type: string): string =>
+    options.className?.(type) ?? getLayer(type)?.className ?? defaultClassName(type);
   let trainable = 0;
   let nonTrainable = 0;
   const layers: SummaryLayer[] = model.nodes.map((node) => {
