@@ -236,3 +236,45 @@ export async function loadCheckSource(): Promise<CheckSourceFn | undefined> {
     return undefined;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile names (safe printing)
+
+export const EVIL = [
+  "it's",
+  'say "hi"',
+  'back`tick',
+  '${process.exit(1)}',
+  '`${globalThis.x = 1}`',
+  "'); process.exit(1); ('",
+  'line\nbreak',
+  'cr\rlf',
+  'ls\u2028ps\u2029end',
+  'tab\tnul\u0000',
+  'ünïcödé 名前 😀',
+  'rtl\u202Eevil',
+  '*/ /* \\',
+  'class',
+  'await',
+  '__proto__',
+];
+
+/** A model whose layer names, input name, param names and a string arg are all hostile. */
+export function evilModel(): IRModel {
+  const layers = EVIL.map((name) => irLayer('dense', { units: 3, name }));
+  const params: IRModel['params'] = {};
+  EVIL.forEach((name, i) => (params[name] = i));
+  params['units'] = 3;
+  // Param provenance on a hostile param name: printed as p['...'].
+  layers[0]!.argParams = { units: EVIL[5]! };
+  params[EVIL[5]!] = 3;
+  const model = chainModel('EvilNames', irInput('in put`${x}\n', [4]), layers, { params });
+  model.train = train({ loss: 'meanSquaredError', metrics: ['mse'] });
+  return model;
+}
+
+export function graphWithNames(names: string[]): IRModel {
+  const base = chainModel('Names', irInput('x', [3]), names.map((name) => irLayer('dense', { units: 2, name })));
+  return { ...base, kind: 'functional' };
+}
+
