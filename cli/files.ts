@@ -4,7 +4,11 @@
  */
 import { promises as fsp, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { glob, isDynamicPattern } from 'tinyglobby';
+
+/** tinyglobby is loaded only when an argument is not an existing path. */
+async function tinyglobby(): Promise<typeof import('tinyglobby')> {
+  return import('tinyglobby');
+}
 
 /** A usage error: the CLI prints one line and exits 2. */
 export class UsageError extends Error {
@@ -101,6 +105,7 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
       }
       continue;
     }
+    const { glob, isDynamicPattern } = await tinyglobby();
     if (isDynamicPattern(arg)) {
       const matches = await glob([toPosix(arg)], {
         cwd,

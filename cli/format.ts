@@ -6,7 +6,7 @@
  *
  * The `json` shape is a public contract (LANGUAGE.md section 5); keep it exact.
  */
-import { codeFrameColumns } from '@babel/code-frame';
+import { createRequire } from 'node:module';
 import { Diagnostics, sortDiagnostics, type Diagnostic, type DiagnosticDef, type Severity } from '../compiler/diagnostics.js';
 
 export const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
@@ -58,6 +58,14 @@ export function countBySeverity(diags: readonly Diagnostic[]): { errorCount: num
     else infoCount++;
   }
   return { errorCount, warningCount, infoCount };
+}
+
+// @babel/code-frame (CommonJS) is loaded on first use: a clean run never pays for it.
+type CodeFrameColumns = typeof import('@babel/code-frame').codeFrameColumns;
+let codeFrameColumnsFn: CodeFrameColumns | undefined;
+function codeFrameColumns(...args: Parameters<CodeFrameColumns>): string {
+  codeFrameColumnsFn ??= (createRequire(import.meta.url)('@babel/code-frame') as typeof import('@babel/code-frame')).codeFrameColumns;
+  return codeFrameColumnsFn(...args);
 }
 
 const byCode: ReadonlyMap<string, DiagnosticDef> = new Map(
