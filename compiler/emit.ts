@@ -401,20 +401,34 @@ function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrint
         const shape = printer.shape(input.shape, irInputs.get(input.name)?.dimParams);
         body.push(`const ${v} = tf.input({ name: ${quote(input.name)}, shape: ${shape} });`);
       }
+      // Outputs nobody reads get no variable (noUnusedLocals-clean): holes in a destructuring pattern.
+      const used = new Set<string>(spec.outputs.map(refKey));
+      for (const node of spec.nodes) for (const r of [...node.inputs, ...(node.initialState ?? [])]) used.add(refKey(r));
       for (const node of spec.nodes) {
         const outs: string[] = [];
         for (let i = 0; i < node.outputCount; i++) {
+          const key = refKey({ node: node.name, index: i });
+          if (!used.has(key)) {
+            outs.push('');
+            continue;
+          }
           const v = scope.fresh(i === 0 ? node.name : `${node.name}_state${i}`);
-          vars.set(refKey({ node: node.name, index: i }), v);
+          vars.set(key, v);
           outs.push(v);
         }
+        while (outs.length > 0 && outs[outs.length - 1] === '') outs.pop();
         const call = scratch((sw) => printer.layerCall(sw, functionalLayerSpec(node), paramRefsOf(irNodes.get(node.name))));
         const kwargs = node.initialState !== undefined && node.initialState.length > 0
           ? `, { initialState: [${node.initialState.map(ref).join(', ')}] }`
           : '';
-        const lhs = node.outputCount === 1 ? outs[0]! : `[${outs.join(', ')}]`;
-        const cast = node.outputCount === 1 ? 'tf.SymbolicTensor' : 'tf.SymbolicTensor[]';
-        body.push(`const ${lhs} = ${call}.apply(${refs(node.inputs)}${kwargs}) as ${cast};`);
+        const apply = `${call}.apply(${refs(node.inputs)}${kwargs})`;
+        if (outs.length === 0) {
+          body.push(`${apply}; // no output of ${quote(node.name)} is used`);
+        } else if (node.outputCount === 1) {
+          body.push(`const ${outs[0]!} = ${apply} as tf.SymbolicTensor;`);
+        } else {
+          body.push(`const [${outs.map((o) => (o === '' ? '' : o)).join(', ')}] = ${apply} as tf.SymbolicTensor[];`);
+        }
       }
       const inputsList = spec.inputs.map((i) => ref({ node: i.name, index: 0 }));
       const outputsList = spec.outputs.map(ref);

@@ -21,7 +21,7 @@ export function buildTranslate(params: Partial<TranslateParams> = {}): tf.Layers
   void params; // no layer argument of this model comes from a param
   const source = tf.input({ name: 'source', shape: [null, 7] });
   const target = tf.input({ name: 'target', shape: [null, 9] });
-  const [encoder, encoder_state1, encoder_state2] = tf.layers.lstm({
+  const [, encoder_state1, encoder_state2] = tf.layers.lstm({
     name: 'encoder',
     units: 16,
     activation: 'tanh',

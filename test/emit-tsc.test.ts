@@ -1,0 +1,100 @@
+/**
+ * Every emitted module type-checks with `tsc --noEmit --strict` (plus noUnusedLocals /
+ * noUnusedParameters / exactOptionalPropertyTypes) against the real @tensorflow/tfjs types.
+ * The modules are written to a temp directory inside the project so that node_modules resolves.
+ */
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { emitModules, type EmitInput, type TfModule } from '../compiler/emit.js';
+import { evilModel, graphWithNames, handInputs, loadCheckSource, projectTempDir, realTfSpec, ROOT, specFiles, tfSpecOf } from './emit-helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function allInputs(tfModule: TfModule): Promise<EmitInput[]> {
+  const inputs: EmitInput[] = handInputs();
+  for (const model of [evilModel(), graphWithNames(['class', 'a b', '1st', 'tf', 'p', 'a_b'])]) {
+    inputs.push({ model, tfSpec: tfSpecOf(model), options: { sourcePath: 'x.lstm', source: '', version: '0' } });
+  }
+  // Hand-built models go under other names so that they do not collide with the specs' models.
+  for (const input of inputs) input.model = { ...input.model, name: `Hand${input.model.name}` };
+  const checkSource = await loadCheckSource();
+  const toSpec = await realTfSpec();
+  if (checkSource !== undefined) {
+    for (const s of specFiles()) {
+      if (!/\.ya?ml$/.test(s.file)) continue; // .lstm twins give the same models
+      for (const model of checkSource(s.source, s.file).models) {
+        inputs.push({ model, tfSpec: toSpec(model), options: { sourcePath: s.file, source: s.source, version: '0' } });
+      }
+    }
+  }
+  for (const input of inputs) input.options = { ...input.options, tfModule };
+  return inputs;
+}
+
+function typeCheck(files: string[]): string[] {
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: [],
+    noUnusedLocals: true,
+    noUnusedParameters: true,
+    exactOptionalPropertyTypes: true,
+    noImplicitOverride: true,
+    noPropertyAccessFromIndexSignature: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+  };
+  const program = ts.createProgram(files, options);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file !== undefined && d.start !== undefined ? `${path.relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : '';
+    return `${where} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
+}
+
+const modules: TfModule[] = ['@tensorflow/tfjs'];
+if (existsSync(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'))) modules.push('@tensorflow/tfjs-node');
+
+describe('emitted modules type-check (tsc --noEmit --strict)', () => {
+  for (const tfModule of modules) {
+    it(`against ${tfModule}`, async () => {
+      const { modules: emitted, diagnostics } = emitModules(await allInputs(tfModule));
+      expect(diagnostics).toEqual([]);
+      expect(emitted.length).toBeGreaterThanOrEqual(6);
+      const dir = projectTempDir('tsc');
+      dirs.push(dir);
+      const files = emitted.map((m) => {
+        const file = path.join(dir, m.fileName);
+        writeFileSync(file, m.text);
+        return file;
+      });
+      // A consumer that uses every export, as a user would.
+      const consumer = emitted
+        .map((m, i) => {
+          const base = m.fileName.replace(/\.ts$/, '');
+          const cap = base.charAt(0).toUpperCase() + base.slice(1);
+          return [
+            `import * as m${i} from './${base}.js';`,
+            `const model${i}: tf.LayersModel = m${i}.build${cap}({});`,
+            `m${i}.compile${cap}(model${i});`,
+            `const shapes${i}: Readonly<Record<string, readonly (number | null)[]>> = m${i}.inputShapes;`,
+            `const epochs${i}: number = m${i}.trainingConfig.epochs;`,
+            `const defaults${i}: m${i}.${cap}Params = m${i}.default${cap}Params;`,
+            `export { shapes${i}, epochs${i}, defaults${i} };`,
+          ].join('\n');
+        })
+        .join('\n');
+      const consumerFile = path.join(dir, 'consumer.ts');
+      writeFileSync(consumerFile, `import * as tf from '${tfModule}';\n${consumer}\n`);
+      expect(typeCheck([...files, consumerFile])).toEqual([]);
+    }, 120_000);
+  }
+});
