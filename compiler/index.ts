@@ -1,13 +1,16 @@
 /**
  * The compiler's public entry points. Loads neither tfjs nor ts-morph.
- * OWNER: core (lower.ts / check). Signatures are shared; see compiler/ir.ts.
  */
-import type { Diagnostic } from './diagnostics.js';
+import { parseSpec, type SpecFormat } from '../grammar/index.js';
+import { Diagnostics, makeDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { IRModel } from './ir.js';
+import { lowerSpec } from './lower.js';
 
 export interface CheckOptions {
   /** `--param name=value` overrides, raw strings as typed on the command line. */
   params?: Record<string, string>;
+  /** Force a front end; by default chosen from the file extension. */
+  format?: SpecFormat;
 }
 
 export interface CheckResult {
@@ -18,4 +21,33 @@ export interface CheckResult {
 }
 
 /** Parse + lower + check one source text. Never throws on bad input. */
-export declare function checkSource(source: string, file: string, options?: CheckOptions): CheckResult;
+export function checkSource(source: string, file: string, options: CheckOptions = {}): CheckResult {
+  try {
+    const parsed = parseSpec(source, file, options.format);
+    const syntaxErrors = parsed.diagnostics.some((d) => d.severity === 'error');
+    // Lower even with syntax errors (recovery gives a partial AST) for more diagnostics per run,
+    // but hand no model onwards.
+    const lowered = lowerSpec(parsed.spec, options.params ? { params: options.params } : {});
+    const diagnostics = sortDiagnostics(dedupe([...parsed.diagnostics, ...lowered.diagnostics.items]));
+    return { file, models: syntaxErrors ? [] : lowered.models, diagnostics };
+  } catch (e) {
+    // A bug in lstmc, never the user's fault: say so, located at the file.
+    const msg = e instanceof Error ? e.message : String(e);
+    const d = makeDiagnostic(Diagnostics.Internal, { file, line: 1, column: 1, endLine: 1, endColumn: 1 }, { message: msg });
+    return { file, models: [], diagnostics: [d] };
+  }
+}
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.line}:${d.column}:${d.code}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export { lowerSpec, parseParamOverride } from './lower.js';
+export type { Diagnostic } from './diagnostics.js';
+export type { IRModel } from './ir.js';
