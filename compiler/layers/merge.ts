@@ -2,10 +2,12 @@
  * Merge layers: concatenate (along one axis), add, multiply, average (all shapes equal).
  * Dims agree when equal, or when either is unknown (null); a symbol and a different symbol or a
  * number are not provably equal (SymbolMismatch). No broadcasting.
+ * Exception (TF.js): concatenate's non-axis dims must be identical as TF.js sees them, so an unknown
+ * or symbolic dim against a number is a SymbolMismatch there; a symbol against null is fine.
  */
 import type { Dim, Shape } from '../ir.js';
 import type { LayerDef, ShapeResult } from './types.js';
-import { arg, axisIndex, defineLayer, dimsAgree, fail, formatShape, intT, nameArg, noParams, numArg, ok, unifyDim } from './common.js';
+import { arg, axisIndex, defineLayer, dimsAgree, fail, formatShape, intT, isKnown, nameArg, noParams, numArg, ok, unifyDim } from './common.js';
 
 const MANY = { min: 2, max: Infinity };
 
@@ -96,9 +98,19 @@ export const concatenate: LayerDef = defineLayer({
       const s = inputs[k]!;
       for (let i = 0; i < out.length; i++) {
         if (i === ax) continue;
+        const what = `concatenate inputs ${formatShape(first)} and ${formatShape(s)}`;
         const agree = dimsAgree(out[i]!, s[i]!);
-        if (agree !== 'ok') {
-          return mismatch(agree, `concatenate inputs ${formatShape(first)} and ${formatShape(s)}`, i + 1, out[i]!, s[i]!);
+        if (agree !== 'ok') return mismatch(agree, what, i + 1, out[i]!, s[i]!);
+        // TF.js Concatenate compares the non-axis dims exactly as it sees them (symbols are null there):
+        // an unknown dim against a known size fails when the layer is built.
+        const tfA = isKnown(out[i]!) ? out[i] : null;
+        const tfB = isKnown(s[i]!) ? s[i] : null;
+        if (tfA !== tfB) {
+          return fail(
+            'SymbolMismatch',
+            { what, a: out[i] ?? '?', b: s[i] ?? '?' },
+            'TF.js concatenate needs the other dimensions to be identical; declare the unknown dimension with the same size.',
+          );
         }
         out[i] = unifyDim(out[i]!, s[i]!);
       }

@@ -22,6 +22,16 @@ import {
 
 /** The normalised dim of the input, or an error. */
 function normDim(layer: string, inst: LayerInstance, x: Shape): { dim: number } | { error: ShapeResult } {
+  if (x.length > 3) {
+    // TF.js implements both layers with tf.batchNorm, which supports tensors of rank <= 4 only.
+    return {
+      error: fail(
+        'RankMismatch',
+        { layer, expected: 'at most 4-D', expectedShape: '[batch, d1, d2, d3]', got: formatShape(x) },
+        'TF.js cannot normalise tensors of rank > 4; reshape first, or wrap the layer in timeDistributed.',
+      ),
+    };
+  }
   const axis = numArg(inst, 'axis', -1);
   const i = axisIndex(axis, x.length);
   if (i === undefined) {
