@@ -93,11 +93,11 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
   square: {
     name: 'square',
     aliases: ['movingSquare', 'moving_square'],
-    doc: 'A one-pixel dot moves one column per frame across `size`×`size` frames (random row), left-to-right or right-to-left; target 1 when it moves right. Input [frames, size, size, 1], target [1].',
+    doc: 'A one-pixel dot moves one column per frame across `size`×`size` frames (random row), from the left edge rightwards or from the right edge leftwards; target 1 when it moves right. Input [frames, size, size, 1], target [1]; default 5 frames of 50×50.',
     loss: 'binaryCrossentropy',
     keys: {
       size: { type: int(2, 4096), default: 50, doc: 'Frame width and height in pixels.' },
-      frames: { type: int(1, 4096), default: 50, doc: 'Frames per sequence (the dot advances one pixel per frame; at most `size`).' },
+      frames: { type: int(1, 4096), default: 5, doc: 'Frames per sequence (the dot advances one pixel per frame from the left or right edge; at most `size`).' },
     },
   },
   addition: {
@@ -123,10 +123,10 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
   chars: {
     name: 'chars',
     aliases: ['text', 'shakespeare', 'corpus'],
-    doc: 'Character-level windows over a seeded generated corpus of simple English sentences (alphabet: space, ".", a-z: 28 symbols). Input [window, 28] one-hot, target [28] (the next character).',
+    doc: 'Character-level windows over a seeded generated corpus of simple English sentences (alphabet: newline, space, ".", ",", 0-9, a-z: 40 symbols, CHARS_ALPHABET). Input [window, 40] one-hot, target [40] (the next character).',
     loss: 'categoricalCrossentropy',
     keys: {
-      window: { type: int(1, 10_000), default: 20, doc: 'Characters of context.' },
+      window: { type: int(1, 10_000), default: 10, doc: 'Characters of context.' },
       step: { type: int(1, 10_000), default: 1, doc: 'Stride between windows.' },
     },
   },
@@ -140,7 +140,7 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
 };
 
 /** The alphabet of the built-in `chars` corpus (index = one-hot position). */
-export const CHARS_ALPHABET = ' .abcdefghijklmnopqrstuvwxyz';
+export const CHARS_ALPHABET = '\n .,0123456789abcdefghijklmnopqrstuvwxyz';
 /** The alphabet of the `addition` problem. */
 export const ADDITION_ALPHABET = '0123456789+ ';
 

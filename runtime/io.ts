@@ -1,0 +1,226 @@
+/**
+ * Saving and loading in the TF.js layers format (model.json + weights.bin) through file IO handlers
+ * (plain @tensorflow/tfjs has no `file://`), written ATOMICALLY: every file of a save goes to a fresh
+ * temporary sibling directory which then replaces the target directory by rename. A crash leaves either
+ * the old or the new directory complete (`recoverDir` finishes an interrupted swap).
+ *
+ * Directory layout:
+ *   model.json     TF.js layers model (modelTopology + weightsManifest → weights.bin); loadable by
+ *                  tf.loadLayersModel with any file/http handler
+ *   weights.bin    model weights
+ *   optimizer.bin  optimizer state (Adam moments, iterations) for `--resume`
+ *   lstmc.json     training state: epoch, history, rng state, early-stopping state, data info
+ */
+import { existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { DataInfo } from './data/types.js';
+
+export interface TrainState {
+  version: 1;
+  model: string;
+  specFile?: string;
+  /** Epochs completed so far. */
+  epoch: number;
+  /** Epochs the run was asked for. */
+  epochs: number;
+  /** true once the run ended (all epochs, early stop, or NaN stop). */
+  complete: boolean;
+  stopReason?: 'epochs' | 'earlyStopping' | 'nan' | 'interrupted';
+  history: Record<string, number[]>;
+  /** Seeded Math.random state after the last completed epoch. */
+  rngState?: number;
+  earlyStopping?: { best: number; wait: number; monitor: string };
+  backend?: string;
+  data?: DataInfo;
+  loss: string;
+  metrics: string[];
+  optimizerWeights?: tf.io.WeightsManifestEntry[];
+  savedAt: string;
+}
+
+let tmpCounter = 0;
+
+function writeFileSynced(path: string, data: Uint8Array | string): void {
+  const fd = openSync(path, 'w');
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* not supported everywhere */
+  }
+}
+
+/**
+ * If a previous swap was interrupted between its two renames, `dir` is missing and `dir.old-*` holds the
+ * last complete save: put it back. Stale temporary directories are removed.
+ */
+export function recoverDir(dir: string): void {
+  const abs = resolve(dir);
+  const parent = dirname(abs);
+  const base = basename(abs);
+  if (!existsSync(parent)) return;
+  const siblings = readdirSync(parent);
+  const olds = siblings.filter((s) => s.startsWith(`${base}.old-`)).sort();
+  if (!existsSync(abs) && olds.length > 0) renameSync(join(parent, olds[olds.length - 1]!), abs);
+  for (const s of siblings) {
+    if (s.startsWith(`${base}.tmp-`) || (s.startsWith(`${base}.old-`) && existsSync(abs))) {
+      rmSync(join(parent, s), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Writes `files` as the complete new content of `dir`, atomically (temp dir + rename). */
+export function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
+  const abs = resolve(dir);
+  const parent = dirname(abs);
+  mkdirSync(parent, { recursive: true });
+  const tag = `${process.pid}-${Date.now()}-${tmpCounter++}`;
+  const tmp = join(parent, `${basename(abs)}.tmp-${tag}`);
+  mkdirSync(tmp);
+  for (const [name, data] of Object.entries(files)) writeFileSynced(join(tmp, name), data);
+  fsyncDir(tmp);
+  let old: string | null = null;
+  if (existsSync(abs)) {
+    old = join(parent, `${basename(abs)}.old-${tag}`);
+    renameSync(abs, old);
+  }
+  renameSync(tmp, abs);
+  fsyncDir(parent);
+  if (old) rmSync(old, { recursive: true, force: true });
+}
+
+function joinWeights(w: tf.io.WeightData | undefined): Uint8Array {
+  if (w === undefined) return new Uint8Array(0);
+  return new Uint8Array(tf.io.CompositeArrayBuffer.join(w));
+}
+
+/** The artifacts of a model (topology + weights), captured through a save handler. */
+export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let captured: tf.io.ModelArtifacts | null = null;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  return captured!;
+}
+
+/** model.json text and weights.bin bytes for a model. */
+export async function modelFiles(model: tf.LayersModel): Promise<{ 'model.json': string; 'weights.bin': Uint8Array }> {
+  const a = await modelArtifacts(model);
+  const json = {
+    modelTopology: a.modelTopology,
+    format: a.format,
+    generatedBy: a.generatedBy,
+    convertedBy: a.convertedBy ?? null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+    ...(a.userDefinedMetadata ? { userDefinedMetadata: a.userDefinedMetadata } : {}),
+  };
+  return { 'model.json': JSON.stringify(json), 'weights.bin': joinWeights(a.weightData) };
+}
+
+/** A save handler writing model.json + weights.bin into `dir` atomically (`model.save(fileSaveHandler(dir))`). */
+export function fileSaveHandler(dir: string, extra: () => Record<string, Uint8Array | string> = () => ({})): tf.io.IOHandler {
+  return tf.io.withSaveHandler(async (a) => {
+    const json = {
+      modelTopology: a.modelTopology,
+      format: a.format,
+      generatedBy: a.generatedBy,
+      convertedBy: a.convertedBy ?? null,
+      weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+      ...(a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}),
+      ...(a.userDefinedMetadata ? { userDefinedMetadata: a.userDefinedMetadata } : {}),
+    };
+    writeDirAtomic(dir, { 'model.json': JSON.stringify(json), 'weights.bin': joinWeights(a.weightData), ...extra() });
+    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+  });
+}
+
+/** A load handler reading a TF.js layers model directory (model.json + its weight files). */
+export function fileLoadHandler(dir: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      const modelPath = join(dir, 'model.json');
+      let json: tf.io.ModelJSON;
+      try {
+        json = JSON.parse(readFileSync(modelPath, 'utf8')) as tf.io.ModelJSON;
+      } catch (e) {
+        throw new Error(`Cannot read ${modelPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (train a model first)' : (e as Error).message}`);
+      }
+      const specs: tf.io.WeightsManifestEntry[] = [];
+      const buffers: ArrayBuffer[] = [];
+      for (const group of json.weightsManifest ?? []) {
+        specs.push(...group.weights);
+        for (const p of group.paths) {
+          const b = readFileSync(join(dir, p));
+          buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+        }
+      }
+      return {
+        modelTopology: json.modelTopology,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy,
+        weightSpecs: specs,
+        weightData: tf.io.concatenateArrayBuffers(buffers),
+        ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
+      };
+    },
+  };
+}
+
+/** Loads a saved model directory. */
+export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
+  recoverDir(dir);
+  return tf.loadLayersModel(fileLoadHandler(dir));
+}
+
+export function readTrainState(dir: string): TrainState | null {
+  recoverDir(dir);
+  const p = join(dir, 'lstmc.json');
+  if (!existsSync(p)) return null;
+  return JSON.parse(readFileSync(p, 'utf8')) as TrainState;
+}
+
+/** Optimizer state as bytes + specs. */
+export async function optimizerFiles(opt: tf.Optimizer): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+  const weights = await opt.getWeights();
+  const { data, specs } = await tf.io.encodeWeights(weights);
+  return { data: joinWeights(data), specs };
+}
+
+export async function restoreOptimizer(opt: tf.Optimizer, dir: string, specs: tf.io.WeightsManifestEntry[]): Promise<void> {
+  const b = readFileSync(join(dir, 'optimizer.bin'));
+  const map = tf.io.decodeWeights(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, specs);
+  await opt.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name]! })));
+}
+
+/** Writes a full checkpoint (model, optimizer state, training state) atomically. */
+export async function saveCheckpoint(dir: string, model: tf.LayersModel, state: Omit<TrainState, 'savedAt' | 'optimizerWeights'>, optimizer?: tf.Optimizer): Promise<void> {
+  const files: Record<string, Uint8Array | string> = { ...(await modelFiles(model)) };
+  const full: TrainState = { ...state, savedAt: new Date().toISOString() };
+  if (optimizer) {
+    const o = await optimizerFiles(optimizer);
+    files['optimizer.bin'] = o.data;
+    full.optimizerWeights = o.specs;
+  }
+  files['lstmc.json'] = JSON.stringify(full, null, 1);
+  writeDirAtomic(dir, files);
+}

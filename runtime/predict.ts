@@ -1,0 +1,228 @@
+/** Running a trained model: evaluate on a split, predict on raw inputs, generate (temperature sampling). */
+import * as tf from '@tensorflow/tfjs';
+import type { DataInfo, Split } from './data/types.js';
+import { DataError } from './data/types.js';
+import { unscale } from './data/csv.js';
+import { Rng } from './rng.js';
+
+export function toTensor(a: { values: Float32Array; shape: number[] }): tf.Tensor {
+  return tf.tensor(a.values, a.shape, 'float32');
+}
+
+/**
+ * Loss and compiled metrics of `model` on `split`, plus:
+ * - csv data with min-max scaling: `mae` / `rmse` in the original units (`maeOriginal`, `rmseOriginal`);
+ * - one-hot sequence targets (rank ≥ 2, e.g. addition [2, 12]): `sequenceAccuracy` (every step right);
+ * - regression targets: `mae` when no metric computed it.
+ */
+export function evaluateSplit(model: tf.LayersModel, split: Split, info?: DataInfo, batchSize = 256): Record<string, number> {
+  const out: Record<string, number> = {};
+  const x = toTensor(split.x);
+  const y = toTensor(split.y);
+  try {
+    if (model.optimizer != null || (model as unknown as { isCompiled?: boolean }).isCompiled) {
+      const r = model.evaluate(x, y, { batchSize });
+      const rs = Array.isArray(r) ? r : [r];
+      const names = model.metricsNames;
+      rs.forEach((t, i) => (out[names[i] ?? `metric${i}`] = t.dataSync()[0]!));
+      tf.dispose(rs);
+    }
+    const pred = model.predict(x, { batchSize }) as tf.Tensor;
+    const p = pred.dataSync() as Float32Array;
+    pred.dispose();
+    const yv = split.y.values;
+    const tshape = split.y.shape.slice(1);
+    const last = tshape[tshape.length - 1]!;
+    const isOneHot = last > 1 && isOneHotData(yv, last);
+    if (isOneHot && tshape.length >= 2) {
+      const n = split.y.shape[0]!;
+      const per = yv.length / n;
+      let ok = 0;
+      for (let i = 0; i < n; i++) {
+        let all = true;
+        for (let s = i * per; s < (i + 1) * per && all; s += last) {
+          if (argmax(p, s, last) !== argmax(yv, s, last)) all = false;
+        }
+        if (all) ok++;
+      }
+      out.sequenceAccuracy = ok / n;
+    }
+    if (!isOneHot && !isBinary(yv)) {
+      let ae = 0;
+      let se = 0;
+      let aeO = 0;
+      let seO = 0;
+      for (let i = 0; i < yv.length; i++) {
+        const d = p[i]! - yv[i]!;
+        ae += Math.abs(d);
+        se += d * d;
+        if (info?.scale) {
+          const dO = unscale(p[i]!, info.scale) - unscale(yv[i]!, info.scale);
+          aeO += Math.abs(dO);
+          seO += dO * dO;
+        }
+      }
+      if (out.mae === undefined) out.mae = ae / yv.length;
+      if (info?.scale) {
+        out.maeOriginal = aeO / yv.length;
+        out.rmseOriginal = Math.sqrt(seO / yv.length);
+      } else if (out.rmse === undefined) out.rmse = Math.sqrt(se / yv.length);
+    }
+  } finally {
+    tf.dispose([x, y]);
+  }
+  return out;
+}
+
+function argmax(a: ArrayLike<number>, off: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (a[off + i]! > a[off + best]!) best = i;
+  return best;
+}
+
+function isOneHotData(v: Float32Array, last: number): boolean {
+  for (let s = 0; s < Math.min(v.length, last * 50); s += last) {
+    let sum = 0;
+    for (let i = 0; i < last; i++) {
+      const x = v[s + i]!;
+      if (x !== 0 && x !== 1) return false;
+      sum += x;
+    }
+    if (sum !== 1) return false;
+  }
+  return true;
+}
+
+function isBinary(v: Float32Array): boolean {
+  for (let i = 0; i < Math.min(v.length, 1000); i++) if (v[i] !== 0 && v[i] !== 1) return false;
+  return true;
+}
+
+type Nested = number | Nested[];
+
+function flatten(v: Nested, out: number[]): void {
+  if (Array.isArray(v)) for (const x of v) flatten(x, out);
+  else out.push(v);
+}
+
+function nest(flat: ArrayLike<number>, shape: number[], off = 0): Nested {
+  if (shape.length === 0) return flat[off]!;
+  const [d, ...rest] = shape;
+  const size = rest.reduce((a, b) => a * b, 1);
+  return Array.from({ length: d! }, (_, i) => nest(flat, rest, off + i * size));
+}
+
+/**
+ * Predictions for raw samples. `inputs` is one sample or a list of samples (nested arrays matching the
+ * model input shape, batch excluded), in ORIGINAL units; for models trained on a scaled CSV series,
+ * inputs are scaled and outputs unscaled. For text models, a sample may be a string (one-hot encoded
+ * over the alphabet, left-padded with spaces / cut to the window).
+ */
+export function predictSamples(model: tf.LayersModel, info: DataInfo | undefined, inputs: unknown): Nested[] {
+  const inShape = (model.inputs[0]!.shape.slice(1) as (number | null)[]).map((d, i) => d ?? info?.inputShape[i] ?? -1);
+  const size = inShape.reduce((a, b) => a * b, 1);
+  let samples: unknown[] = Array.isArray(inputs) ? inputs : [inputs];
+  const flatOf = (s: unknown): number[] => {
+    if (typeof s === 'string') {
+      if (!info?.alphabet) throw new DataError('string inputs need a model trained on text');
+      const syms = [...info.alphabet];
+      const V = syms.length;
+      const W = inShape[0]!;
+      const chars = [...s].slice(-W);
+      while (chars.length < W) chars.unshift(syms.includes(' ') ? ' ' : syms[0]!);
+      const f = new Array<number>(W * V).fill(0);
+      chars.forEach((c, t) => {
+        const k = syms.indexOf(c);
+        if (k >= 0) f[t * V + k] = 1;
+      });
+      return f;
+    }
+    const f: number[] = [];
+    flatten(s as Nested, f);
+    return f;
+  };
+  // A single sample given as a nested array of the input's shape (not a list of samples)?
+  if (Array.isArray(inputs) && typeof inputs[0] !== 'string') {
+    const f: number[] = [];
+    flatten(inputs as Nested, f);
+    if (f.length === size && !(Array.isArray(inputs[0]) && flatOf(inputs[0]).length === size)) samples = [inputs];
+  }
+  const flat: number[] = [];
+  samples.forEach((s, i) => {
+    const f = flatOf(s);
+    if (f.length !== size) throw new DataError(`sample ${i + 1} has ${f.length} value(s), but the model input [${inShape.join(', ')}] needs ${size}`);
+    if (f.some((v) => !Number.isFinite(v))) throw new DataError(`sample ${i + 1} has a non-numeric value`);
+    for (const v of f) flat.push(info?.scale ? (v - info.scale.min) / (info.scale.max - info.scale.min || 1) : v);
+  });
+  const x = tf.tensor(flat, [samples.length, ...inShape]);
+  const y = model.predict(x) as tf.Tensor;
+  const shape = y.shape.slice(1);
+  const vals = Array.from(y.dataSync(), (v) => (info?.scale ? unscale(v, info.scale) : v));
+  tf.dispose([x, y]);
+  const per = shape.reduce((a, b) => a * b, 1);
+  return samples.map((_, i) => nest(vals.slice(i * per, (i + 1) * per), shape));
+}
+
+/** Samples an index from probabilities with a temperature (T → 0: argmax; T = 1: as predicted). */
+export function sampleWithTemperature(probs: ArrayLike<number>, temperature: number, rng: Rng): number {
+  const n = probs.length;
+  if (temperature <= 1e-6) return argmax(probs, 0, n);
+  const logits = Array.from({ length: n }, (_, i) => Math.log(Math.max(probs[i]!, 1e-12)) / temperature);
+  const m = Math.max(...logits);
+  const e = logits.map((l) => Math.exp(l - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  let r = rng.next() * s;
+  for (let i = 0; i < n; i++) {
+    r -= e[i]!;
+    if (r <= 0) return i;
+  }
+  return n - 1;
+}
+
+export interface GenerateOptions {
+  /** Text to start from (text models) or "x,y" (rectangle). Default: a space-padded window / a random corner. */
+  seed?: string;
+  /** Characters (text) or corners (rectangle) to generate. */
+  length?: number;
+  temperature?: number;
+  /** Seed of the sampling RNG. */
+  rngSeed?: number;
+}
+
+/** Generates from a generative model: characters for text models, corners for the rectangle problem. */
+export function generate(model: tf.LayersModel, info: DataInfo | undefined, opts: GenerateOptions = {}): string {
+  const rng = new Rng(opts.rngSeed ?? 42);
+  const T = opts.temperature ?? 1;
+  if (info?.source === 'synthetic' && info.value === 'rectangle') {
+    let pt: [number, number] = opts.seed ? (opts.seed.split(',').map(Number) as [number, number]) : [rng.next() * 0.5, rng.next() * 0.5];
+    const pts: [number, number][] = [pt];
+    for (let i = 0; i < (opts.length ?? 3); i++) {
+      const out = tf.tidy(() => (model.predict(tf.tensor3d([[pt]])) as tf.Tensor).dataSync());
+      pt = [out[0]!, out[1]!];
+      pts.push(pt);
+    }
+    return pts.map((p) => `${p[0].toFixed(3)},${p[1].toFixed(3)}`).join('\n');
+  }
+  if (!info?.alphabet || info.source === 'csv' || (info.source === 'synthetic' && info.value !== 'chars')) {
+    throw new DataError('generate needs a generative model (trained on a text corpus, `synthetic: chars` or `synthetic: rectangle`)');
+  }
+  const syms = [...info.alphabet];
+  const V = syms.length;
+  const W = info.inputShape[0]!;
+  const pad = syms.includes(' ') ? ' ' : syms[0]!;
+  const start = [...(opts.seed ?? '')].filter((c) => syms.includes(c));
+  const ctx = start.slice(-W);
+  while (ctx.length < W) ctx.unshift(pad);
+  let out = '';
+  const x = new Float32Array(W * V);
+  for (let i = 0; i < (opts.length ?? 200); i++) {
+    x.fill(0);
+    ctx.forEach((c, t) => (x[t * V + syms.indexOf(c)] = 1));
+    const probs = tf.tidy(() => (model.predict(tf.tensor3d(x, [1, W, V])) as tf.Tensor).dataSync());
+    const c = syms[sampleWithTemperature(probs, T, rng)]!;
+    out += c;
+    ctx.shift();
+    ctx.push(c);
+  }
+  return (opts.seed ?? '') + out;
+}
