@@ -220,7 +220,8 @@ class ModelLowering {
     if (this.inputs.length === 0) {
       this.err(Diagnostics.NoInput, m.name.span, { model: m.name.name });
     }
-    if (this.nodes.length === 0 && this.inputs.length > 0) {
+    const hasLayers = m.statements.some((s) => s.kind === 'layer' || (s.kind === 'let' && s.chain.length > 0));
+    if (!hasLayers && this.inputs.length > 0) {
       this.err(Diagnostics.EmptyModel, m.name.span, { model: m.name.name }, 'Add a layer line such as `lstm(32)` after the input.');
     }
 
