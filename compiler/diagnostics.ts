@@ -67,7 +67,6 @@ export const Diagnostics = {
   ParamValue: d('LSTM2018', 'error', 'Invalid value for parameter "{name}": {reason}.', 'A param\'s value or its `--param` override is not a literal of a usable type.'),
   InvalidModelName: d('LSTM2019', 'error', 'Invalid name "{name}": {reason}.', 'Model and layer names must be identifiers the generated code can use.'),
   EmptyModel: d('LSTM2020', 'error', 'Model {model} has no layers.', 'A model must contain at least one layer.'),
-  ReservedName: d('LSTM2021', 'error', '"{name}" is reserved.', 'A name collides with a keyword or a reserved identifier.'),
 
   // ---- 3xxx shapes ----
   RankMismatch: d('LSTM3001', 'error', '{layer} expects a {expected} input {expectedShape}, but its input has shape {got}.', 'A layer receives an input of the wrong rank.'),
@@ -95,7 +94,7 @@ export const Diagnostics = {
   TargetShape: d('LSTM4007', 'error', 'The data block gives targets of shape {target}, but the model output has shape {output}.', 'The declared target shape does not match the model output.'),
   DataConfig: d('LSTM4008', 'error', '{message}', 'The data block is invalid.'),
   ClipBoth: d('LSTM4009', 'warning', 'Both clipNorm and clipValue are set; TensorFlow.js applies clipNorm first.', 'Setting both gradient clipping options is rarely intended.'),
-  LossOutputCount: d('LSTM4010', 'error', '{message}', 'The loss configuration does not match the model outputs.'),
+  DataInputShape: d('LSTM4011', 'error', 'The data block gives inputs of shape {data}, but input {name} has shape {input}.', 'The examples the data block produces do not fit the model input.'),
 
   // ---- 9xxx internal / usage ----
   Internal: d('LSTM9001', 'error', 'Internal error: {message}', 'A bug in lstmc. Please report it with the spec that triggers it.'),

@@ -358,7 +358,7 @@ export function lowerData(
     shapes.input.forEach((s, i) => {
       const inp = inputs[i]!;
       if (!shapesCompatible(s, inp.shape)) {
-        bag.add(Diagnostics.TargetShape, span, { target: `inputs ${formatShape(s)}`, output: `input ${inp.name} ${formatShape(inp.shape)}` }, `The data block produces inputs of shape ${formatShape(s)}; declare \`input ${inp.name}: [${s.map((d) => d ?? '?').join(', ')}]\` or change the data options.`);
+        bag.add(Diagnostics.DataInputShape, span, { data: formatShape(s), name: inp.name, input: formatShape(inp.shape) }, `Declare \`input ${inp.name}: [${s.map((d) => d ?? '?').join(', ')}]\` or change the data options.`);
       }
     });
   }
