@@ -19,6 +19,20 @@ export function buildLayer(spec: TfLayerSpec): tf.layers.Layer {
 
 /** Builds the tf.js model described by `spec` (not compiled). */
 export function buildModel(spec: TfModelSpec): tf.LayersModel {
+  // tfjs warns on stderr for every orthogonal (recurrent) kernel above 2000 elements; it is harmless.
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => {
+    if (typeof a[0] === 'string' && a[0].startsWith('Orthogonal initializer is being called')) return;
+    warn(...a);
+  };
+  try {
+    return buildModelQuiet(spec);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function buildModelQuiet(spec: TfModelSpec): tf.LayersModel {
   if (spec.kind === 'sequential' && spec.inputs.length === 1 && spec.nodes.every((n) => !n.initialState && n.outputCount === 1)) {
     const model = tf.sequential({ name: spec.name });
     spec.nodes.forEach((n, i) => {

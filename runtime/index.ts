@@ -75,3 +75,8 @@ export async function evaluate(model: IRModel, dir: string, opts: EvaluateOption
   const info = m.info ?? ds.info;
   return evaluateSplit(m.model, split, info);
 }
+
+/** Samples from an already loaded generative model (synchronous). */
+export function generateText(m: LoadedModel, opts: GenerateOptions = {}): string {
+  return generateFrom(m.model, m.info, opts);
+}

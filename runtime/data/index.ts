@@ -2,7 +2,7 @@
  * The `data { }` block → arrays. Options are resolved by compiler/data-schema.ts (the same defaults the
  * checker validates against); files are resolved relative to the spec file's directory.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { IRData } from '../../compiler/ir.js';
 import { resolveDataOptions, resolvedShapes, CHARS_ALPHABET, ADDITION_ALPHABET, type ResolvedData } from '../../compiler/data-schema.js';
 import { Rng } from '../rng.js';
@@ -31,6 +31,15 @@ function describeData(r: ResolvedData): string {
 
 /** Validates the data block options (as the checker does) and loads the arrays. Throws DataError. */
 export function loadData(data: IRData, opts: LoadDataOptions = {}): Dataset {
+  try {
+    return loadDataUnlocated(data, opts);
+  } catch (e) {
+    if (e instanceof DataError && !e.span) e.span = data.spans[data.source] ?? data.span;
+    throw e;
+  }
+}
+
+function loadDataUnlocated(data: IRData, opts: LoadDataOptions): Dataset {
   const r = resolveDataOptions(data.source, data.options);
   if ('error' in r) throw new DataError(r.error, undefined, undefined, (r.key && data.spans[r.key]) || data.span);
   if (opts.samples !== undefined) r.options.samples = opts.samples;
@@ -38,6 +47,10 @@ export function loadData(data: IRData, opts: LoadDataOptions = {}): Dataset {
   const shapes = resolvedShapes(r);
   const base = opts.baseDir ?? (data.span?.file ? dirname(resolve(data.span.file)) : process.cwd());
   const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const display = (p: string) => {
+    const rel = relative(process.cwd(), path(p));
+    return rel.startsWith('..') ? path(p) : rel;
+  };
   const o = r.options;
   let train: Split;
   let test: Split | null;
@@ -57,15 +70,15 @@ export function loadData(data: IRData, opts: LoadDataOptions = {}): Dataset {
     if (r.value === 'chars') info.alphabet = CHARS_ALPHABET;
     if (r.value === 'addition') info.alphabet = ADDITION_ALPHABET;
   } else if (r.source === 'csv') {
-    const series = readCsvColumn(path(r.value), r.value, o.column, o.header as boolean | undefined);
-    const w = csvWindows(series, r.value, o);
+    const series = readCsvColumn(path(r.value), display(r.value), o.column, o.header as boolean | undefined);
+    const w = csvWindows(series, display(r.value), o);
     train = w.train;
     test = w.test;
     info.column = w.column;
     if (w.scale) info.scale = w.scale;
   } else {
     const window = o.window as number;
-    const c = readCorpus(path(r.value), r.value, {
+    const c = readCorpus(path(r.value), display(r.value), {
       lowercase: o.lowercase as boolean,
       window,
       ...(typeof o.alphabet === 'string' ? { alphabet: o.alphabet } : {}),

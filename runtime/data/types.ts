@@ -48,9 +48,9 @@ export class DataError extends Error {
   }
   /** `file:line: message` (or the message alone). */
   located(): string {
-    if (this.file && this.line) return `${this.file}:${this.line}: ${this.message}`;
-    if (this.file) return `${this.file}: ${this.message}`;
-    if (this.span) return `${this.span.file}:${this.span.line}:${this.span.column}: ${this.message}`;
+    const at = this.span ? `${this.span.file}:${this.span.line}:${this.span.column}` : '';
+    if (this.file) return `${this.file}${this.line ? `:${this.line}` : ''}: ${this.message}${at ? ` (data block at ${at})` : ''}`;
+    if (at) return `${at}: ${this.message}`;
     return this.message;
   }
 }

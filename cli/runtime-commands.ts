@@ -1,0 +1,319 @@
+/**
+ * `lstmc train | evaluate | predict | generate` — direct execution of specs.
+ *
+ * Startup stays cheap: nothing here imports tfjs; every action handler `import()`s the runtime.
+ * Exit codes: 0 ok; 1 spec errors, data errors, NaN loss, missing model; 2 usage errors.
+ * Data problems print one located line (`file:line: message`), never a stack trace.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CheckOptions } from '../compiler/index.js';
+import type { IRModel } from '../compiler/ir.js';
+import { checkFiles, paramOption } from './check-command.js';
+import { expandInputs, UsageError } from './files.js';
+import { countBySeverity, formatPretty, shouldUseColor } from './format.js';
+
+type Runtime = typeof import('../runtime/index.js');
+
+const BACKENDS = ['auto', 'node', 'wasm', 'cpu'] as const;
+
+function positiveInt(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return Number(v);
+}
+function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number.');
+  return n;
+}
+
+/** Default output directory of a model: ./models/<ModelName>. */
+export function defaultOutDir(modelName: string): string {
+  return join('models', modelName);
+}
+
+async function loadRuntime(): Promise<Runtime> {
+  return import('../runtime/index.js');
+}
+
+/** A user-facing failure: printed as one line, exit code 1 (or the given one). */
+class RunFailure extends Error {
+  constructor(message: string, public exitCode = 1) {
+    super(message);
+  }
+}
+
+/** Runs an action, turning data / training / known runtime errors into a clean message and exit code. */
+function guarded<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const err = e as Error & { located?: () => string; exitCode?: number };
+      if (err?.name === 'DataError' && typeof err.located === 'function') {
+        process.stderr.write(`lstmc: error: ${err.located()}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (e instanceof RunFailure || err?.name === 'TrainError') {
+        process.stderr.write(`lstmc: error: ${err.message}\n`);
+        process.exitCode = err.exitCode ?? 1;
+        return;
+      }
+      throw e;
+    }
+  };
+}
+
+interface SpecOptions {
+  model?: string;
+  param?: Record<string, string>;
+}
+
+/** Reads and checks one spec file; prints diagnostics; returns the chosen model (or exits 1). */
+async function checkedModel(input: string, opts: SpecOptions): Promise<{ model: IRModel; baseDir: string } | null> {
+  const { files, unmatched } = await expandInputs([input]);
+  if (unmatched.length > 0 || files.length === 0) throw new UsageError(`no files matched "${input}"`);
+  if (files.length > 1) throw new UsageError(`expected one spec file, but "${input}" matched ${files.length}`);
+  const checkOptions: CheckOptions = opts.param !== undefined ? { params: opts.param } : {};
+  const run = await checkFiles(files, checkOptions);
+  const counts = countBySeverity(run.diagnostics);
+  if (run.diagnostics.length > 0) {
+    process.stderr.write(formatPretty(run.diagnostics, run.sources, { color: shouldUseColor(process.stderr), fileCount: 1 }));
+  }
+  if (run.internalError) {
+    process.exitCode = 2;
+    return null;
+  }
+  if (counts.errorCount > 0) {
+    process.exitCode = 1;
+    return null;
+  }
+  const file = files[0]!;
+  const models = run.results[0]?.models ?? [];
+  let model: IRModel | undefined;
+  if (opts.model !== undefined) {
+    model = models.find((m) => m.name === opts.model);
+    if (!model) throw new UsageError(`no model named "${opts.model}" in ${file.display}${models.length ? ` (models: ${models.map((m) => m.name).join(', ')})` : ''}`);
+  } else {
+    if (models.length > 1) throw new UsageError(`${file.display} defines ${models.length} models (${models.map((m) => m.name).join(', ')}); choose one with --model NAME`);
+    model = models[0];
+    if (!model) throw new RunFailure(`${file.display} has no model that checks cleanly`);
+  }
+  return { model, baseDir: file.stdin ? process.cwd() : dirname(file.absolute) };
+}
+
+/** A model directory from an argument that is a directory (with model.json) or a spec file. */
+async function modelDir(arg: string, opts: SpecOptions & { dir?: string }): Promise<string> {
+  if (opts.dir) return opts.dir;
+  if (existsSync(arg) && statSync(arg).isDirectory()) {
+    if (!existsSync(join(arg, 'model.json'))) throw new RunFailure(`${arg} has no model.json (train a model into it with \`lstmc train SPEC --out ${arg}\`)`);
+    return arg;
+  }
+  const c = await checkedModel(arg, opts);
+  if (!c) throw new RunFailure(`cannot find the model of ${arg}`);
+  const dir = defaultOutDir(c.model.name);
+  if (!existsSync(join(dir, 'model.json'))) throw new RunFailure(`no trained model in ${dir} (run \`lstmc train ${arg}\` first, or pass --dir)`);
+  return dir;
+}
+
+function readInputFile(path: string): { text: string; name: string } {
+  if (path === '-') return { text: readFileSync(0, 'utf8'), name: '<stdin>' };
+  try {
+    return { text: readFileSync(path, 'utf8'), name: path };
+  } catch (e) {
+    throw new RunFailure(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** Samples from a JSON file (a sample, a list of samples, or strings) or a CSV file (one sample per row). */
+function parseSamples(text: string, name: string, inputSize: number | null, seriesWindow: number | null): unknown {
+  const trimmed = text.trim();
+  if (name.endsWith('.json') || trimmed.startsWith('[') || trimmed.startsWith('{') || trimmed.startsWith('"')) {
+    try {
+      const v = JSON.parse(trimmed) as unknown;
+      return v && typeof v === 'object' && !Array.isArray(v) && 'inputs' in (v as object) ? (v as { inputs: unknown }).inputs : v;
+    } catch (e) {
+      throw new RunFailure(`${name}: invalid JSON (${(e as Error).message})`);
+    }
+  }
+  const rows = text.split(/\r?\n/).map((l, i) => ({ line: i + 1, cells: l.split(/[,;\t]/).map((c) => c.trim()) })).filter((r) => r.cells.some((c) => c !== ''));
+  const numeric = (c: string) => c !== '' && Number.isFinite(Number(c));
+  const data = rows.filter((r, i) => !(i === 0 && !r.cells.every(numeric)));
+  for (const r of data) {
+    const bad = r.cells.find((c) => !numeric(c));
+    if (bad !== undefined) throw new RunFailure(`${name}:${r.line}: non-numeric value "${bad}"`);
+  }
+  // A single column fed to a model trained on a CSV series: a series; forecast from its last window.
+  if (seriesWindow !== null && data.every((r) => r.cells.length === 1) && data.length !== 1) {
+    if (data.length < seriesWindow) throw new RunFailure(`${name}: ${data.length} value(s), but the model needs a window of ${seriesWindow}`);
+    return [data.slice(-seriesWindow).map((r) => [Number(r.cells[0])])];
+  }
+  return data.map((r) => {
+    if (inputSize !== null && r.cells.length !== inputSize) throw new RunFailure(`${name}:${r.line}: ${r.cells.length} value(s), but the model input needs ${inputSize} per row`);
+    return r.cells.map(Number);
+  });
+}
+
+interface TrainCliOptions extends SpecOptions {
+  epochs?: number;
+  batchSize?: number;
+  out?: string;
+  backend: (typeof BACKENDS)[number];
+  resume?: boolean;
+  samples?: number;
+  progress: 'auto' | 'bar' | 'lines' | 'none';
+  json?: boolean;
+}
+
+export function registerRuntimeCommands(program: Command): Command {
+  const backendOption = () => new Option('--backend <name>', 'tfjs backend; auto picks the fastest with every kernel the model needs').choices(BACKENDS).default('auto');
+
+  program
+    .command('train')
+    .description('train a model of a spec on its data block; save it (TF.js layers format) with a checkpoint every epoch')
+    .argument('<file>', 'a .lstm or YAML spec')
+    .option('--model <name>', 'the model to train (when the file has several)')
+    .option('--epochs <n>', 'override train.epochs', positiveInt)
+    .option('--batch-size <n>', 'override train.batchSize', positiveInt)
+    .addOption(paramOption())
+    .option('--out <dir>', 'output directory (default: models/<ModelName>)')
+    .addOption(backendOption())
+    .option('--resume', 'continue the interrupted run checkpointed in --out')
+    .option('--samples <n>', 'override the number of synthetic training samples', positiveInt)
+    .addOption(new Option('--progress <mode>', 'progress display (auto: a bar on a terminal, one line per epoch otherwise)').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .option('--json', 'print the final result as JSON on stdout (progress goes to stderr)')
+    .action(
+      guarded(async (input: string, opts: TrainCliOptions) => {
+        const c = await checkedModel(input, opts);
+        if (!c) return;
+        const rt = await loadRuntime();
+        const outDir = opts.out ?? defaultOutDir(c.model.name);
+        const r = await rt.train(c.model, {
+          backend: opts.backend,
+          outDir,
+          progress: opts.progress,
+          stream: opts.json ? process.stderr : process.stdout,
+          data: { baseDir: c.baseDir, ...(opts.samples !== undefined ? { samples: opts.samples } : {}) },
+          ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+          ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+          ...(opts.resume ? { resume: true } : {}),
+        });
+        if (opts.json) {
+          const last = Object.fromEntries(Object.entries(r.history).map(([k, v]) => [k, v[v.length - 1]]));
+          process.stdout.write(
+            JSON.stringify({
+              model: c.model.name,
+              backend: r.backend.name,
+              epochs: r.epochs,
+              initialEpoch: r.initialEpoch,
+              stopReason: r.stopReason,
+              final: last,
+              evaluation: r.evaluation,
+              fitSeconds: r.fitMs / 1000,
+              samplesPerSec: r.samplesPerSec,
+              outDir,
+            }) + '\n',
+          );
+        }
+        r.model.dispose();
+        process.exitCode = r.stopReason === 'nan' ? 1 : 0;
+      }),
+    );
+
+  program
+    .command('evaluate')
+    .description("evaluate a trained model on its spec's data block (test split; metrics in original units for CSV data)")
+    .argument('<file>', 'the spec the model was trained from')
+    .option('--model <name>', 'the model (when the file has several)')
+    .addOption(paramOption())
+    .option('--dir <dir>', 'model directory (default: models/<ModelName>)')
+    .addOption(backendOption())
+    .addOption(new Option('--split <which>', 'data split').choices(['test', 'train']).default('test'))
+    .option('--json', 'print the metrics as JSON')
+    .action(
+      guarded(async (input: string, opts: SpecOptions & { dir?: string; backend: (typeof BACKENDS)[number]; split: 'test' | 'train'; json?: boolean }) => {
+        const c = await checkedModel(input, opts);
+        if (!c) return;
+        const dir = opts.dir ?? defaultOutDir(c.model.name);
+        if (!existsSync(join(dir, 'model.json'))) throw new RunFailure(`no trained model in ${dir} (run \`lstmc train ${input}\` first, or pass --dir)`);
+        const rt = await loadRuntime();
+        const m = await rt.evaluate(c.model, dir, { backend: opts.backend, split: opts.split, data: { baseDir: c.baseDir } });
+        if (opts.json) process.stdout.write(JSON.stringify({ model: c.model.name, split: opts.split, metrics: m }) + '\n');
+        else process.stdout.write(Object.entries(m).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join('\n') + '\n');
+      }),
+    );
+
+  program
+    .command('predict')
+    .description('run a trained model on inputs from a CSV (one sample per row) or JSON file; print or write the outputs')
+    .argument('<model>', 'a model directory (with model.json) or the spec it was trained from')
+    .requiredOption('-i, --input <file>', 'CSV or JSON inputs; - for stdin')
+    .option('-o, --output <file>', 'write the outputs here (.csv or .json) instead of stdout')
+    .option('--model <name>', 'the model (when a spec file has several)')
+    .addOption(paramOption())
+    .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
+    .addOption(backendOption())
+    .action(
+      guarded(async (arg: string, opts: SpecOptions & { input: string; output?: string; dir?: string; backend: (typeof BACKENDS)[number] }) => {
+        const dir = await modelDir(arg, opts);
+        const rt = await loadRuntime();
+        const m = await rt.loadTrained(dir, opts.backend);
+        const inShape = (m.model.inputs[0]!.shape.slice(1) as (number | null)[]).map((d, i) => d ?? m.info?.inputShape[i] ?? null);
+        const size = inShape.every((d) => d !== null) ? (inShape as number[]).reduce((a, b) => a * b, 1) : null;
+        const seriesWindow = m.info?.source === 'csv' ? (m.info.inputShape[0] ?? null) : null;
+        const { text, name } = readInputFile(opts.input);
+        const samples = parseSamples(text, name, size, seriesWindow);
+        let outputs: unknown[];
+        try {
+          outputs = rt.predictSamples(m.model, m.info, samples);
+        } catch (e) {
+          if ((e as Error).name === 'DataError') throw new RunFailure(`${name}: ${(e as Error).message}`);
+          throw e;
+        }
+        const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+        const asCsv = opts.output?.endsWith('.csv') ?? false;
+        const body = asCsv ? outputs.map((o) => flat(o).join(',')).join('\n') + '\n' : JSON.stringify(outputs) + '\n';
+        if (opts.output) writeFileSync(resolve(opts.output), body);
+        else process.stdout.write(body);
+      }),
+    );
+
+  program
+    .command('generate')
+    .description('sample a trained generative model (text: characters with a temperature; rectangle: corners)')
+    .argument('<model>', 'a model directory (with model.json) or the spec it was trained from')
+    .option('--seed <text>', 'text to start from (or "x,y" for the rectangle model)')
+    .option('--length <n>', 'characters (or corners) to generate', positiveInt, 200)
+    .option('--temperature <t>', 'sampling temperature (0: greedy; 1: as predicted)', nonNegativeNumber, 1)
+    .option('--rng-seed <n>', 'seed of the sampler', positiveInt)
+    .option('-o, --output <file>', 'write the text here instead of stdout')
+    .option('--model <name>', 'the model (when a spec file has several)')
+    .addOption(paramOption())
+    .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
+    .addOption(backendOption())
+    .action(
+      guarded(async (arg: string, opts: SpecOptions & { seed?: string; length: number; temperature: number; rngSeed?: number; output?: string; dir?: string; backend: (typeof BACKENDS)[number] }) => {
+        const dir = await modelDir(arg, opts);
+        const rt = await loadRuntime();
+        const m = await rt.loadTrained(dir, opts.backend);
+        let text: string;
+        try {
+          text = rt.generateText(m, {
+            length: opts.length,
+            temperature: opts.temperature,
+            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+            ...(opts.rngSeed !== undefined ? { rngSeed: opts.rngSeed } : {}),
+          });
+        } catch (e) {
+          if ((e as Error).name === 'DataError') throw new RunFailure((e as Error).message);
+          throw e;
+        }
+        if (opts.output) writeFileSync(resolve(opts.output), text + '\n');
+        else process.stdout.write(text + '\n');
+      }),
+    );
+  return program;
+}
