@@ -38,7 +38,7 @@ export interface TrainOptions {
   /** Evaluate on the test split at the end (default true). */
   evaluate?: boolean;
   /** Called after every epoch's checkpoint (tests use it). */
-  onEpochEnd?: (epoch: number, logs: Record<string, number>) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs: Record<string, number>, model: tf.LayersModel) => void | Promise<void>;
 }
 
 export interface TrainResult {
@@ -236,7 +236,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
             }
             const done = epoch + 1 >= epochs || stopReason === 'earlyStopping';
             await checkpoint(epoch + 1, done);
-            await opts.onEpochEnd?.(epoch, l);
+            await opts.onEpochEnd?.(epoch, l, tfModel);
           },
         },
       });
