@@ -1,0 +1,214 @@
+/**
+ * The `.lstm` front end: source text -> AST + diagnostics. Never throws, never recurses deeper than
+ * MAX_NESTING bracket levels, linear in the input.
+ *
+ * Pipeline: binary check -> lex (lexer errors -> LSTM1003) -> nesting guard (LSTM1004; the too-deep
+ * part is dropped before parsing) -> parse with recovery (LSTM1001; resumes at the next `model`
+ * after junk at the top level) -> CST visitor (literal errors) -> LSTM1005 if no model at all.
+ */
+import { EOF, type CstNode, type IToken } from 'chevrotain';
+import type { ModelDecl, SpecFile } from './ast.js';
+import type { ParseResult } from './index.js';
+import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../compiler/diagnostics.js';
+import { CLOSERS, Model, OPENERS, UnterminatedString, lstmLexer } from './lexer.js';
+import { lstmParser } from './parser.js';
+import { SourceText, cstToModels, type JunkRun } from './cst-to-ast.js';
+
+/** Brackets, parentheses and braces may nest this deep; deeper input is rejected (LSTM1004). */
+export const MAX_NESTING = 64;
+
+/** Control characters that do not belong in a text file (tab, LF, VT, FF, CR are fine). */
+function isBinaryChar(c: number): boolean {
+  return (c < 32 && c !== 9 && c !== 10 && c !== 11 && c !== 12 && c !== 13) || c === 0x7f || c === 0xfffd;
+}
+
+/** What makes the source look binary, or undefined for text. */
+export function binaryReason(source: string): string | undefined {
+  if (source.includes('\0')) return 'NUL bytes';
+  let bad = 0;
+  for (let i = 0; i < source.length; i++) if (isBinaryChar(source.charCodeAt(i))) bad++;
+  if (bad >= 4 && bad / source.length > 0.1) return 'control characters or invalid UTF-8';
+  return undefined;
+}
+
+function describeChars(run: string): string {
+  const shown = run.length > 12 ? run.slice(0, 12) : run;
+  const printable = [...shown].every((ch) => {
+    const c = ch.codePointAt(0)!;
+    return c > 32 && c !== 0x7f && !(c >= 0x80 && c < 0xa0) && c !== 0xfffd && !/\s/.test(ch);
+  });
+  const text = printable
+    ? `"${shown}"`
+    : [...shown].map((ch) => 'U+' + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')).join(' ');
+  return run.length > shown.length ? `${text}...` : text;
+}
+
+function describeFound(t: IToken): string {
+  if (t.tokenType === EOF || !Number.isFinite(t.startOffset)) return 'end of file';
+  const img = t.image.length > 30 ? `${t.image.slice(0, 30)}...` : t.image;
+  return `"${img}"`;
+}
+
+function emptySpec(src: SourceText, file: string): SpecFile {
+  return { file, format: 'lstm', models: [], span: src.span(0, src.text.length) };
+}
+
+export function parseLstm(source: string, file: string): ParseResult {
+  const text = typeof source === 'string' ? source : String(source ?? '');
+  const src = new SourceText(text, file);
+  try {
+    return parseInner(src, file);
+  } catch (e) {
+    // A bug, not a user problem: still never throw out of the front end.
+    const bag = new DiagnosticBag();
+    bag.add(Diagnostics.Internal, src.span(0, 0), { message: e instanceof Error ? e.message : String(e) });
+    return { spec: emptySpec(src, file), diagnostics: bag.items };
+  }
+}
+
+function parseInner(src: SourceText, file: string): ParseResult {
+  const text = src.text;
+  const bag = new DiagnosticBag();
+
+  const binary = binaryReason(text);
+  if (binary !== undefined) {
+    bag.add(Diagnostics.BinaryFile, src.span(0, /^[^\r\n]/.test(text) ? 1 : 0), { what: binary });
+    return { spec: emptySpec(src, file), diagnostics: bag.items };
+  }
+
+  // ---- lex ----
+  const lexed = lstmLexer.tokenize(text);
+  /** Lines with a lexical error: parse errors there are consequences, not news. */
+  const lexErrorLines = new Set<number>();
+  for (const e of lexed.errors) {
+    const span = src.span(e.offset, e.offset + Math.max(1, e.length));
+    bag.add(Diagnostics.InvalidCharacter, span, { char: describeChars(text.slice(e.offset, e.offset + e.length)) });
+    lexErrorLines.add(span.line);
+  }
+  for (const t of lexed.tokens) if (t.tokenType === UnterminatedString) lexErrorLines.add(src.position(t.startOffset).line);
+
+  // The lexer tracks only start offsets (cheap); the parser's node locations need end offsets.
+  for (const t of lexed.tokens) t.endOffset = t.startOffset + t.image.length - 1;
+
+  // ---- nesting guard: drop everything nested deeper than MAX_NESTING ----
+  const all = lexed.tokens;
+  let kept: IToken[] = all;
+  let depth = 0;
+  let cut = false;
+  let reported = false;
+  for (let i = 0; i < all.length; i++) {
+    const t = all[i]!;
+    const open = OPENERS.has(t.tokenType);
+    const close = !open && CLOSERS.has(t.tokenType);
+    if (open) depth++;
+    const tooDeep = depth > MAX_NESTING;
+    if (tooDeep && !cut) {
+      cut = true;
+      kept = all.slice(0, i);
+      if (!reported) {
+        reported = true;
+        bag.add(Diagnostics.NestingTooDeep, src.tokenSpan(t), { max: MAX_NESTING });
+      }
+    } else if (!tooDeep && cut) kept.push(t);
+    if (close) depth = Math.max(0, depth - 1);
+  }
+
+  // ---- parse (restarting at the next `model` after top-level junk) ----
+  const parseErrors: SyntaxError[] = [];
+  const junk: JunkRun[] = [];
+  const models: ModelDecl[] = [];
+  let start = 0;
+  while (start <= kept.length) {
+    lstmParser.input = start === 0 ? kept : kept.slice(start);
+    const cst: CstNode = lstmParser.file();
+    let redundant: IToken | undefined;
+    for (const e of lstmParser.errors) {
+      const rule = e.context?.ruleStack?.at(-1);
+      parseErrors.push({
+        token: e.token,
+        expected: e.message,
+        repetition: rule === 'file' || rule === 'modelDecl' || rule === 'block',
+        stray: false,
+      });
+      if (e.name === 'NotAllInputParsedException') redundant = e.token;
+    }
+    models.push(...cstToModels(cst, { src, diags: bag, junk }));
+    if (!redundant) break;
+    let idx = kept.indexOf(redundant, start);
+    if (idx < 0) break;
+    idx++;
+    while (idx < kept.length && kept[idx]!.tokenType !== Model) idx++;
+    if (idx >= kept.length) break;
+    start = idx;
+  }
+
+  // ---- parse errors -> LSTM1001, one per line, none inside/after a too-deep region at EOF ----
+  const lastTok = kept[kept.length - 1];
+  const eofOffset = lastTok ? lastTok.startOffset + lastTok.image.length : text.length;
+  for (const j of junk) parseErrors.push({ token: j.token, expected: j.expected, repetition: true, stray: true });
+  const seenOffsets = new Set<number>();
+  const sorted = [...parseErrors].sort((a, b) => offsetOf(a.token, eofOffset) - offsetOf(b.token, eofOffset));
+  let prevRawIndex = -Infinity;
+  let prevRawLine = -1;
+  for (const e of sorted) {
+    const t = e.token;
+    const atEof = t.tokenType === EOF || !Number.isFinite(t.startOffset);
+    const off = atEof ? eofOffset : t.startOffset;
+    const index = atEof ? kept.length : firstTokenAt(kept, off);
+    // Cascades: after a statement fails, the enclosing `model { }` / `{ }` body meets what is left
+    // of it (stray tokens, often on the same line). Keep only the first error of such a run.
+    const line = src.position(off).line;
+    const cascade = e.repetition && (index - prevRawIndex <= 3 || line === prevRawLine);
+    prevRawIndex = index;
+    prevRawLine = line;
+    if (cascade || (atEof && cut)) continue;
+    // A token missing at the end of a line is reported there ("Unexpected end of line"), not at
+    // the start of the next line, so that a second mistake on the next line is still reported.
+    // (A stray token is reported where it stands.)
+    const prev = index > 0 ? kept[index - 1] : undefined;
+    const prevEnd = prev ? prev.startOffset + prev.image.length : -1;
+    const newLine = prev !== undefined && !e.stray && (atEof || src.position(prevEnd).line < src.position(off).line);
+    const span = newLine ? src.span(prevEnd, prevEnd) : atEof ? src.span(eofOffset, eofOffset) : src.tokenSpan(t);
+    const found = newLine && !atEof ? 'end of line' : describeFound(t);
+    const key = newLine ? prevEnd : off;
+    // One error per offset; none on a line whose characters the lexer already rejected.
+    if (seenOffsets.has(key) || lexErrorLines.has(span.line)) continue;
+    seenOffsets.add(key);
+    bag.add(Diagnostics.UnexpectedToken, span, { found, expected: e.expected || 'something else' });
+  }
+
+  if (models.length === 0 && bag.items.length === 0) {
+    bag.add(Diagnostics.NoModel, src.span(0, 0));
+  }
+
+  const spec: SpecFile = { file, format: 'lstm', models, span: src.span(0, text.length) };
+  return { spec, diagnostics: sortDiagnostics(bag.items) };
+}
+
+/** Index of the first token starting at or after `offset` (binary search; tokens are in source order). */
+function firstTokenAt(tokens: IToken[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.startOffset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+interface SyntaxError {
+  token: IToken;
+  /** The human "expected ..." phrase. */
+  expected: string;
+  /** Raised by a `file` / `model { }` / `{ }` repetition (as opposed to inside a statement). */
+  repetition: boolean;
+  /** A stray token the grammar swallowed (as opposed to a token that is missing). */
+  stray: boolean;
+}
+
+function offsetOf(t: IToken, eof: number): number {
+  return Number.isFinite(t.startOffset) && t.tokenType !== EOF ? t.startOffset : eof;
+}
+
+export type { Diagnostic };

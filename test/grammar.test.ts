@@ -1,0 +1,675 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseLstm } from '../grammar/lstm.js';
+import type { Call, LetStmt, ModelDecl, Span, Statement, Value } from '../grammar/ast.js';
+import type { Diagnostic } from '../compiler/diagnostics.js';
+
+// ---------------------------------------------------------------- helpers
+
+/** Deep copy without spans (and without `raw` when asked), for shape comparisons. */
+function strip<T>(x: T): unknown {
+  if (Array.isArray(x)) return x.map(strip);
+  if (x && typeof x === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) {
+      if (k === 'span' || k.endsWith('Span')) continue;
+      out[k] = strip(v);
+    }
+    return out;
+  }
+  return x;
+}
+
+function ok(src: string) {
+  const r = parseLstm(src, 'test.lstm');
+  expect(r.diagnostics, JSON.stringify(r.diagnostics, null, 1)).toEqual([]);
+  return r.spec;
+}
+
+function model(src: string): ModelDecl {
+  const spec = ok(src);
+  expect(spec.models).toHaveLength(1);
+  return spec.models[0]!;
+}
+
+function codes(src: string): [string, number, number][] {
+  return parseLstm(src, 'test.lstm').diagnostics.map((d) => [d.code, d.line, d.column]);
+}
+
+/** A compact description of a call: `dense(10, activation=softmax)`. */
+function show(v: Value | Call): string {
+  if ('args' in v) {
+    const c = v;
+    return `${c.name}(${c.args.map((a) => (a.name ? `${a.name}=` : '') + show(a.value)).join(', ')})`;
+  }
+  switch (v.kind) {
+    case 'int':
+    case 'float':
+      return v.raw;
+    case 'string':
+      return JSON.stringify(v.value);
+    case 'bool':
+      return String(v.value);
+    case 'ident':
+      return (v.dollar ? '$' : '') + v.name;
+    case 'unknown':
+      return '?';
+    case 'list':
+      return `[${v.items.map(show).join(', ')}]`;
+    case 'call':
+      return show(v.call);
+    case 'block':
+      return `{${v.block.entries.map((e) => `${e.key}: ${show(e.value)}`).join(', ')}}`;
+  }
+}
+
+function showStmt(s: Statement): string {
+  switch (s.kind) {
+    case 'param':
+      return `param ${s.name.name} = ${show(s.value)}`;
+    case 'input':
+      return `input ${s.name.name}: ${show(s.shape)}`;
+    case 'layer':
+      return show(s.call);
+    case 'output':
+      return `output ${s.names.map((n) => n.name).join(', ')}`;
+    case 'let': {
+      const t = s.destructure ? `[${s.targets.map((n) => n.name).join(', ')}]` : s.targets[0]!.name;
+      const f = s.fromIsList ? `[${s.from.map((n) => n.name).join(', ')}]` : s.from[0]!.name;
+      const ann = s.annotation ? `: ${show(s.annotation)}` : '';
+      return `let ${t}${ann} = ${[f, ...s.chain.map(show)].join(' -> ')}`;
+    }
+  }
+}
+
+/** Every span in a tree. */
+function allSpans(x: unknown, out: Span[] = []): Span[] {
+  if (Array.isArray(x)) for (const i of x) allSpans(i, out);
+  else if (x && typeof x === 'object') {
+    for (const [k, v] of Object.entries(x)) {
+      if ((k === 'span' || k.endsWith('Span')) && v && typeof v === 'object') out.push(v as Span);
+      else allSpans(v, out);
+    }
+  }
+  return out;
+}
+
+/** 0-based offset of a 1-based line/column (LF, CRLF and CR line ends). */
+function offsetAt(src: string, line: number, column: number): number {
+  let l = 1;
+  let i = 0;
+  while (l < line && i < src.length) {
+    const c = src[i]!;
+    i++;
+    if (c === '\n' || (c === '\r' && src[i] !== '\n')) l++;
+  }
+  return i + column - 1;
+}
+
+function text(src: string, s: Span): string {
+  return src.slice(s.offset!, s.endOffset!);
+}
+
+function checkSpans(src: string, tree: unknown): void {
+  for (const s of allSpans(tree)) {
+    expect(s.file).toBe('test.lstm');
+    expect(s.offset).toBeGreaterThanOrEqual(0);
+    expect(s.endOffset).toBeGreaterThanOrEqual(s.offset!);
+    expect(s.endOffset).toBeLessThanOrEqual(src.length);
+    expect(offsetAt(src, s.line, s.column)).toBe(s.offset);
+    if (s.endOffset! > s.offset!) expect(offsetAt(src, s.endLine, s.endColumn - 1)).toBe(s.endOffset! - 1);
+  }
+}
+
+// ---------------------------------------------------------------- reference architectures
+
+const VANILLA = `# Vanilla LSTM: the echo problem.
+model VanillaEcho {
+  input x: [5, 10]                    # time steps = 5, features = 10
+  lstm(25)                            # first positional argument = the layer's main argument
+  dense(10, activation: softmax)
+
+  train {
+    loss: categoricalCrossentropy
+    optimizer: adam                   # or adam(learningRate: 0.001)
+    metrics: [accuracy]
+    epochs: 500
+    batchSize: 1
+  }
+}
+`;
+
+const STACKED = `model StackedSine {
+  input x: [50, 1]
+  lstm(20, returnSequences: true)
+  lstm(20)
+  dense(5)
+  train { loss: mae, optimizer: adam, metrics: [mse], epochs: 100, batchSize: 32 }
+}`;
+
+const CNN = `model CnnMovingSquare {
+  input frames: [5, 50, 50, 1]
+  timeDistributed(conv2d(2, kernelSize: [2, 2], activation: relu))
+  timeDistributed(maxPooling2d([2, 2]))
+  timeDistributed(flatten())
+  lstm(50)
+  dense(1, activation: sigmoid)
+  train {
+    loss: binaryCrossentropy
+    optimizer: adam(learningRate: 1e-3)
+    metrics: [accuracy]
+    epochs: 25
+    batchSize: 32
+  }
+}`;
+
+const ENCDEC = `model AdditionSeq2Seq {
+  input x: [8, 12]
+  lstm(75)
+  repeatVector(2)
+  lstm(50, returnSequences: true)
+  timeDistributed(dense(12, activation: softmax))
+  train {
+    loss: categoricalCrossentropy
+    optimizer: adam
+    metrics: [accuracy]
+    epochs: 100
+    batchSize: 32
+    validationSplit: 0.1
+    earlyStopping { patience: 3 }
+  }
+}`;
+
+const BIDI = `model BidirectionalCumsum {
+  input x: [10, 1]
+  bidirectional(lstm(50, returnSequences: true), mergeMode: concat)
+  timeDistributed(dense(1, activation: sigmoid))
+  train { loss: binaryCrossentropy; optimizer: adam; metrics: [accuracy]; epochs: 250; batchSize: 10 }
+}`;
+
+const GENERATIVE = `model CharGenerator {
+  param vocab = 40
+  param window = 10
+  param temperature = 0.5
+  input x: [$window, vocab]
+  lstm(128)
+  dense($vocab, activation: softmax)
+  train {
+    loss: categoricalCrossentropy
+    optimizer: rmsprop(learningRate: 0.01)
+    metrics: [accuracy]
+    epochs: 60
+    batchSize: 128
+  }
+  data {
+    text: "corpus/alice.txt"
+    window: $window
+    step: 3
+  }
+}`;
+
+const TRANSLATE = `model Translate {
+  input source: [S, 71]
+  input target: [T, 93]
+  let [_, h, c] = source -> lstm(256, returnState: true)
+  let decoded: [T, 93] = target
+      -> lstm(256, returnSequences: true, initialState: [h, c])
+      -> dense(93, activation: softmax)
+  output decoded
+}`;
+
+describe('reference architectures', () => {
+  const table: [string, string, string, string[], Record<string, string>][] = [
+    ['vanilla', VANILLA, 'VanillaEcho', ['input x: [5, 10]', 'lstm(25)', 'dense(10, activation=softmax)'],
+      { loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '500', batchSize: '1' }],
+    ['stacked', STACKED, 'StackedSine', ['input x: [50, 1]', 'lstm(20, returnSequences=true)', 'lstm(20)', 'dense(5)'],
+      { loss: 'mae', optimizer: 'adam', metrics: '[mse]', epochs: '100', batchSize: '32' }],
+    ['cnn-lstm', CNN, 'CnnMovingSquare', [
+      'input frames: [5, 50, 50, 1]',
+      'timeDistributed(conv2d(2, kernelSize=[2, 2], activation=relu))',
+      'timeDistributed(maxPooling2d([2, 2]))',
+      'timeDistributed(flatten())',
+      'lstm(50)',
+      'dense(1, activation=sigmoid)',
+    ], { loss: 'binaryCrossentropy', optimizer: 'adam(learningRate=1e-3)', metrics: '[accuracy]', epochs: '25', batchSize: '32' }],
+    ['encoder-decoder', ENCDEC, 'AdditionSeq2Seq', [
+      'input x: [8, 12]', 'lstm(75)', 'repeatVector(2)', 'lstm(50, returnSequences=true)',
+      'timeDistributed(dense(12, activation=softmax))',
+    ], { loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '100', batchSize: '32',
+      validationSplit: '0.1', earlyStopping: '{patience: 3}' }],
+    ['bidirectional', BIDI, 'BidirectionalCumsum', [
+      'input x: [10, 1]', 'bidirectional(lstm(50, returnSequences=true), mergeMode=concat)',
+      'timeDistributed(dense(1, activation=sigmoid))',
+    ], { loss: 'binaryCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '250', batchSize: '10' }],
+    ['generative', GENERATIVE, 'CharGenerator', [
+      'param vocab = 40', 'param window = 10', 'param temperature = 0.5', 'input x: [$window, vocab]', 'lstm(128)',
+      'dense($vocab, activation=softmax)',
+    ], { loss: 'categoricalCrossentropy', optimizer: 'rmsprop(learningRate=0.01)', metrics: '[accuracy]', epochs: '60', batchSize: '128' }],
+  ];
+
+  it.each(table)('%s parses to the expected AST', (_n, src, name, stmts, train) => {
+    const m = model(src);
+    expect(m.name.name).toBe(name);
+    expect(m.statements.map(showStmt)).toEqual(stmts);
+    expect(Object.fromEntries(m.train!.entries.map((e) => [e.key, show(e.value)]))).toEqual(train);
+    checkSpans(src, m);
+  });
+
+  it('vanilla: exact AST (spans aside)', () => {
+    const m = model(VANILLA);
+    expect(strip(m.statements)).toEqual([
+      { kind: 'input', name: { name: 'x' }, shape: { kind: 'list', items: [
+        { kind: 'int', value: 5, raw: '5' }, { kind: 'int', value: 10, raw: '10' }] } },
+      { kind: 'layer', call: { name: 'lstm', args: [{ value: { kind: 'int', value: 25, raw: '25' } }] } },
+      { kind: 'layer', call: { name: 'dense', args: [
+        { value: { kind: 'int', value: 10, raw: '10' } },
+        { name: 'activation', value: { kind: 'ident', name: 'softmax', dollar: false } },
+      ] } },
+    ]);
+    expect(m.data).toBeUndefined();
+    expect(text(VANILLA, m.trainSpan!)).toMatch(/^train \{[\s\S]*\}$/);
+    expect(text(VANILLA, m.train!.span)).toMatch(/^\{[\s\S]*\}$/);
+  });
+
+  it('generative: data block and $params', () => {
+    const m = model(GENERATIVE);
+    expect(Object.fromEntries(m.data!.entries.map((e) => [e.key, show(e.value)]))).toEqual({
+      text: '"corpus/alice.txt"', window: '$window', step: '3',
+    });
+    expect(text(GENERATIVE, m.dataSpan!)).toMatch(/^data \{[\s\S]*\}$/);
+  });
+
+  it('the whole file in one spec, several models', () => {
+    const src = [VANILLA, STACKED, CNN, ENCDEC, BIDI, GENERATIVE, TRANSLATE].join('\n');
+    const spec = ok(src);
+    expect(spec.format).toBe('lstm');
+    expect(spec.file).toBe('test.lstm');
+    expect(spec.models.map((m) => m.name.name)).toEqual([
+      'VanillaEcho', 'StackedSine', 'CnnMovingSquare', 'AdditionSeq2Seq', 'BidirectionalCumsum', 'CharGenerator', 'Translate',
+    ]);
+    checkSpans(src, spec);
+  });
+});
+
+// ---------------------------------------------------------------- graph form
+
+describe('graph form', () => {
+  it('Translate', () => {
+    const m = model(TRANSLATE);
+    expect(m.statements.map(showStmt)).toEqual([
+      'input source: [S, 71]',
+      'input target: [T, 93]',
+      'let [_, h, c] = source -> lstm(256, returnState=true)',
+      'let decoded: [T, 93] = target -> lstm(256, returnSequences=true, initialState=[h, c]) -> dense(93, activation=softmax)',
+      'output decoded',
+    ]);
+    const l1 = m.statements[2] as LetStmt;
+    expect(l1.destructure).toBe(true);
+    expect(l1.fromIsList).toBe(false);
+    expect(l1.annotation).toBeUndefined();
+    const l2 = m.statements[3] as LetStmt;
+    expect(l2.destructure).toBe(false);
+    expect(l2.targets.map((t) => t.name)).toEqual(['decoded']);
+    expect(text(TRANSLATE, l2.annotation!.span)).toBe('[T, 93]');
+    expect(text(TRANSLATE, l2.fromSpan)).toBe('target');
+    expect(text(TRANSLATE, l2.span)).toBe(
+      'let decoded: [T, 93] = target\n      -> lstm(256, returnSequences: true, initialState: [h, c])\n      -> dense(93, activation: softmax)',
+    );
+    expect(l2.span.line).toBe(5);
+    expect(l2.span.endLine).toBe(7);
+    expect(l2.span.endColumn).toBe(40);
+    checkSpans(TRANSLATE, m);
+  });
+
+  it.each([
+    ['let both = [a, b] -> concatenate(axis: -1)', 'let both = [a, b] -> concatenate(axis=-1)', true],
+    ['let x = a', 'let x = a', false],
+    ['let [o, h] = a -> gru(4, returnState: true) -> flatten', 'let [o, h] = a -> gru(4, returnState=true) -> flatten()', false],
+    ['let y = a -> dense(3)\n-> dense(4)', 'let y = a -> dense(3) -> dense(4)', false],
+  ])('%s', (line, expected, fromIsList) => {
+    const m = model(`model G { input a: [T, 3] input b: [T, 3]\n${line}\n}`);
+    const s = m.statements[2] as LetStmt;
+    expect(showStmt(s)).toBe(expected);
+    expect(s.fromIsList).toBe(fromIsList);
+  });
+
+  it('a bare layer line after a let continues the chain; output with several names', () => {
+    const m = model('model G {\n input a: [4]\n let x = a\n dense(2)\n flatten\n output x, y\n}');
+    expect(m.statements.map(showStmt)).toEqual(['input a: [4]', 'let x = a', 'dense(2)', 'flatten()', 'output x, y']);
+  });
+});
+
+// ---------------------------------------------------------------- values and lexical details
+
+describe('values', () => {
+  const table: [string, unknown][] = [
+    ['42', { kind: 'int', value: 42, raw: '42' }],
+    ['-1', { kind: 'int', value: -1, raw: '-1' }],
+    ['0.5', { kind: 'float', value: 0.5, raw: '0.5' }],
+    ['1e-3', { kind: 'float', value: 0.001, raw: '1e-3' }],
+    ['-2.5E+2', { kind: 'float', value: -250, raw: '-2.5E+2' }],
+    ['"x"', { kind: 'string', value: 'x' }],
+    ['"a\\"b\\\\c\\nd\\te"', { kind: 'string', value: 'a"b\\c\nd\te' }],
+    ['"\\u{1F600}\\u{41}"', { kind: 'string', value: '\u{1F600}A' }],
+    ['"#not a comment"', { kind: 'string', value: '#not a comment' }],
+    ['true', { kind: 'bool', value: true }],
+    ['false', { kind: 'bool', value: false }],
+    ['relu', { kind: 'ident', name: 'relu', dollar: false }],
+    ['$units', { kind: 'ident', name: 'units', dollar: true }],
+    ['trueish', { kind: 'ident', name: 'trueish', dollar: false }],
+    ['?', { kind: 'unknown' }],
+    ['[]', { kind: 'list', items: [] }],
+    ['[2, 2,]', { kind: 'list', items: [{ kind: 'int', value: 2, raw: '2' }, { kind: 'int', value: 2, raw: '2' }] }],
+    ['[?, T, 3]', { kind: 'list', items: [{ kind: 'unknown' }, { kind: 'ident', name: 'T', dollar: false }, { kind: 'int', value: 3, raw: '3' }] }],
+    ['[[1], []]', { kind: 'list', items: [{ kind: 'list', items: [{ kind: 'int', value: 1, raw: '1' }] }, { kind: 'list', items: [] }] }],
+    ['adam(learningRate: 0.001)', { kind: 'call', call: { name: 'adam', args: [{ name: 'learningRate', value: { kind: 'float', value: 0.001, raw: '0.001' } }] } }],
+    ['flatten()', { kind: 'call', call: { name: 'flatten', args: [] } }],
+    ['{ patience: 3 }', { kind: 'block', block: { entries: [{ key: 'patience', value: { kind: 'int', value: 3, raw: '3' } }] } }],
+  ];
+  it.each(table)('%s', (src, expected) => {
+    const m = model(`model V { param p = ${src} }`);
+    const s = m.statements[0]!;
+    expect(s.kind).toBe('param');
+    if (s.kind !== 'param') return;
+    expect(strip(s.value)).toEqual(expected);
+    expect(text(`model V { param p = ${src} }`, s.value.span)).toBe(src);
+  });
+
+  it('keywords are whole words (longer_alt): inputs, modelName, letter, outputs, database', () => {
+    const m = model('model modelName { input inputs: [1]\n letter(1)\n outputs\n database(trainer: falsey) }');
+    expect(m.name.name).toBe('modelName');
+    expect(m.statements.map(showStmt)).toEqual(['input inputs: [1]', 'letter(1)', 'outputs()', 'database(trainer=falsey)']);
+  });
+
+  it('earlyStopping { ... } and earlyStopping: { ... } are the same; keywords may be block keys', () => {
+    const a = model('model A { train { earlyStopping { patience: 3 } } data { input: "a.csv", model: x; } }');
+    const b = model('model A { train { earlyStopping: { patience: 3 } } data { input: "a.csv" model: x } }');
+    expect(strip(a.train)).toEqual(strip(b.train));
+    expect(strip(a.data)).toEqual(strip(b.data));
+    expect(a.train!.entries[0]!.value.kind).toBe('block');
+    expect(a.data!.entries.map((e) => e.key)).toEqual(['input', 'model']);
+  });
+
+  it('statements may be juxtaposed, separated by newlines or semicolons', () => {
+    const a = model('model A { input x: [5, 10] lstm(25) dense(10, activation: softmax) }');
+    const b = model('model A {\n  input x: [5, 10];\n  lstm(25);\n  dense(10,\n    activation: softmax,\n  )\n}');
+    expect(strip(a)).toEqual(strip(b));
+  });
+
+  it('CRLF line endings and tabs: columns are correct', () => {
+    const src = 'model A {\r\n\tinput x: [5, 10]\r\n\tlstm(25)\r\n}\r\n';
+    const m = model(src);
+    const lstm = m.statements[1]!;
+    expect(lstm.span).toMatchObject({ line: 3, column: 2, endLine: 3, endColumn: 10 });
+    expect(text(src, lstm.span)).toBe('lstm(25)');
+    checkSpans(src, m);
+    expect(codes('model A {\r\n\tlstm(25))\r\n}')).toEqual([['LSTM1001', 2, 10]]);
+  });
+
+  it('spans: call name, arguments, named argument names, block keys', () => {
+    const src = 'model Span {\n  dense(10, activation: softmax)\n  train { earlyStopping { patience: 3 } }\n}';
+    const m = model(src);
+    const call = (m.statements[0] as { call: Call }).call;
+    expect(text(src, call.span)).toBe('dense(10, activation: softmax)');
+    expect(call.nameSpan).toMatchObject({ line: 2, column: 3, endLine: 2, endColumn: 8 });
+    expect(text(src, call.args[0]!.span)).toBe('10');
+    expect(text(src, call.args[1]!.span)).toBe('activation: softmax');
+    expect(text(src, call.args[1]!.nameSpan!)).toBe('activation');
+    expect(text(src, call.args[1]!.value.span)).toBe('softmax');
+    const es = m.train!.entries[0]!;
+    expect(text(src, es.span)).toBe('earlyStopping { patience: 3 }');
+    expect(text(src, es.keySpan)).toBe('earlyStopping');
+    expect(text(src, es.value.span)).toBe('{ patience: 3 }');
+    expect(text(src, m.name.span)).toBe('Span');
+    expect(text(src, m.span)).toBe(src);
+    checkSpans(src, m);
+  });
+});
+
+// ---------------------------------------------------------------- errors
+
+describe('errors', () => {
+  const table: [string, string, [string, number, number][]][] = [
+    ['empty file', '', [['LSTM1005', 1, 1]]],
+    ['only comments', '# nothing\n   # here\n', [['LSTM1005', 1, 1]]],
+    ['only whitespace', ' \n\t\r\n', [['LSTM1005', 1, 1]]],
+    ['invalid characters: one per run', 'model A {\n  lstm(25) @@@ dense(3) %\n}', [['LSTM1003', 2, 12], ['LSTM1003', 2, 25]]],
+    ['unterminated string', 'model A {\n  data { text: "abc }\n  lstm(3)\n}', [['LSTM1002', 2, 16]]],
+    ['unterminated string at end of file', 'model A { data { text: "abc', [['LSTM1002', 1, 24]]],
+    ['invalid escape', 'model A { data { a: "x\\qy" } }', [['LSTM1008', 1, 23]]],
+    ['1e400', 'model A {\n  dense(1e400)\n}', [['LSTM1006', 2, 9]]],
+    ['huge integer', 'model A { dense(9007199254740993) }', [['LSTM1006', 1, 17]]],
+    ['negative huge integer', 'model A { dense(-99999999999999999999) }', [['LSTM1006', 1, 17]]],
+    ['float underflow', 'model A { dropout(1e-999) }', [['LSTM1006', 1, 19]]],
+    ['2^53 itself is fine', 'model A { dense(9007199254740992) }', []],
+    ['missing value', 'model A { dense(10, activation: ) }', [['LSTM1001', 1, 33]]],
+    ['stray paren', 'model A { lstm(25)) }', [['LSTM1001', 1, 19]]],
+    ['missing ) at end of line', 'model A {\n  lstm(25\n  dense(3)\n}', [['LSTM1001', 2, 10]]],
+    ['missing } at end of file', 'model A {\n  lstm(25)\n', [['LSTM1001', 2, 11]]],
+    ['junk before a model', 'lstm(3)\nmodel A { lstm(3) }', [['LSTM1001', 1, 1]]],
+    ['missing model name', 'model { lstm(3) }', [['LSTM1001', 1, 7]]],
+    ['missing colon in block', 'model A { train { epochs 3 } }', [['LSTM1001', 1, 26]]],
+    ['let without =', 'model A { input a: [1] let x a }', [['LSTM1001', 1, 30]]],
+    ['stray tokens in a model: one error per run', 'model A { 1 2 3 lstm(3) }', [['LSTM1001', 1, 11]]],
+    ['stray tokens in a block', 'model A { train { loss: mse, 3, epochs: 3 } }', [['LSTM1001', 1, 30]]],
+    ['stray } after a model', 'model A {\n  lstm(3)\n}\n}\nmodel B { flatten }', [['LSTM1001', 4, 1]]],
+    ['missing } before the next model', 'model A { lstm(3)\nmodel B { dense(1) }', [['LSTM1001', 1, 18]]],
+    ['chain without a layer', 'model A { let x = y -> -> dense(3) }', [['LSTM1001', 1, 24]]],
+    ['bad destructuring', 'model A { let [a, b = x -> lstm(3) }', [['LSTM1001', 1, 21]]],
+  ];
+  it.each(table)('%s', (_n, src, expected) => {
+    expect(codes(src)).toEqual(expected);
+  });
+
+  it('messages are human', () => {
+    const [d] = parseLstm('model A { dense(10, activation: ) }', 'test.lstm').diagnostics;
+    expect(d!.message).toBe('Unexpected ")"; expected a value.');
+    expect(d).toMatchObject({ file: 'test.lstm', line: 1, column: 33, endLine: 1, endColumn: 34, severity: 'error' });
+    const [e] = parseLstm('model A {\n  lstm(25\n  dense(3)\n}', 'test.lstm').diagnostics;
+    expect(e!.message).toBe('Unexpected end of line; expected "," or ")".');
+    const [f] = parseLstm('model A { lstm(25) @@@ }', 'test.lstm').diagnostics;
+    expect(f!.message).toBe('Invalid character "@@@".');
+    expect(f).toMatchObject({ column: 20, endColumn: 23 });
+    const [g] = parseLstm('model A { lstm(3) }}', 'test.lstm').diagnostics;
+    expect(g!.message).toBe('Unexpected "}"; expected "model".');
+    for (const dg of parseLstm('model A { train { epochs 3 } let = }', 'test.lstm').diagnostics) {
+      expect(dg.message).not.toMatch(/Identifier|LBrace|RParen|Exception|-->|<-/);
+    }
+  });
+
+  it('three independent mistakes give three located errors; the rest still parses', () => {
+    const src = [
+      'model Broken {',
+      '  input x: [5, 10]',
+      '  lstm(25',                           // 1: missing )
+      '  dense(10 activation: softmax)',     // 2: missing ,
+      '  lstm(4)',
+      '  param = 3',                         // 3: missing name
+      '  dense(1)',
+      '}',
+    ].join('\n');
+    const r = parseLstm(src, 'test.lstm');
+    expect(r.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([
+      ['LSTM1001', 3, 10],
+      ['LSTM1001', 4, 12],
+      ['LSTM1001', 6, 9],
+    ]);
+    const m = r.spec.models[0]!;
+    expect(m.name.name).toBe('Broken');
+    expect(m.statements.map((s) => s.kind)).toContain('input');
+    expect(m.statements.filter((s) => s.kind === 'layer').map((s) => (s as { call: Call }).call.name)).toEqual(
+      expect.arrayContaining(['lstm', 'dense']),
+    );
+    const last = m.statements[m.statements.length - 1]!;
+    expect(showStmt(last)).toBe('dense(1)');
+  });
+
+  it('three mistakes in three models', () => {
+    const src = 'model A { lstm(3,, 4) }\nmodel B { input x: [1 2] }\nmodel C { train { loss: } }\n';
+    expect(codes(src)).toEqual([['LSTM1001', 1, 18], ['LSTM1001', 2, 23], ['LSTM1001', 3, 25]]);
+    expect(parseLstm(src, 'test.lstm').spec.models.map((m) => m.name.name)).toEqual(['A', 'B', 'C']);
+  });
+
+  it('a long run of broken statements: one error per line, linear, no stack overflow', () => {
+    const n = 5000;
+    const src = `model Big {\n${'  dense(1 activation: relu useBias: true)\n'.repeat(n)}}\n`;
+    const t0 = performance.now();
+    const r = parseLstm(src, 'test.lstm');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(r.diagnostics).toHaveLength(n);
+    expect(r.diagnostics.every((d, i) => d.code === 'LSTM1001' && d.line === i + 2 && d.column === 11)).toBe(true);
+    const junk = `model J { ${') : = '.repeat(20000)} lstm(3) }`;
+    expect(codes(junk)).toEqual([['LSTM1001', 1, 11]]);
+  });
+
+  it('the model and statements after a mistake are kept', () => {
+    const r = parseLstm('model A { input x: [1 2 3 4] dense(3) }\nmodel B { lstm(2) }', 'test.lstm');
+    expect(r.spec.models.map((m) => [m.name.name, m.statements.map(showStmt)])).toEqual([
+      ['A', ['input x: [1]', 'dense(3)']],
+      ['B', ['lstm(2)']],
+    ]);
+  });
+
+  it('a literal error still produces its node', () => {
+    const r = parseLstm('model A { dense(1e400) }', 'test.lstm');
+    const call = (r.spec.models[0]!.statements[0] as { call: Call }).call;
+    expect(call.args[0]!.value).toMatchObject({ kind: 'float', raw: '1e400' });
+  });
+
+  it('binary input: a single LSTM1007 and nothing else', () => {
+    for (const src of ['model A {\0\0\0}', '\x01\x02\x03\x04\x05\x06\x07\x08', '\ufffd'.repeat(50) + 'model']) {
+      const ds = parseLstm(src, 'test.lstm').diagnostics;
+      expect(ds.map((d) => [d.code, d.line, d.column])).toEqual([['LSTM1007', 1, 1]]);
+    }
+    // One stray control character in a text file is an invalid character, not a binary file.
+    expect(codes('model A { lstm(3) \x07 }')).toEqual([['LSTM1003', 1, 19]]);
+  });
+
+  it.each([
+    ['[ x 10000', () => 'model A { input x: ' + '['.repeat(10000)],
+    ['lstm( x 10000', () => 'model A { ' + 'lstm('.repeat(10000)],
+    ['balanced brackets x 10000', () => 'model A { input x: ' + '['.repeat(10000) + ']'.repeat(10000) + ' }'],
+  ])('nesting too deep: %s returns quickly with LSTM1004', (_n, make) => {
+    const src = make();
+    const t0 = performance.now();
+    const r = parseLstm(src, 'test.lstm');
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(1000);
+    const deep = r.diagnostics.filter((d) => d.code === 'LSTM1004');
+    expect(deep).toHaveLength(1);
+    expect(deep[0]!.line).toBe(1);
+    // The 65th opener (the model's own "{" counts as the first level).
+    const openers = [...src].map((c, i) => ('[({'.includes(c) ? i : -1)).filter((i) => i >= 0);
+    expect(deep[0]!.column).toBe(openers[64]! + 1);
+    expect(r.spec.models.map((m) => m.name.name)).toEqual(['A']);
+  });
+
+  it('nesting at the limit is fine', () => {
+    const src = 'model A { input x: ' + '['.repeat(63) + '1' + ']'.repeat(63) + ' }';
+    expect(codes(src)).toEqual([]);
+  });
+
+  it('pure [ x 10000 with no model', () => {
+    const r = parseLstm('['.repeat(10000), 'test.lstm');
+    expect(r.diagnostics.some((d) => d.code === 'LSTM1004' && d.line === 1 && d.column === 65)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------- robustness (property tests)
+
+function checkResult(src: string, ds: Diagnostic[]): void {
+  // Lines of the file (an empty file has one line).
+  const lines = src.split(/\r\n|\r|\n/);
+  for (const d of ds) {
+    expect(d.file).toBe('test.lstm');
+    expect(d.code).toMatch(/^LSTM1\d{3}$/);
+    expect(d.line).toBeGreaterThanOrEqual(1);
+    expect(d.column).toBeGreaterThanOrEqual(1);
+    expect(d.line).toBeLessThanOrEqual(lines.length);
+    expect(d.column).toBeLessThanOrEqual(lines[d.line - 1]!.length + 1);
+    expect(d.endLine).toBeGreaterThanOrEqual(d.line);
+    expect(d.endLine).toBeLessThanOrEqual(lines.length);
+    expect(d.endColumn).toBeLessThanOrEqual(lines[d.endLine - 1]!.length + 1);
+    if (d.endLine === d.line) expect(d.endColumn).toBeGreaterThanOrEqual(d.column);
+    expect(typeof d.message).toBe('string');
+  }
+}
+
+const VALID = [VANILLA, STACKED, CNN, ENCDEC, BIDI, GENERATIVE, TRANSLATE];
+const PIECES = ['(', ')', '[', ']', '{', '}', ',', ':', '->', '=', '"', '#', '\n', '\r\n', '\t', ' ', 'model', 'let',
+  'input', 'lstm', '1e400', '-', '$', '?', '\\', '\0', '\ufffd', 'é', '_', ';', '99999999999999999999'];
+
+describe('robustness', () => {
+  it('random strings never throw and give located diagnostics', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        const r = parseLstm(s, 'test.lstm');
+        checkResult(s, r.diagnostics);
+        checkSpans(s, r.spec.models);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('random token soup never throws', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PIECES, 'a', 'dense', '12', '0.5'), { maxLength: 120 }), (parts) => {
+        const s = parts.join(' ');
+        const r = parseLstm(s, 'test.lstm');
+        checkResult(s, r.diagnostics);
+        checkSpans(s, r.spec.models);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('mutated valid specs never throw and give located diagnostics', () => {
+    const mutation = fc.record({
+      spec: fc.constantFrom(...VALID),
+      edits: fc.array(
+        fc.record({
+          at: fc.nat(),
+          del: fc.nat({ max: 8 }),
+          ins: fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 4 })),
+        }),
+        { minLength: 1, maxLength: 5 },
+      ),
+    });
+    fc.assert(
+      fc.property(mutation, ({ spec, edits }) => {
+        let s = spec;
+        for (const e of edits) {
+          const at = e.at % (s.length + 1);
+          s = s.slice(0, at) + e.ins + s.slice(at + e.del);
+        }
+        const r = parseLstm(s, 'test.lstm');
+        checkResult(s, r.diagnostics);
+        checkSpans(s, r.spec.models);
+        // Whatever was built is well-formed enough to walk.
+        for (const m of r.spec.models) for (const st of m.statements) expect(typeof showStmt(st)).toBe('string');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------- performance
+
+describe('performance', () => {
+  it('a 10,000-layer spec parses in linear time', () => {
+    const gen = (n: number) =>
+      `model Big {\n  input x: [T, 8]\n${Array.from({ length: n }, (_, i) => `  dense(${i + 1}, activation: relu, useBias: true)   # layer ${i}\n`).join('')}}\n`;
+    const small = gen(1000);
+    const big = gen(10000);
+    parseLstm(small, 'test.lstm'); // warm up
+    const t0 = performance.now();
+    const r1 = parseLstm(small, 'test.lstm');
+    const t1 = performance.now();
+    const r2 = parseLstm(big, 'test.lstm');
+    const t2 = performance.now();
+    expect(r1.diagnostics).toEqual([]);
+    expect(r2.spec.models[0]!.statements).toHaveLength(10001);
+    expect(t1 - t0).toBeLessThan(500);
+    expect(t2 - t1).toBeLessThan(5000);
+  });
+});
