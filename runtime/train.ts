@@ -217,7 +217,9 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
           onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
             const l = (logs ?? {}) as Record<string, number>;
             progress.epochEnd(epoch, epochs, l, performance.now() - epochStart);
-            if (nanAt || !finite(l)) {
+            // Losses can stay finite while weights are NaN (crossentropy clips its input): check both.
+            const weightsBad = tf.tidy(() => tfModel.trainableWeights.some((w) => tf.all(tf.isFinite(w.read())).dataSync()[0] === 0));
+            if (nanAt || !finite(l) || weightsBad) {
               nanAt ??= { epoch, batch: -1 };
               tfModel.stopTraining = true;
               return;
@@ -245,7 +247,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         stopReason = 'nan';
         const where = (nanAt as { epoch: number; batch: number }).batch >= 0 ? `epoch ${(nanAt as { epoch: number }).epoch + 1}, batch ${(nanAt as { batch: number }).batch + 1}` : `epoch ${(nanAt as { epoch: number }).epoch + 1}`;
         message =
-          `The loss became NaN or infinite at ${where}; training stopped.` +
+          `The loss (or a weight) became NaN or infinite at ${where}; training stopped.` +
           (opts.outDir
             ? lastGood > 0
               ? ` The last good checkpoint (epoch ${lastGood}) is kept in ${opts.outDir}.`
