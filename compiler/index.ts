@@ -27,8 +27,12 @@ export function checkSource(source: string, file: string, options: CheckOptions 
     const syntaxErrors = parsed.diagnostics.some((d) => d.severity === 'error');
     // Lower even with syntax errors (recovery gives a partial AST) for more diagnostics per run,
     // but hand no model onwards.
-    const lowered = lowerSpec(parsed.spec, options.params ? { params: options.params } : {});
-    const diagnostics = sortDiagnostics(dedupe([...parsed.diagnostics, ...lowered.diagnostics.items]));
+    const lowered = lowerSpec(parsed.spec, { ...(options.params ? { params: options.params } : {}), afterSyntaxErrors: syntaxErrors });
+    // On a line the front end already rejected, what the checker says about the recovered (partial)
+    // AST is a consequence, not news.
+    const badLines = new Set(parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}`));
+    const checked = lowered.diagnostics.items.filter((d) => !badLines.has(`${d.file}:${d.line}`));
+    const diagnostics = sortDiagnostics(dedupe([...parsed.diagnostics, ...checked]));
     return { file, models: syntaxErrors ? [] : lowered.models, diagnostics };
   } catch (e) {
     // A bug in lstmc, never the user's fault: say so, located at the file.

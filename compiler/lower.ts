@@ -24,6 +24,11 @@ import { lowerData, lowerTrain, checkLossAgainstOutputs } from './train.js';
 export interface LowerOptions {
   /** `--param name=value` overrides (raw strings). */
   params?: Record<string, string>;
+  /**
+   * The front end reported syntax errors, so the AST is partial: do not report what is probably a
+   * consequence of a dropped statement (no input, no layers, unused values).
+   */
+  afterSyntaxErrors?: boolean;
 }
 
 export interface LowerResult {
@@ -38,6 +43,8 @@ interface ParamEntry {
   value: ParamValue;
   span: Span;
   used: boolean;
+  /** Its declaration was invalid (already reported): uses are silently skipped (no cascades). */
+  poisoned?: boolean;
 }
 
 /** A named value in the model's environment. */
@@ -76,7 +83,7 @@ export function lowerSpec(spec: SpecFile, options: LowerOptions = {}): LowerResu
     if (prev) bag.add(Diagnostics.DuplicateModel, m.name.span, { name: m.name.name }, `The first definition is on line ${prev.line}.`);
     else seen.set(m.name.name, m.name.span);
     const before = bag.errorCount;
-    const model = new ModelLowering(m, spec, bag, overrides).run();
+    const model = new ModelLowering(m, spec, bag, overrides, options.afterSyntaxErrors === true).run();
     if (model && bag.errorCount === before) models.push(model);
   }
   return { models, diagnostics: bag };
@@ -178,6 +185,7 @@ class ModelLowering {
     private readonly spec: SpecFile,
     private readonly bag: DiagnosticBag,
     private readonly overrides: Record<string, string>,
+    private readonly afterSyntaxErrors = false,
   ) {
     this.file = spec.file;
   }
@@ -217,11 +225,13 @@ class ModelLowering {
           break;
       }
     }
-    if (this.inputs.length === 0) {
+    // An input that is declared but invalid was reported where it is; do not also say "no input".
+    const declaresInput = m.statements.some((s) => s.kind === 'input');
+    if (!declaresInput && !this.afterSyntaxErrors) {
       this.err(Diagnostics.NoInput, m.name.span, { model: m.name.name });
     }
     const hasLayers = m.statements.some((s) => s.kind === 'layer' || (s.kind === 'let' && s.chain.length > 0));
-    if (!hasLayers && this.inputs.length > 0) {
+    if (!hasLayers && declaresInput && !this.afterSyntaxErrors) {
       this.err(Diagnostics.EmptyModel, m.name.span, { model: m.name.name }, 'Add a layer line such as `lstm(32)` after the input.');
     }
 
@@ -258,9 +268,9 @@ class ModelLowering {
       }
     }
 
-    // Unused values.
+    // Unused values (not after syntax errors: the statement using one may have been dropped).
     for (const [name, b] of this.env) {
-      if (!b.used && b.kind !== 'chain' && !name.startsWith('_')) {
+      if (!this.afterSyntaxErrors && !b.used && b.kind !== 'chain' && !name.startsWith('_')) {
         this.err(Diagnostics.UnusedValue, b.span, { name }, b.kind === 'input' ? 'Remove the input or feed it to a layer.' : 'Feed it to a layer or list it in `output`.');
       }
     }
@@ -306,13 +316,18 @@ class ModelLowering {
       let value: ParamValue | undefined;
       const v = s.value;
       if (v.kind === 'int' || v.kind === 'float') {
-        if (!Number.isFinite(v.value)) continue; // the parser already reported it
+        if (!Number.isFinite(v.value)) {
+          // The parser already reported it.
+          this.params.set(name, { value: 0, span: s.name.span, used: true, poisoned: true });
+          continue;
+        }
         value = v.value;
       } else if (v.kind === 'string') value = v.value;
       else if (v.kind === 'bool') value = v.value;
       else if (v.kind === 'ident' && !v.dollar) value = v.name;
       else {
         this.err(Diagnostics.ParamValue, v.span, { name, reason: `expected a number, string, boolean or name, got ${describeValue(v)}` });
+        this.params.set(name, { value: 0, span: s.name.span, used: true, poisoned: true });
         continue;
       }
       const raw = this.overrides[name];
@@ -327,6 +342,7 @@ class ModelLowering {
     const p = this.params.get(v.name);
     if (p) {
       p.used = true;
+      if (p.poisoned) return undefined;
       return { value: p.value, param: v.name };
     }
     if (v.dollar) {
@@ -409,12 +425,17 @@ class ModelLowering {
       const reported = new Set<number>();
       for (let i = 0; i < n; i++) {
         if (done[i] || reported.has(i)) continue;
-        const cycle = findCycle(i, deps, done);
-        if (!cycle) continue;
-        cycle.forEach((c) => reported.add(c));
+        const found = findCycle(i, deps, done);
+        // A statement downstream of a cycle finds the same cycle again: report it once.
+        if (!found || found.some((c) => reported.has(c))) continue;
+        found.forEach((c) => reported.add(c));
+        // Start the path at the statement that comes first in the source, and point at what it reads.
+        const at = found.indexOf(Math.min(...found));
+        const cycle = [...found.slice(at), ...found.slice(0, at)];
         const names = cycle.map((c) => stmtName(stmts[c]!));
         const first = stmts[cycle[0]!]!;
-        this.err(Diagnostics.Cycle, first.span, { path: [...names, names[0]].join(' -> ') }, 'A value cannot depend on itself; break the loop.');
+        const span = first.kind === 'let' ? first.fromSpan : first.span;
+        this.err(Diagnostics.Cycle, span, { path: [...names, names[0]].join(' -> ') }, 'A value cannot depend on itself; break the loop.');
       }
     }
     return out;
@@ -452,6 +473,11 @@ class ModelLowering {
     const input: IRInput = { name, shape, dimParams, span: s.span };
     if (ok) this.inputs.push(input);
     const b: Binding = { ref: { node: name, index: 0 }, shape, span: s.name.span, used: false, kind: 'input' };
+    if (!ok) {
+      // Reported above; uses of it are skipped silently, and it is not "unused" either.
+      b.used = true;
+      b.poisoned = true;
+    }
     this.env.set(name, b);
     this.current = ok ? b : undefined;
   }
@@ -479,6 +505,7 @@ class ModelLowering {
       const p = this.params.get(item.name);
       if (p) {
         p.used = true;
+        if (p.poisoned) return undefined;
         if (typeof p.value !== 'number' || !Number.isInteger(p.value) || p.value <= 0) {
           this.err(Diagnostics.InvalidInputDim, item.span, { dim: `${item.name} = ${JSON.stringify(p.value)}`, reason: 'a dimension param must be a positive integer' });
           return undefined;
@@ -491,7 +518,7 @@ class ModelLowering {
       }
       return { dim: item.name }; // a symbol
     }
-    this.err(Diagnostics.InvalidInputDim, item.span, { dim: describeValue(item), reason: 'a dimension is an integer, a param, a symbol such as T, or ?' });
+    this.err(Diagnostics.InvalidInputDim, item.span, { dim: item.kind === 'list' ? '[...]' : describeValue(item), reason: item.kind === 'list' ? 'a dimension cannot be a nested list' : 'a dimension is an integer, a param, a symbol such as T, or ?' }, item.kind === 'list' ? 'A shape is one flat list, e.g. [5, 10].' : undefined);
     return undefined;
   }
 
@@ -554,7 +581,10 @@ class ModelLowering {
     const b = this.env.get(n.name);
     if (!b) {
       const candidates = [...this.env.keys()];
-      this.err(Diagnostics.UndefinedName, n.span, { name: n.name }, didYouMeanHint(n.name, candidates) ?? (candidates.length ? `Defined names: ${candidates.slice(0, 8).join(', ')}.` : 'Declare an input first, e.g. `input x: [T, 1]`.'));
+      const meant = didYouMean(n.name, candidates);
+      // The misspelt use was meant for that value: do not also call it unused.
+      if (meant !== undefined) this.env.get(meant)!.used = true;
+      this.err(Diagnostics.UndefinedName, n.span, { name: n.name }, meant !== undefined ? `Did you mean "${meant}"?` : candidates.length ? `Defined names: ${candidates.slice(0, 8).join(', ')}.` : 'Declare an input first, e.g. `input x: [T, 1]`.');
       return undefined;
     }
     b.used = true;
@@ -630,7 +660,16 @@ class ModelLowering {
     if (s.destructure) {
       const count = result.multi ?? 1;
       if (s.targets.length !== count) {
-        this.err(Diagnostics.DestructureCount, s.span, { want: s.targets.length, got: count }, count === 1 && last && getLayer(last.type)?.category === 'recurrent' ? 'Set `returnState: true` on the layer to get its states.' : undefined);
+        const first = s.targets[0]!.span;
+        const lastT = s.targets[s.targets.length - 1]!.span;
+        const targetsSpan: Span = { ...first, endLine: lastT.endLine, endColumn: lastT.endColumn };
+        if (lastT.endOffset !== undefined) targetsSpan.endOffset = lastT.endOffset;
+        const lastDef = last ? getLayer(last.type) : undefined;
+        const recurrentType = last ? (lastDef?.category === 'recurrent' ? last.type : last.inner && getLayer(last.inner.type)?.category === 'recurrent' ? last.inner.type : undefined) : undefined;
+        let hint: string | undefined;
+        if (count === 1 && recurrentType) hint = 'Set `returnState: true` on the layer to get its states.';
+        else if (count > 1 && last) hint = recurrentType === 'lstm' && last.type === 'lstm' ? 'An lstm with returnState: true returns [output, h, c]: `let [out, h, c] = ...` (use _ for a value you do not need).' : `${last.type} returns ${count} values here: write ${count} names (use _ for a value you do not need).`;
+        this.err(Diagnostics.DestructureCount, targetsSpan, { want: s.targets.length, got: count }, hint);
         for (const t of s.targets) if (t.name !== '_' && !this.env.has(t.name)) this.env.set(t.name, { ref: { node: t.name, index: 0 }, shape: [], span: t.span, used: true, kind: 'let', poisoned: true });
         return;
       }
@@ -737,7 +776,7 @@ class ModelLowering {
     const res = def.outputShapes(inst, inputShapes);
     if (!res.ok) {
       const e = res.error;
-      const span = (e.argName && layer.argSpans[e.argName]) || call.span;
+      const span = (e.argName && (layer.argSpans[e.argName] ?? layer.inner?.argSpans[e.argName])) || call.span;
       let hint = e.hint;
       if (e.key === 'RankMismatch') hint = this.classicHint(call, from[0], def) ?? hint;
       this.bag.add(Diagnostics[e.key], span, e.args, hint);
@@ -802,7 +841,7 @@ class ModelLowering {
       let argName: string;
       if (a.name === undefined) {
         if (positional >= def.main.length) {
-          this.err(Diagnostics.TooManyPositional, a.span, { layer: call.name, max: def.main.length, got: call.args.filter((x) => x.name === undefined).length }, def.main.length ? `Name the argument, e.g. \`${Object.keys(def.args).find((k) => !def.main.includes(k)) ?? 'name'}: ...\`.` : `${call.name} takes only named arguments.`);
+          this.err(Diagnostics.TooManyPositional, a.span, { layer: call.name, max: def.main.length, got: call.args.filter((x) => x.name === undefined).length }, positionalHint(def, call.name, a.value));
           ok = false;
           positional++;
           continue;
@@ -903,6 +942,7 @@ class ModelLowering {
       const p = this.params.get(v.name);
       if (p) {
         p.used = true;
+        if (p.poisoned) return undefined;
         param = v.name;
         lit = p.value;
       } else if (v.dollar) {
@@ -927,6 +967,7 @@ class ModelLowering {
         if (it.kind === 'int') n = it.value;
         else if (it.kind === 'ident') {
           const p = this.params.get(it.name);
+          if (p?.poisoned) return undefined;
           if (p && typeof p.value === 'number') {
             p.used = true;
             n = p.value;
@@ -1008,7 +1049,7 @@ class ModelLowering {
             continue;
           }
           if (x < min) {
-            this.err(Diagnostics.ArgumentRange, v.span, { name: argName, layer: call.name, range: t.allowMinusOne ? `positive integers (and at most one -1)` : `integers ≥ ${min}`, got: JSON.stringify(list) });
+            this.err(Diagnostics.ArgumentRange, v.span, { name: argName, layer: call.name, range: t.allowMinusOne ? `positive integers (and at most one -1)` : `integers ≥ ${min}`, got: JSON.stringify(list) }, def.name === 'permute' ? 'permute dims are 1-based and exclude the batch axis, as in Keras: [2, 1] swaps the two dimensions of a [T, F] input.' : undefined);
             return undefined;
           }
         }
@@ -1024,6 +1065,19 @@ class ModelLowering {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Hint for an extra positional argument: name the argument it was probably meant for (Keras `Dense(10, 'softmax')`). */
+function positionalHint(def: LayerDef, layer: string, v: Value): string {
+  if (def.main.length === 0) return `${layer} takes only named arguments.`;
+  const word = v.kind === 'ident' && !v.dollar ? v.name : v.kind === 'string' ? v.value : undefined;
+  if (word !== undefined) {
+    for (const [k, spec] of Object.entries(def.args)) {
+      if (spec.type.kind === 'enum' && spec.type.values.includes(word)) return `Name it: \`${k}: ${word}\`.`;
+    }
+  }
+  const others = Object.keys(def.args).filter((k) => !def.main.includes(k) && k !== 'initialState');
+  return `Only ${def.main.join(', ')} ${def.main.length === 1 ? 'is' : 'are'} positional; name the others (${others.slice(0, 6).join(', ')}${others.length > 6 ? ', ...' : ''}).`;
+}
 
 function exampleFor(t: ArgType): string {
   switch (t.kind) {

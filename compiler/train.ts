@@ -390,6 +390,13 @@ function finalActivation(node: IRNode | undefined): { activation: string; layer:
   return undefined;
 }
 
+/** The loss that usually goes with an output activation (for hints). */
+const FITTING_LOSS: Readonly<Record<string, string>> = {
+  sigmoid: 'binaryCrossentropy',
+  softmax: 'categoricalCrossentropy',
+  linear: 'meanSquaredError',
+};
+
 export function checkLossAgainstOutputs(
   train: IRTrain,
   producers: readonly (IRNode | undefined)[],
@@ -413,7 +420,7 @@ export function checkLossAgainstOutputs(
         Diagnostics.LossActivation,
         lossSpan,
         { loss: train.loss, expected: `a ${expected} output`, layer: fa.layer, activation: fa.activation },
-        `Add \`activation: ${expected}\` to ${fa.layer} (line ${p!.span.line}), or pick a loss that fits a ${fa.activation} output.`,
+        `Add \`activation: ${expected}\` to ${fa.layer} (line ${p!.span.line}), or pick a loss that fits a ${fa.activation} output${FITTING_LOSS[fa.activation] ? ` (${FITTING_LOSS[fa.activation]})` : ''}.`,
       );
     }
   });
