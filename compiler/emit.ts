@@ -214,33 +214,74 @@ export function contentHash(source: string, params: Record<string, string> | und
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizers: positional arguments of tf.train.<name>(...), with the defaults lstmc applies.
+// Optimizers, losses and metrics. These mirror runtime/optimizer.ts (`makeOptimizer`, `lossName`,
+// `metricName`) exactly, which cannot be imported here (it loads tfjs); test/emit-equivalence.test.ts
+// checks that both give the same optimizer config and names.
 
-interface OptimizerSig {
-  /** Positional argument names in order. */
-  args: readonly string[];
-  /** Defaults for arguments lstmc makes explicit (learningRate always is). */
-  defaults: Record<string, number>;
+/** `tf.train.adam(0.001, 0.9, 0.999, 1e-7)`: every argument explicit, Keras defaults where the spec is silent. */
+export function optimizerCall(name: string, args: Record<string, number>): string {
+  const a = args;
+  const n = (v: number): string => printNumber(v);
+  const lr = (d: number): string => n(a['learningRate'] ?? a['lr'] ?? d);
+  const b = (v: unknown): string => (Boolean(v) ? 'true' : 'false');
+  switch (name.toLowerCase()) {
+    case 'sgd':
+      return a['momentum']
+        ? `tf.train.momentum(${lr(0.01)}, ${n(a['momentum'])}, ${b(a['nesterov'] ?? a['useNesterov'])})`
+        : `tf.train.sgd(${lr(0.01)})`;
+    case 'momentum':
+      return `tf.train.momentum(${lr(0.01)}, ${n(a['momentum'] ?? 0.9)}, ${b(a['useNesterov'] ?? a['nesterov'])})`;
+    case 'adam':
+      return `tf.train.adam(${lr(0.001)}, ${n(a['beta1'] ?? a['beta_1'] ?? 0.9)}, ${n(a['beta2'] ?? a['beta_2'] ?? 0.999)}, ${n(a['epsilon'] ?? 1e-7)})`;
+    case 'adamax':
+      return `tf.train.adamax(${lr(0.002)}, ${n(a['beta1'] ?? 0.9)}, ${n(a['beta2'] ?? 0.999)}, ${n(a['epsilon'] ?? 1e-7)}, ${n(a['decay'] ?? 0)})`;
+    case 'rmsprop':
+      return `tf.train.rmsprop(${lr(0.001)}, ${n(a['decay'] ?? a['rho'] ?? 0.9)}, ${n(a['momentum'] ?? 0)}, ${n(a['epsilon'] ?? 1e-7)}, ${b(a['centered'] ?? 0)})`;
+    case 'adagrad':
+      return `tf.train.adagrad(${lr(0.01)}, ${n(a['initialAccumulatorValue'] ?? 0.1)})`;
+    case 'adadelta':
+      return `tf.train.adadelta(${lr(1)}, ${n(a['rho'] ?? 0.95)}, ${n(a['epsilon'] ?? 1e-7)})`;
+    default:
+      throw new Error(`unknown optimizer ${JSON.stringify(name)}`);
+  }
 }
 
-const OPTIMIZERS: Record<string, OptimizerSig> = {
-  sgd: { args: ['learningRate'], defaults: { learningRate: 0.01 } },
-  momentum: { args: ['learningRate', 'momentum', 'useNesterov'], defaults: { learningRate: 0.01, momentum: 0.9 } },
-  rmsprop: { args: ['learningRate', 'decay', 'momentum', 'epsilon', 'centered'], defaults: { learningRate: 0.001 } },
-  adam: { args: ['learningRate', 'beta1', 'beta2', 'epsilon'], defaults: { learningRate: 0.001 } },
-  adadelta: { args: ['learningRate', 'rho', 'epsilon'], defaults: { learningRate: 0.001 } },
-  adamax: { args: ['learningRate', 'beta1', 'beta2', 'epsilon', 'decay'], defaults: { learningRate: 0.002 } },
-  adagrad: { args: ['learningRate', 'initialAccumulatorValue'], defaults: { learningRate: 0.01 } },
+const LOSS_ALIASES: Record<string, string> = {
+  mse: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  mape: 'meanAbsolutePercentageError',
+  msle: 'meanSquaredLogarithmicError',
+  kld: 'kullbackLeiblerDivergence',
+  kldivergence: 'kullbackLeiblerDivergence',
+  crossentropy: 'categoricalCrossentropy',
+  categorical_crossentropy: 'categoricalCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  mean_squared_error: 'meanSquaredError',
+  mean_absolute_error: 'meanAbsoluteError',
+  cosine: 'cosineProximity',
+  huber: 'huberLoss',
+  logcosh: 'logcosh',
 };
 
-/** `tf.train.adam(0.001)`: every argument up to the last one given; gaps are `undefined` (= TF.js default). */
-export function optimizerCall(name: string, args: Record<string, number>): string {
-  const sig = OPTIMIZERS[name];
-  if (sig === undefined || !JS_IDENT.test(name)) throw new Error(`unknown optimizer ${JSON.stringify(name)}`);
-  const values: (number | undefined)[] = sig.args.map((a) => args[a] ?? sig.defaults[a]);
-  while (values.length > 0 && values[values.length - 1] === undefined) values.pop();
-  const printed = values.map((v) => (v === undefined ? 'undefined' : typeof v === 'boolean' ? String(v) : printNumber(v)));
-  return `tf.train.${name}(${printed.join(', ')})`;
+const METRIC_ALIASES: Record<string, string> = {
+  acc: 'accuracy',
+  mean_absolute_error: 'mae',
+  mean_squared_error: 'mse',
+  meanAbsoluteError: 'mae',
+  meanSquaredError: 'mse',
+};
+
+/** The tfjs-layers loss name for a spec's loss name (as runtime/optimizer.ts `lossName`). */
+export function tfLossName(name: string): string {
+  return (Object.hasOwn(LOSS_ALIASES, name) ? LOSS_ALIASES[name] : undefined) ??
+    (Object.hasOwn(LOSS_ALIASES, name.toLowerCase()) ? LOSS_ALIASES[name.toLowerCase()] : undefined) ??
+    name;
+}
+
+/** The tfjs-layers metric name for a spec's metric name (as runtime/optimizer.ts `metricName`). */
+export function tfMetricName(name: string): string {
+  return (Object.hasOwn(METRIC_ALIASES, name) ? METRIC_ALIASES[name] : undefined) ?? name;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,9 +576,9 @@ function compileBody(train: IRTrain): WriterFunction {
     if (train.clipValue !== undefined) clip.push(`clipValue: ${printNumber(train.clipValue)}`);
     if (clip.length > 0) optimizer = `withGradientClipping(${optimizer}, { ${clip.join(', ')} })`;
     w.writeLine('model.compile({');
-    w.writeLine(`  loss: ${quote(train.loss)},`);
+    w.writeLine(`  loss: ${quote(tfLossName(train.loss))},`);
     w.writeLine(`  optimizer: ${optimizer},`);
-    w.writeLine(`  metrics: [${train.metrics.map(quote).join(', ')}],`);
+    w.writeLine(`  metrics: [${train.metrics.map((m) => quote(tfMetricName(m))).join(', ')}],`);
     w.writeLine('});');
   };
 }

@@ -10,12 +10,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitModules, moduleNames, type EmitInput } from '../compiler/emit.js';
+import { emitModules, moduleNames, optimizerCall, tfLossName, tfMetricName, type EmitInput } from '../compiler/emit.js';
 import type { IRModel } from '../compiler/ir.js';
 import { summarize } from '../compiler/summary.js';
 import type { TfModelSpec } from '../compiler/tfspec.js';
 import { setupBackend } from '../runtime/backend.js';
 import { buildModel } from '../runtime/build.js';
+import { lossName, makeOptimizer, metricName } from '../runtime/optimizer.js';
 import { evilModel, handModels, loadCheckSource, projectTempDir, realTfSpec, specFiles, type CheckSourceFn } from './emit-helpers.js';
 
 interface Built {
@@ -210,5 +211,53 @@ describe('gradient clipping wrapper', () => {
     } finally {
       model.dispose();
     }
+  });
+});
+
+describe('optimizer, loss and metric names agree with runtime/optimizer.ts', () => {
+  const cases: [string, Record<string, number>][] = [
+    ['adam', {}],
+    ['adam', { learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }],
+    ['sgd', {}],
+    ['sgd', { learningRate: 0.1, momentum: 0.5 }],
+    ['sgd', { lr: 0.2, momentum: 0.5, nesterov: 1 }],
+    ['momentum', {}],
+    ['momentum', { learningRate: 0.1, momentum: 0.3, useNesterov: 1 }],
+    ['rmsprop', {}],
+    ['rmsprop', { learningRate: 0.01, rho: 0.8, momentum: 0.1, centered: 1 }],
+    ['adamax', {}],
+    ['adamax', { decay: 0.01 }],
+    ['adagrad', {}],
+    ['adagrad', { initialAccumulatorValue: 0.2 }],
+    ['adadelta', {}],
+    ['adadelta', { learningRate: 0.5, rho: 0.9 }],
+    ['Adam', {}],
+  ];
+  for (const [name, args] of cases) {
+    it(`${name} ${JSON.stringify(args)}`, () => {
+      const expr = optimizerCall(name, args);
+      // The printed expression is plain JavaScript over `tf`.
+      const fromModule = new Function('tf', `return ${expr};`)(tf) as tf.Optimizer;
+      const fromRuntime = makeOptimizer({ name, args });
+      try {
+        expect(fromModule.getClassName()).toBe(fromRuntime.getClassName());
+        expect(fromModule.getConfig()).toEqual(fromRuntime.getConfig());
+      } finally {
+        fromModule.dispose();
+        fromRuntime.dispose();
+      }
+    });
+  }
+
+  it('loss and metric aliases', () => {
+    const losses = ['mse', 'mae', 'mape', 'msle', 'kld', 'KLD', 'kldivergence', 'crossentropy', 'categorical_crossentropy', 'binary_crossentropy',
+      'sparse_categorical_crossentropy', 'mean_squared_error', 'mean_absolute_error', 'cosine', 'huber', 'logcosh', 'categoricalCrossentropy',
+      'meanSquaredError', 'hinge'];
+    for (const l of losses) expect(tfLossName(l), l).toBe(lossName(l));
+    // Prototype keys are names, not table entries (the checker rejects them before either path runs).
+    expect(tfLossName('constructor')).toBe('constructor');
+    expect(tfMetricName('toString')).toBe('toString');
+    const metrics = ['acc', 'accuracy', 'mean_absolute_error', 'mean_squared_error', 'meanAbsoluteError', 'meanSquaredError', 'mse', 'precision'];
+    for (const m of metrics) expect(tfMetricName(m), m).toBe(metricName(m));
   });
 });

@@ -148,7 +148,7 @@ describe('module shape', () => {
     expect(text).toContain("recurrentActivation: 'sigmoid',");
     expect(text).toContain('export const trainingConfig = {');
     expect(text).toContain('export function compileVanillaEcho(model: tf.LayersModel): void {');
-    expect(text).toContain('optimizer: tf.train.adam(0.001),');
+    expect(text).toContain('optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7),');
     expect(parseErrors(text)).toEqual([]);
   });
 
@@ -177,7 +177,7 @@ describe('module shape', () => {
   it('clipping: a self-contained wrapper around the optimizer', () => {
     const text = encdec!.text;
     expect(text).toContain('function withGradientClipping<O extends tf.Optimizer>(');
-    expect(text).toContain('optimizer: withGradientClipping(tf.train.rmsprop(0.01, undefined, 0.1), { clipNorm: 1, clipValue: 0.5 }),');
+    expect(text).toContain('optimizer: withGradientClipping(tf.train.rmsprop(0.01, 0.9, 0.1, 1e-7, false), { clipNorm: 1, clipValue: 0.5 }),');
     expect(vanilla!.text).not.toContain('withGradientClipping');
   });
 
@@ -188,11 +188,12 @@ describe('module shape', () => {
     expect(m!.text).toContain("import * as tf from '@tensorflow/tfjs-node';");
   });
 
-  it('optimizer calls fill positional gaps with undefined and always give the learning rate', () => {
-    expect(optimizerCall('adam', {})).toBe('tf.train.adam(0.001)');
+  it('optimizer calls give every argument explicitly (Keras defaults, as the runtime)', () => {
+    expect(optimizerCall('adam', {})).toBe('tf.train.adam(0.001, 0.9, 0.999, 1e-7)');
     expect(optimizerCall('sgd', { learningRate: 0.1 })).toBe('tf.train.sgd(0.1)');
-    expect(optimizerCall('adamax', { decay: 0.01 })).toBe('tf.train.adamax(0.002, undefined, undefined, undefined, 0.01)');
-    expect(optimizerCall('momentum', {})).toBe('tf.train.momentum(0.01, 0.9)');
+    expect(optimizerCall('sgd', { learningRate: 0.1, momentum: 0.5 })).toBe('tf.train.momentum(0.1, 0.5, false)');
+    expect(optimizerCall('adamax', { decay: 0.01 })).toBe('tf.train.adamax(0.002, 0.9, 0.999, 1e-7, 0.01)');
+    expect(optimizerCall('momentum', {})).toBe('tf.train.momentum(0.01, 0.9, false)');
     expect(() => optimizerCall('nope', {})).toThrow();
   });
 });

@@ -131,7 +131,7 @@ function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clip
 export function compileAdditionSeq2Seq(model: tf.LayersModel): void {
   model.compile({
     loss: 'categoricalCrossentropy',
-    optimizer: withGradientClipping(tf.train.rmsprop(0.01, undefined, 0.1), { clipNorm: 1, clipValue: 0.5 }),
+    optimizer: withGradientClipping(tf.train.rmsprop(0.01, 0.9, 0.1, 1e-7, false), { clipNorm: 1, clipValue: 0.5 }),
     metrics: ['accuracy'],
   });
 }

@@ -75,7 +75,7 @@ export const trainingConfig = {
 export function compileCumSum(model: tf.LayersModel): void {
   model.compile({
     loss: 'binaryCrossentropy',
-    optimizer: tf.train.adam(0.001),
+    optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7),
     metrics: ['accuracy'],
   });
 }

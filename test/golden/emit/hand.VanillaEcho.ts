@@ -70,7 +70,7 @@ export const trainingConfig = {
 export function compileVanillaEcho(model: tf.LayersModel): void {
   model.compile({
     loss: 'categoricalCrossentropy',
-    optimizer: tf.train.adam(0.001),
+    optimizer: tf.train.adam(0.001, 0.9, 0.999, 1e-7),
     metrics: ['accuracy'],
   });
 }
