@@ -30,6 +30,7 @@ import { createHash } from 'node:crypto';
 import { CodeBlockWriter, IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, ts } from 'ts-morph';
 import type { StatementStructures, WriterFunction } from 'ts-morph';
 import { Diagnostics, makeDiagnostic, type Diagnostic } from './diagnostics.js';
+import type { Span } from '../grammar/ast.js';
 import type { IRLayer, IRModel, IRTrain, ValueRef } from './ir.js';
 import type { TfLayerSpec } from './layers/types.js';
 // A namespace import: linking succeeds even while the layer-table work has not implemented it yet.
@@ -718,6 +719,20 @@ export function createEmitProject(): Project {
   });
 }
 
+/** The model's name on the first line of its span when the source shows it there, else the span's first line. */
+function nameSpan(model: IRModel, source: string): Span {
+  const sp = model.span;
+  const line = source.split('\n')[sp.line - 1];
+  if (line !== undefined) {
+    const col = line.indexOf(model.name, Math.max(0, sp.column - 1));
+    if (col >= 0 && model.name !== '') {
+      return { file: sp.file, line: sp.line, column: col + 1, endLine: sp.line, endColumn: col + 1 + model.name.length };
+    }
+    return { file: sp.file, line: sp.line, column: sp.column, endLine: sp.line, endColumn: Math.max(sp.column + 1, line.length + 1) };
+  }
+  return sp;
+}
+
 function defaultTfSpec(model: IRModel): TfModelSpec {
   const fn = (tfspec as { toTfModelSpec?: (m: IRModel) => TfModelSpec }).toTfModelSpec;
   if (typeof fn !== 'function') throw new Error('compiler/tfspec.ts does not implement toTfModelSpec yet');
@@ -741,9 +756,10 @@ export function emitModules(inputs: readonly EmitInput[], project: Project = cre
   const modules: EmittedModule[] = [];
   const taken = new Map<string, IRModel>();
   for (const { model, options, tfSpec } of inputs) {
+    const at = nameSpan(model, options.source);
     const reason = invalidModelNameReason(model.name);
     if (reason !== undefined) {
-      diagnostics.push(makeDiagnostic(Diagnostics.InvalidModelName, model.span, { name: model.name, reason }));
+      diagnostics.push(makeDiagnostic(Diagnostics.InvalidModelName, at, { name: model.name, reason }));
       continue;
     }
     const names = moduleNames(model.name);
@@ -751,10 +767,17 @@ export function emitModules(inputs: readonly EmitInput[], project: Project = cre
     const other = taken.get(key);
     if (other !== undefined) {
       diagnostics.push(
-        makeDiagnostic(Diagnostics.InvalidModelName, model.span, {
-          name: model.name,
-          reason: `its module ${names.fileName} would overwrite the module of model ${other.name} (${other.file}:${other.span.line}); file names are compared case-insensitively`,
-        }),
+        makeDiagnostic(
+          Diagnostics.InvalidModelName,
+          at,
+          {
+            name: model.name,
+            reason: `its module ${names.fileName} would overwrite the module of model ${other.name} (${other.file}:${other.span.line}); file names are compared case-insensitively`,
+          },
+          other.name === model.name
+            ? 'Compile one spelling of a model into one output directory (e.g. only specs/*.lstm, not also the YAML twins).'
+            : 'Rename one of the models, or compile them into different output directories.',
+        ),
       );
       continue;
     }
