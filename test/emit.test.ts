@@ -392,6 +392,10 @@ describe.skipIf(checkSource === undefined)('lstmc compile', () => {
     expect(await runCompile(['p.lstm'], { out: 'gen' }, captureIO(dir2))).toBe(0);
     expect(await runCompile(['p.lstm'], { out: 'gen', check: true, param: { units: '8' } }, captureIO(dir2))).toBe(1);
     expect(await runCompile(['p.lstm'], { out: 'gen', check: true }, captureIO(dir2))).toBe(0);
+    expect(await runCompile(['p.lstm'], { out: 'gen', param: { units: '8' } }, captureIO(dir2))).toBe(0);
+    expect(readFileSync(path.join(dir2, 'gen', 'Echo.ts'), 'utf8').split('\n')[1]).toBe(
+      '// Regenerate with: lstmc compile <spec> -o <this directory> --param units=8 (CI: add --check)',
+    );
   });
 
   it('spec errors: pretty diagnostics, exit 1, nothing written', async () => {
