@@ -23,7 +23,7 @@ export { registerWasmGapKernels, registeredGapKernels } from './kernels/index.js
 export { loadData, DataError, unscale, type Dataset, type DataInfo, type Split, type ArrayData, type LoadDataOptions } from './data/index.js';
 export { readCsvColumn, csvWindows } from './data/csv.js';
 export { GENERATORS, CHARS_WORDS, charsCorpus, additionStrings, wellFormedWords } from './data/synthetic.js';
-export { saveCheckpoint, loadModelDir, readTrainState, writeDirAtomic, recoverDir, fileSaveHandler, fileLoadHandler, modelFiles, type TrainState } from './io.js';
+export { saveCheckpoint, loadModelDir, readTrainState, readableDir, writeDirAtomic, recoverDir, fileSaveHandler, fileLoadHandler, modelFiles, type TrainState } from './io.js';
 export { makeOptimizer, applyClipping, optimizerFor, lossName, metricName, type ClipStats } from './optimizer.js';
 export { evaluateSplit, predictSamples, sampleWithTemperature, type GenerateOptions } from './predict.js';
 export { createProgress, type ProgressMode } from './progress.js';

@@ -2,7 +2,8 @@
  * Saving and loading in the TF.js layers format (model.json + weights.bin) through file IO handlers
  * (plain @tensorflow/tfjs has no `file://`), written ATOMICALLY: every file of a save goes to a fresh
  * temporary sibling directory which then replaces the target directory by rename. A crash leaves either
- * the old or the new directory complete (`recoverDir` finishes an interrupted swap).
+ * the old or the new directory complete: readers use `readableDir`, and the next writer (`train`) calls
+ * `recoverDir`, which puts an interrupted swap's old directory back and removes stale temporaries.
  *
  * Directory layout:
  *   model.json     TF.js layers model (modelTopology + weightsManifest → weights.bin); loadable by
@@ -31,6 +32,8 @@ export interface TrainState {
   /** Seeded Math.random state after the last completed epoch. */
   rngState?: number;
   earlyStopping?: { best: number; wait: number; monitor: string };
+  /** With a seed and shuffle: tfjs's cumulative shuffle order (indices into the training data). */
+  order?: number[];
   backend?: string;
   data?: DataInfo;
   loss: string;
@@ -186,15 +189,27 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
   };
 }
 
-/** Loads a saved model directory. */
-export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
-  recoverDir(dir);
-  return tf.loadLayersModel(fileLoadHandler(dir));
+/**
+ * The directory holding the last complete save, WITHOUT modifying anything (a writer may be mid-swap):
+ * `dir` itself, or during the instant between the two renames of a swap, its `dir.old-*` sibling.
+ */
+export function readableDir(dir: string): string {
+  const abs = resolve(dir);
+  if (existsSync(abs)) return abs;
+  const parent = dirname(abs);
+  if (!existsSync(parent)) return abs;
+  const olds = readdirSync(parent).filter((s) => s.startsWith(`${basename(abs)}.old-`)).sort();
+  return olds.length > 0 ? join(parent, olds[olds.length - 1]!) : abs;
 }
 
+/** Loads a saved model directory (read-only; safe while another process checkpoints into it). */
+export async function loadModelDir(dir: string): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(fileLoadHandler(readableDir(dir)));
+}
+
+/** The training state of a saved directory (read-only). */
 export function readTrainState(dir: string): TrainState | null {
-  recoverDir(dir);
-  const p = join(dir, 'lstmc.json');
+  const p = join(readableDir(dir), 'lstmc.json');
   if (!existsSync(p)) return null;
   return JSON.parse(readFileSync(p, 'utf8')) as TrainState;
 }
@@ -207,7 +222,7 @@ export async function optimizerFiles(opt: tf.Optimizer): Promise<{ data: Uint8Ar
 }
 
 export async function restoreOptimizer(opt: tf.Optimizer, dir: string, specs: tf.io.WeightsManifestEntry[]): Promise<void> {
-  const b = readFileSync(join(dir, 'optimizer.bin'));
+  const b = readFileSync(join(readableDir(dir), 'optimizer.bin'));
   const map = tf.io.decodeWeights(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, specs);
   await opt.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name]! })));
 }

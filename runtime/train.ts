@@ -11,7 +11,7 @@ import { describeBackend, setupBackend, type BackendChoice, type BackendInfo } f
 import { buildModel, modelSpecOf } from './build.js';
 import { loadData, type LoadDataOptions } from './data/index.js';
 import { DataError, type Dataset } from './data/types.js';
-import { loadModelDir, readTrainState, restoreOptimizer, saveCheckpoint, type TrainState } from './io.js';
+import { loadModelDir, readTrainState, recoverDir, restoreOptimizer, saveCheckpoint, type TrainState } from './io.js';
 import { lossName, metricName, optimizerFor, type ClipStats } from './optimizer.js';
 import { evaluateSplit, toTensor } from './predict.js';
 import { createProgress, formatLogs, type ProgressMode, type ProgressSink } from './progress.js';
@@ -122,6 +122,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
 
   // Resume?
   let state: TrainState | null = null;
+  if (opts.outDir) recoverDir(opts.outDir);
   if (opts.resume) {
     if (!opts.outDir) throw new TrainError('--resume needs --out DIR (the directory of the interrupted run).', 2);
     state = existsSync(opts.outDir) ? readTrainState(opts.outDir) : null;
@@ -131,7 +132,6 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   }
 
   const rng = t.seed !== undefined ? new Rng(t.seed) : null;
-  if (rng && state?.rngState !== undefined) rng.state = state.rngState;
   if (rng) seedMathRandom(rng);
   let tfModel: tf.LayersModel;
   let optimizer: tf.Optimizer;
@@ -149,6 +149,9 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       tfModel = await loadModelDir(opts.outDir!);
       ({ optimizer, clip } = compile(tfModel, t));
       if (state.optimizerWeights && state.optimizerWeights.length > 0) await restoreOptimizer(optimizer, opts.outDir!, state.optimizerWeights);
+      // Loading may draw random numbers (initialisers run before the saved weights are set): restore the
+      // generator's state only now, so shuffling continues exactly where the interrupted run stopped.
+      if (rng && state.rngState !== undefined) rng.state = state.rngState;
       progress.message(`Resuming ${model.name} from ${opts.outDir} after epoch ${state.epoch}.`);
     } else {
       tfModel = buildModel(spec);
@@ -166,7 +169,14 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     let epochStart = 0;
     let currentEpoch = initialEpoch;
     const nTrain = dataset.train.x.shape[0]!;
-    const nBatches = Math.ceil((hasVal ? Math.floor(nTrain * (1 - t.validationSplit)) : nTrain) / batchSize);
+    const nFit = hasVal ? Math.floor(nTrain * (1 - t.validationSplit)) : nTrain;
+    const nBatches = Math.ceil(nFit / batchSize);
+    // tfjs shuffles ONE index array in place every epoch, so an epoch's order depends on all earlier
+    // shuffles. With a seed we mirror that array (same Fisher-Yates, same random draws) and checkpoint
+    // it; a resumed run feeds the data in that order, so its shuffles continue exactly.
+    const trackOrder = t.shuffle && rng !== null;
+    let order: Int32Array | null = trackOrder ? (state?.order ? Int32Array.from(state.order) : Int32Array.from({ length: nFit }, (_, i) => i)) : null;
+    if (order && order.length !== nFit) order = null;
 
     const checkpoint = async (epochDone: number, complete: boolean) => {
       if (!opts.outDir) return;
@@ -181,6 +191,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         history,
         ...(rng ? { rngState: rng.state } : {}),
         ...(es ? { earlyStopping: { best, wait, monitor } } : {}),
+        ...(order ? { order: Array.from(order) } : {}),
         backend: backend.name,
         data: dataset!.info,
         loss: t.loss,
@@ -190,8 +201,18 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     };
 
     if (initialEpoch < epochs && !(state?.complete && state.stopReason !== 'interrupted' && state.epoch >= epochs)) {
+      let fx = x;
+      let fy = y;
+      if (state && order) {
+        const idx = tf.tensor1d(Int32Array.from({ length: nTrain }, (_, i) => (i < nFit ? order![i]! : i)), 'int32');
+        fx = tf.gather(x, idx);
+        fy = tf.gather(y, idx);
+        idx.dispose();
+        // tfjs's index array restarts from the identity over the reordered data; `order` keeps P and the
+        // same positional swaps turn it into P∘σ — the order in terms of the original data, as before.
+      }
       const t0 = performance.now();
-      await tfModel.fit(x, y, {
+      await tfModel.fit(fx, fy, {
         epochs,
         initialEpoch,
         batchSize,
@@ -202,6 +223,17 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         callbacks: {
           onEpochBegin: async (epoch: number) => {
             currentEpoch = epoch;
+            if (order && rng) {
+              // tf.util.shuffle's exact algorithm, on the draws it is about to make.
+              const r = new Rng(rng.state);
+              for (let counter = order.length; counter > 0; ) {
+                const index = (r.next() * counter) | 0;
+                counter--;
+                const tmp = order[counter]!;
+                order[counter] = order[index]!;
+                order[index] = tmp;
+              }
+            }
             epochStart = performance.now();
             progress.epochBegin(epoch, epochs, nBatches);
           },
@@ -243,6 +275,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         },
       });
       fitMs = performance.now() - t0;
+      if (fx !== x) tf.dispose([fx, fy]);
       if (nanAt) {
         stopReason = 'nan';
         const where = (nanAt as { epoch: number; batch: number }).batch >= 0 ? `epoch ${(nanAt as { epoch: number }).epoch + 1}, batch ${(nanAt as { batch: number }).batch + 1}` : `epoch ${(nanAt as { epoch: number }).epoch + 1}`;
