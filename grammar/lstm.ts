@@ -11,7 +11,7 @@ import type { ModelDecl, SpecFile } from './ast.js';
 import type { ParseResult } from './index.js';
 import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../compiler/diagnostics.js';
 import { CLOSERS, Model, OPENERS, UnterminatedString, lstmLexer } from './lexer.js';
-import { lstmParser } from './parser.js';
+import { MAX_PARSE_ERRORS, lstmParser } from './parser.js';
 import { SourceText, cstToModels, type JunkRun } from './cst-to-ast.js';
 
 /** Brackets, parentheses and braces may nest this deep; deeper input is rejected (LSTM1004). */
@@ -46,7 +46,7 @@ function describeChars(run: string): string {
 function describeFound(t: IToken): string {
   if (t.tokenType === EOF || !Number.isFinite(t.startOffset)) return 'end of file';
   const img = t.image.length > 30 ? `${t.image.slice(0, 30)}...` : t.image;
-  return `"${img}"`;
+  return img.startsWith('"') ? `string ${img}` : `"${img}"`;
 }
 
 function emptySpec(src: SourceText, file: string): SpecFile {
@@ -121,6 +121,7 @@ function parseInner(src: SourceText, file: string): ParseResult {
   while (start <= kept.length) {
     lstmParser.input = start === 0 ? kept : kept.slice(start);
     const cst: CstNode = lstmParser.file();
+    if (lstmParser.stoppedEarly) cut = true;
     let redundant: IToken | undefined;
     for (const e of lstmParser.errors) {
       const rule = e.context?.ruleStack?.at(-1);
@@ -173,6 +174,7 @@ function parseInner(src: SourceText, file: string): ParseResult {
     const key = newLine ? prevEnd : off;
     // One error per offset; none on a line whose characters the lexer already rejected.
     if (seenOffsets.has(key) || lexErrorLines.has(span.line)) continue;
+    if (seenOffsets.size >= MAX_PARSE_ERRORS) break;
     seenOffsets.add(key);
     bag.add(Diagnostics.UnexpectedToken, span, { found, expected: e.expected || 'something else' });
   }

@@ -87,12 +87,25 @@ export const expectedMessageProvider: IParserErrorMessageProvider = {
   },
 };
 
+/** After this many syntax errors the parser stops (the rest of the file is not parsed). */
+export const MAX_PARSE_ERRORS = 500;
+const MAX_LOOKAHEAD = 3;
+
+/** Chevrotain internals used to stop early (stable across chevrotain 10-11). */
+interface ParserInternals {
+  SAVE_ERROR(err: unknown): unknown;
+  _errors: unknown[];
+  tokVector: IToken[];
+  tokVectorLength: number;
+  currIdx: number;
+}
+
 export class LstmParser extends CstParser {
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
       nodeLocationTracking: 'onlyOffset',
-      maxLookahead: 3,
+      maxLookahead: MAX_LOOKAHEAD,
       errorMessageProvider: expectedMessageProvider,
     });
     // Chevrotain's in-repetition recovery re-enters a repetition recursively once per error, so a
@@ -100,7 +113,32 @@ export class LstmParser extends CstParser {
     // consumes stray tokens explicitly ("junk" alternatives below); within a statement, rule-level
     // re-sync recovery (which unwinds, never nests) does the rest.
     (this as unknown as { attemptInRepetitionRecovery: () => void }).attemptInRepetitionRecovery = () => undefined;
+    // Stop after MAX_PARSE_ERRORS: from then on the parser sees the end of the input. Each error
+    // costs up to O(depth^2) in chevrotain's re-sync, so this bounds adversarial inputs.
+    const self = this as unknown as ParserInternals;
+    const save = self.SAVE_ERROR.bind(this);
+    self.SAVE_ERROR = (err: unknown) => {
+      const r = save(err);
+      if (self._errors.length >= MAX_PARSE_ERRORS && self.tokVectorLength > self.currIdx + 1) {
+        // Chevrotain pads the input with EOF sentinels for the duration of a parse (and pops them
+        // from the vector it then holds): move the padding to a truncated copy.
+        const old = self.tokVector;
+        const cut = Math.max(0, self.currIdx + 1);
+        const vec = old.slice(0, cut);
+        const sentinel = old[old.length - 1];
+        while (old.length > 0 && old[old.length - 1]!.tokenType === EOF) old.pop();
+        if (sentinel && sentinel.tokenType === EOF) for (let i = 0; i <= MAX_LOOKAHEAD; i++) vec.push(sentinel);
+        self.tokVector = vec;
+        self.tokVectorLength = cut;
+      }
+      return r;
+    };
     this.performSelfAnalysis();
+  }
+
+  /** True when the last parse stopped early because of too many errors. */
+  get stoppedEarly(): boolean {
+    return (this as unknown as ParserInternals)._errors.length >= MAX_PARSE_ERRORS;
   }
 
   public file = this.RULE('file', () => {

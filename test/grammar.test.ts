@@ -426,6 +426,39 @@ describe('values', () => {
   });
 });
 
+describe('span round trips', () => {
+  /** Every value and call in a tree. */
+  function valuesOf(x: unknown, out: Value[] = []): Value[] {
+    if (Array.isArray(x)) for (const i of x) valuesOf(i, out);
+    else if (x && typeof x === 'object') {
+      const k = (x as { kind?: unknown }).kind;
+      if (typeof k === 'string' && ['int', 'float', 'string', 'bool', 'ident', 'unknown', 'list', 'call', 'block'].includes(k) && 'span' in x)
+        out.push(x as Value);
+      for (const v of Object.values(x)) if (v && typeof v === 'object') valuesOf(v, out);
+    }
+    return out;
+  }
+
+  it.each([['vanilla', VANILLA], ['cnn', CNN], ['encoder-decoder', ENCDEC], ['generative', GENERATIVE], ['translate', TRANSLATE]])(
+    '%s: the source text under every value span re-parses to the same value',
+    (_n, src) => {
+      const m = model(src);
+      const values = valuesOf(m);
+      expect(values.length).toBeGreaterThan(5);
+      for (const v of values) {
+        const again = model(`model R { param p = ${text(src, v.span)} }`).statements[0];
+        expect(again?.kind).toBe('param');
+        if (again?.kind === 'param') expect(strip(again.value)).toEqual(strip(v));
+      }
+      // Statements re-parse on their own too.
+      for (const st of m.statements) {
+        const again = model(`model R {\n${text(src, st.span)}\n}`).statements[0]!;
+        expect(strip(again)).toEqual(strip(st));
+      }
+    },
+  );
+});
+
 // ---------------------------------------------------------------- errors
 
 describe('errors', () => {
@@ -504,14 +537,19 @@ describe('errors', () => {
     expect(showStmt(last)).toBe('dense(1)');
   });
 
+  it('three mistakes of three kinds (lexical, string, syntax) give three errors', () => {
+    const src = 'model M {\n  input x: [5, 10] @\n  data { path: "a.csv }\n  dense(10 activation: softmax)\n  lstm(3)\n}';
+    expect(codes(src)).toEqual([['LSTM1003', 2, 20], ['LSTM1002', 3, 16], ['LSTM1001', 4, 12]]);
+  });
+
   it('three mistakes in three models', () => {
     const src = 'model A { lstm(3,, 4) }\nmodel B { input x: [1 2] }\nmodel C { train { loss: } }\n';
     expect(codes(src)).toEqual([['LSTM1001', 1, 18], ['LSTM1001', 2, 23], ['LSTM1001', 3, 25]]);
     expect(parseLstm(src, 'test.lstm').spec.models.map((m) => m.name.name)).toEqual(['A', 'B', 'C']);
   });
 
-  it('a long run of broken statements: one error per line, linear, no stack overflow', () => {
-    const n = 5000;
+  it('a long run of broken statements: one error per line, no stack overflow', () => {
+    const n = 120;
     const src = `model Big {\n${'  dense(1 activation: relu useBias: true)\n'.repeat(n)}}\n`;
     const t0 = performance.now();
     const r = parseLstm(src, 'test.lstm');
@@ -520,6 +558,19 @@ describe('errors', () => {
     expect(r.diagnostics.every((d, i) => d.code === 'LSTM1001' && d.line === i + 2 && d.column === 11)).toBe(true);
     const junk = `model J { ${') : = '.repeat(20000)} lstm(3) }`;
     expect(codes(junk)).toEqual([['LSTM1001', 1, 11]]);
+  });
+
+  it.each([
+    ['10,000 broken lines', () => `model Big {\n${'  dense(1 activation: relu useBias: true)\n'.repeat(10000)}}\n`],
+    ['deeply nested errors', () => `model A {\n${`  x: ${'a('.repeat(62)}1 2${')'.repeat(62)}\n`.repeat(2000)}}`],
+  ])('%s: the parser stops after many errors, quickly', (_n, make) => {
+    const src = make();
+    const t0 = performance.now();
+    const r = parseLstm(src, 'test.lstm');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(r.diagnostics.length).toBeGreaterThan(100);
+    expect(r.diagnostics.length).toBeLessThanOrEqual(500);
+    checkResult(src, r.diagnostics);
   });
 
   it('the model and statements after a mistake are kept', () => {
