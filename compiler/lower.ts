@@ -63,6 +63,8 @@ interface Binding {
 }
 
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** TF.js `isValidTensorName`: what a layer name may be. */
+const TF_NAME_RE = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
 const MAX_INT = Number.MAX_SAFE_INTEGER;
 
 export function lowerSpec(spec: SpecFile, options: LowerOptions = {}): LowerResult {
@@ -528,6 +530,9 @@ class ModelLowering {
     const visit = (c: Call): void => {
       for (const a of c.args) {
         if (a.name === 'name' && a.value.kind === 'string') {
+          if (!TF_NAME_RE.test(a.value.value)) {
+            this.err(Diagnostics.InvalidModelName, a.value.span, { name: a.value.value, reason: 'a layer name must start with a letter or digit and contain only letters, digits, -, _, . and / (TensorFlow.js rejects others)' });
+          }
           if (this.usedNames.has(a.value.value)) {
             this.err(Diagnostics.DuplicateName, a.value.span, { name: a.value.value }, 'Layer names must be unique in a model.');
           }
