@@ -226,7 +226,6 @@ class AstBuilder extends BaseVisitor {
 
   // ---------- rules ----------
   file(ch: Children, b: BuildContext): ModelDecl[] {
-    collectJunk(ch, 'TopJunk', '"model"', b);
     const out: ModelDecl[] = [];
     for (const n of nodes(ch, 'modelDecl')) {
       const m = this.v<ModelDecl>(n, b);

@@ -20,26 +20,25 @@ export const Comment = createToken({
 });
 
 /*
- * "Junk" categories: tokens that cannot start what a repetition expects at the top level, in a
- * `model { }` body, or in a `{ key: value }` block. The grammar consumes them explicitly (and the
- * visitor reports each run once) instead of relying on chevrotain's in-repetition recovery, which
- * re-enters the repetition recursively per error and can overflow the stack on long broken inputs.
+ * "Junk" categories: tokens that cannot start what a repetition expects in a `model { }` body or
+ * in a `{ key: value }` block. The grammar consumes them explicitly (and the visitor reports each
+ * run once) instead of relying on chevrotain's in-repetition recovery, which re-enters the
+ * repetition recursively per error and can overflow the stack on long broken inputs. (Stray
+ * tokens between models are removed by the front end before parsing.)
  */
-export const TopJunk = createToken({ name: 'TopJunk', pattern: Lexer.NA, label: 'a token' });
-export const StmtJunk = createToken({ name: 'StmtJunk', pattern: Lexer.NA, categories: [TopJunk], label: 'a token' });
-export const EntryJunk = createToken({ name: 'EntryJunk', pattern: Lexer.NA, categories: [TopJunk], label: 'a token' });
+export const StmtJunk = createToken({ name: 'StmtJunk', pattern: Lexer.NA, label: 'a token' });
+export const EntryJunk = createToken({ name: 'EntryJunk', pattern: Lexer.NA, label: 'a token' });
 
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
-  categories: [TopJunk],
   label: 'a name',
 });
 
 /** Category of every keyword, so block keys may be keywords (`data { input: "x.csv" }`). */
 export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA, label: 'a keyword' });
 
-function keyword(word: string, categories: TokenType[] = [TopJunk]): TokenType {
+function keyword(word: string, categories: TokenType[] = []): TokenType {
   return createToken({
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
@@ -49,7 +48,7 @@ function keyword(word: string, categories: TokenType[] = [TopJunk]): TokenType {
   });
 }
 
-export const Model = keyword('model', []);
+export const Model = keyword('model');
 export const Param = keyword('param');
 export const Input = keyword('input');
 export const Let = keyword('let');
@@ -93,14 +92,14 @@ export const UnterminatedString = createToken({
 
 export const Arrow = createToken({ name: 'Arrow', pattern: /->/, categories: [StmtJunk, EntryJunk], label: '"->"' });
 export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, categories: [StmtJunk, EntryJunk], label: '"{"' });
-export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, categories: [TopJunk], label: '"}"' });
+export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: '"}"' });
 export const LParen = createToken({ name: 'LParen', pattern: /\(/, categories: [StmtJunk, EntryJunk], label: '"("' });
 export const RParen = createToken({ name: 'RParen', pattern: /\)/, categories: [StmtJunk, EntryJunk], label: '")"' });
 export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, categories: [StmtJunk, EntryJunk], label: '"["' });
 export const RBracket = createToken({ name: 'RBracket', pattern: /\]/, categories: [StmtJunk, EntryJunk], label: '"]"' });
 export const Comma = createToken({ name: 'Comma', pattern: /,/, categories: [StmtJunk], label: '","' });
 export const Colon = createToken({ name: 'Colon', pattern: /:/, categories: [StmtJunk, EntryJunk], label: '":"' });
-export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/, categories: [TopJunk], label: '";"' });
+export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/, label: '";"' });
 export const Equals = createToken({ name: 'Equals', pattern: /=/, categories: [StmtJunk, EntryJunk], label: '"="' });
 export const Question = createToken({ name: 'Question', pattern: /\?/, categories: [StmtJunk, EntryJunk], label: '"?"' });
 
@@ -118,7 +117,6 @@ export const allTokens: TokenType[] = [
   True,
   False,
   Keyword,
-  TopJunk,
   StmtJunk,
   EntryJunk,
   Identifier,

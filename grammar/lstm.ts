@@ -10,7 +10,7 @@ import { EOF, type CstNode, type IToken } from 'chevrotain';
 import type { ModelDecl, SpecFile } from './ast.js';
 import type { ParseResult } from './index.js';
 import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../compiler/diagnostics.js';
-import { CLOSERS, Model, OPENERS, UnterminatedString, lstmLexer } from './lexer.js';
+import { CLOSERS, LBrace, Model, OPENERS, RBrace, UnterminatedString, lstmLexer } from './lexer.js';
 import { MAX_PARSE_ERRORS, lstmParser } from './parser.js';
 import { SourceText, cstToModels, type JunkRun } from './cst-to-ast.js';
 
@@ -113,8 +113,38 @@ function parseInner(src: SourceText, file: string): ParseResult {
     if (close) depth = Math.max(0, depth - 1);
   }
 
-  // ---- parse (restarting at the next `model` after top-level junk) ----
+  // ---- stray tokens between models: removed here, one error per run ----
   const parseErrors: SyntaxError[] = [];
+  {
+    const inModels: IToken[] = [];
+    let braces = 0;
+    let inModel = false;
+    let opened = false;
+    let prevStray = false;
+    for (const t of kept) {
+      if (braces === 0 && t.tokenType === Model) {
+        inModel = true;
+        opened = false;
+      }
+      if (inModel) {
+        inModels.push(t);
+        prevStray = false;
+        if (t.tokenType === LBrace) {
+          braces++;
+          opened = true;
+        } else if (t.tokenType === RBrace) {
+          braces = Math.max(0, braces - 1);
+          if (braces === 0 && opened) inModel = false;
+        }
+        continue;
+      }
+      if (!prevStray) parseErrors.push({ token: t, expected: '"model"', repetition: true, stray: true });
+      prevStray = true;
+    }
+    if (inModels.length !== kept.length) kept = inModels;
+  }
+
+  // ---- parse (restarting at the next `model` should the parser stop before the end) ----
   const junk: JunkRun[] = [];
   const models: ModelDecl[] = [];
   let start = 0;
@@ -159,7 +189,7 @@ function parseInner(src: SourceText, file: string): ParseResult {
     // Cascades: after a statement fails, the enclosing `model { }` / `{ }` body meets what is left
     // of it (stray tokens, often on the same line). Keep only the first error of such a run.
     const line = src.position(off).line;
-    const cascade = e.repetition && (index - prevRawIndex <= 3 || line === prevRawLine);
+    const cascade = index - prevRawIndex <= 1 || (e.repetition && (index - prevRawIndex <= 3 || line === prevRawLine));
     prevRawIndex = index;
     prevRawLine = line;
     if (cascade || (atEof && cut)) continue;

@@ -1,7 +1,7 @@
 /**
  * The `.lstm` grammar as a chevrotain CstParser (part 2 of the tokens / parser / visitor split).
  *
- *   file        := (modelDecl | junk)*
+ *   file        := modelDecl*          (stray tokens between models are removed before parsing)
  *   modelDecl   := "model" NAME "{" (modelEntry | ";" | junk)* "}"
  *   modelEntry  := paramDecl | inputDecl | letStmt | outputStmt | trainBlock | dataBlock | layerStmt
  *   paramDecl   := "param" NAME "=" value
@@ -98,6 +98,9 @@ interface ParserInternals {
   tokVector: IToken[];
   tokVectorLength: number;
   currIdx: number;
+  flattenFollowSet(): TokenType[];
+  buildFullFollowKeyStack(): unknown[];
+  getFollowSetFromFollowKey(key: unknown): TokenType[] | undefined;
 }
 
 export class LstmParser extends CstParser {
@@ -133,6 +136,17 @@ export class LstmParser extends CstParser {
       }
       return r;
     };
+    // Re-sync to the INNERMOST rule that can continue at an upcoming token (chevrotain tries the
+    // outermost first, so an error inside `train { }` would abandon the whole block).
+    self.flattenFollowSet = function (this: ParserInternals): TokenType[] {
+      const keys = this.buildFullFollowKeyStack();
+      const out: TokenType[] = [];
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const f = this.getFollowSetFromFollowKey(keys[i]);
+        if (f) for (const t of f) out.push(t);
+      }
+      return out;
+    };
     this.performSelfAnalysis();
   }
 
@@ -142,9 +156,7 @@ export class LstmParser extends CstParser {
   }
 
   public file = this.RULE('file', () => {
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.SUBRULE(this.modelDecl) }, { ALT: () => this.CONSUME(T.TopJunk) }]);
-    });
+    this.MANY(() => this.SUBRULE(this.modelDecl));
   });
 
   public modelDecl = this.RULE('modelDecl', () => {

@@ -489,6 +489,8 @@ describe('errors', () => {
     ['missing } before the next model', 'model A { lstm(3)\nmodel B { dense(1) }', [['LSTM1001', 1, 18]]],
     ['chain without a layer', 'model A { let x = y -> -> dense(3) }', [['LSTM1001', 1, 24]]],
     ['bad destructuring', 'model A { let [a, b = x -> lstm(3) }', [['LSTM1001', 1, 21]]],
+    ['keyword as a name: one error, the rest kept', 'model A { input input: [5, 10]\n lstm(25) }', [['LSTM1001', 1, 17]]],
+    ['error inside a train block keeps the block', 'model A {\n  train { optimizer: adam(learningRate: ), epochs: 3 }\n  lstm(2)\n}', [['LSTM1001', 2, 41]]],
   ];
   it.each(table)('%s', (_n, src, expected) => {
     expect(codes(src)).toEqual(expected);
@@ -571,6 +573,13 @@ describe('errors', () => {
     expect(r.diagnostics.length).toBeGreaterThan(100);
     expect(r.diagnostics.length).toBeLessThanOrEqual(500);
     checkResult(src, r.diagnostics);
+  });
+
+  it('an error inside a block keeps the rest of the block and of the model', () => {
+    const r = parseLstm('model A {\n  train { optimizer: adam(learningRate: ), epochs: 3 }\n  lstm(2)\n}', 'test.lstm');
+    const m = r.spec.models[0]!;
+    expect(m.train!.entries.map((e) => e.key)).toContain('epochs');
+    expect(m.statements.map(showStmt)).toEqual(['lstm(2)']);
   });
 
   it('the model and statements after a mistake are kept', () => {
