@@ -108,12 +108,35 @@ function severityColor(s: Severity): string {
   return s === 'error' ? ansi.red : s === 'warning' ? ansi.yellow : ansi.cyan;
 }
 
+/** Longest source line a code frame shows; longer ones are clipped around the span. */
+const FRAME_WIDTH = 120;
+
 /** A code frame with a caret under the span, or '' when the source is not available / out of range. */
 export function codeFrame(source: string | undefined, d: Diagnostic, color = false): string {
-  if (source === undefined) return '';
-  const lines = source.split(/\r\n|\r|\n/);
-  const r = region(d);
-  if (r.startLine > lines.length) return '';
+  // A binary file has nothing worth showing (and its bytes would garble the terminal).
+  if (source === undefined || d.code === 'LSTM1007') return '';
+  const all = source.split(/\r\n|\r|\n/);
+  const r0 = region(d);
+  if (r0.startLine > all.length) return '';
+  // Only the lines the frame shows matter: blank the others (keeps the gutter's line numbers) and
+  // clip long lines to a window around the span's start, so a 20,000-character line stays readable.
+  const first = Math.max(1, r0.startLine - 1);
+  const last = Math.min(all.length, Math.max(r0.endLine, r0.startLine) + 1);
+  const shift = r0.startColumn > FRAME_WIDTH - 20 ? r0.startColumn - 21 : 0;
+  const lines = all.map((line, i) => {
+    if (i + 1 < first || i + 1 > last) return '';
+    // Control characters (other than tab) are shown as U+FFFD, one for one, so columns stay put.
+    let shown = line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+    if (shift > 0) shown = shown.length > shift + 1 ? '…' + shown.slice(shift + 1) : '';
+    if (shown.length > FRAME_WIDTH) shown = shown.slice(0, FRAME_WIDTH - 1) + '…';
+    return shown;
+  });
+  source = lines.slice(0, last).join('\n');
+  const r = {
+    ...r0,
+    startColumn: Math.max(1, r0.startColumn - shift),
+    endColumn: Math.max(1, Math.min(r0.endColumn - shift, FRAME_WIDTH)),
+  };
   const endLine = Math.min(r.endLine, lines.length);
   const lastLen = lines[endLine - 1]!.length;
   // An empty span still gets one caret; clamp the end to just past the end of its line.
