@@ -51,6 +51,11 @@ export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream | { w
   }
   let bar: cliProgress.SingleBar | null = null;
   let started = 0;
+  let total = 0;
+  // Running means over the epoch, as Keras shows them.
+  let sums: Record<string, number> = {};
+  let count = 0;
+  const bar30 = '='.repeat(30);
   return {
     epochBegin(epoch, epochs, batches) {
       write(`Epoch ${epoch + 1}/${epochs}\n`);
@@ -68,18 +73,23 @@ export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream | { w
         cliProgress.Presets.legacy,
       );
       started = Date.now();
+      total = batches;
+      sums = {};
+      count = 0;
       bar.start(batches, 0, { logs: '' });
     },
     batchEnd(batch, logs) {
-      bar?.update(batch + 1, { logs: formatLogs(logs) });
+      count++;
+      for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v;
+      bar?.update(batch + 1, { logs: formatLogs(Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / count]))) });
     },
     epochEnd(_epoch, _epochs, logs, ms) {
       if (bar) {
         bar.stop();
         bar = null;
       }
-      const batches = '';
-      write(` ${batches}${fmtTime(ms || Date.now() - started)} - ${formatLogs(logs)}\n`);
+      const t = ms || Date.now() - started;
+      write(` ${total}/${total} [${bar30}] - ${fmtTime(t)} ${total > 0 ? `${fmtTime(t / total)}/step ` : ''}- ${formatLogs(logs)}\n`);
     },
     message(l) {
       write(l + '\n');
