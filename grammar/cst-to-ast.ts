@@ -6,7 +6,7 @@
  * Literal problems (numbers that are not finite, bad string escapes, unterminated strings) are
  * reported here, while the node is still produced.
  */
-import type { CstElement, CstNode, IToken } from 'chevrotain';
+import type { CstElement, CstNode, IToken } from './chevrotain.js';
 import type {
   Arg,
   Block,

@@ -4,7 +4,7 @@
  * Newlines are plain whitespace: every statement starts with a keyword or an identifier, so the
  * grammar needs no terminators. `LABEL`s are the human spellings used in error messages.
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.js';
 
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',

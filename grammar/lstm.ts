@@ -6,7 +6,7 @@
  * part is dropped before parsing) -> parse with recovery (LSTM1001; resumes at the next `model`
  * after junk at the top level) -> CST visitor (literal errors) -> LSTM1005 if no model at all.
  */
-import { EOF, type CstNode, type IToken } from 'chevrotain';
+import { EOF, type CstNode, type IToken } from './chevrotain.js';
 import type { ModelDecl, SpecFile } from './ast.js';
 import type { ParseResult } from './index.js';
 import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../compiler/diagnostics.js';

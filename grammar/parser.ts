@@ -22,7 +22,7 @@
  *
  * The parser instance is built once (self-analysis is expensive) and reused by resetting `input`.
  */
-import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from './chevrotain.js';
 import * as T from './lexer.js';
 
 /** What a rule is, for "expected ..." in messages. */
