@@ -31,7 +31,10 @@ export function checkSource(source: string, file: string, options: CheckOptions 
     // On a line the front end already rejected, what the checker says about the recovered (partial)
     // AST is a consequence, not news.
     const badLines = new Set(parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}`));
-    const checked = lowered.diagnostics.items.filter((d) => !badLines.has(`${d.file}:${d.line}`));
+    // YAML has no useful error recovery: after a YAML syntax error the rest of the document may be
+    // swallowed into a string or a wrong collection, so the checker's view of it is not news either.
+    const yamlBroken = parsed.spec.format === 'yaml' && parsed.diagnostics.some((d) => d.code === 'LSTM1010' || d.code === 'LSTM1002' || d.code === 'LSTM1012');
+    const checked = yamlBroken ? [] : lowered.diagnostics.items.filter((d) => !badLines.has(`${d.file}:${d.line}`));
     const diagnostics = sortDiagnostics(dedupe([...parsed.diagnostics, ...checked]));
     return { file, models: syntaxErrors ? [] : lowered.models, diagnostics };
   } catch (e) {

@@ -148,8 +148,16 @@ class YamlFrontEnd {
     return this.span(start, e);
   }
 
+  /** Whether this document already has its LSTM1012. */
+  private aliasReported = false;
+
   report(def: DiagnosticDef, span: Span, args: Record<string, unknown> = {}, hint?: string): void {
     if (this.quiet && (def === Diagnostics.YamlStructure || def === Diagnostics.YamlUnknownKey)) return;
+    if (def === Diagnostics.YamlAlias) {
+      // One per document: an alias bomb has hundreds of anchors and aliases, one message says it all.
+      if (this.aliasReported) return;
+      this.aliasReported = true;
+    }
     this.diags.push(makeDiagnostic(def, span, args, hint));
   }
 
@@ -231,6 +239,7 @@ class YamlFrontEnd {
     let sawError = false;
     for (const doc of docs) {
       const before = this.diags.length;
+      this.aliasReported = false;
       this.quiet = this.syntaxErrors(doc);
       const c = doc.contents as YNode | null;
       if (c !== null && !this.isEmptyScalar(c) && !(isScalar(c) && c.value === null)) {
@@ -277,9 +286,29 @@ class YamlFrontEnd {
   syntaxErrors(doc: Document.Parsed): boolean {
     let syntax = false;
     let count = 0;
+    const seenAt = new Set<number>();
     for (const err of doc.errors) {
-      const [s, e] = err.pos;
+      let [s, e] = err.pos;
+      // The yaml package reports a missing closing quote where the input ends; the useful place is
+      // the opening quote (the last unescaped one before the end: nothing after it closed it).
+      const quote = err.code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(err.message)?.[1] : undefined;
+      if (quote !== undefined) {
+        let at = this.src.lastIndexOf(quote, Math.max(0, s - 1));
+        while (at > 0 && quote === '"' && this.src[at - 1] === '\\') at = this.src.lastIndexOf(quote, at - 2);
+        if (at >= 0) {
+          seenAt.add(s);
+          [s, e] = [at, at + 1];
+        }
+      } else if (seenAt.has(s)) {
+        continue; // a follow-on error where the unterminated string swallowed the rest
+      }
       const span = this.pointSpan(s, e);
+      if (quote !== undefined && seenAt.size > 0 && e === s + 1) {
+        // Same mistake as an unterminated string in the .lstm form, same code.
+        syntax = true;
+        this.report(Diagnostics.UnterminatedString, span, {}, `Close the string with a matching ${quote}.`);
+        continue;
+      }
       if (err.code === 'DUPLICATE_KEY') continue; // reported by validate()
       if (err.code === 'ALIAS_PROPS' || err.code === 'BAD_ALIAS') {
         this.report(Diagnostics.YamlAlias, span);
