@@ -27,5 +27,5 @@ async function load(): Promise<Chevrotain> {
 
 const chevrotain = await load();
 
-export const { createToken, Lexer, CstParser, EOF } = chevrotain;
+export const { createToken, Lexer, CstParser, EOF, tokenMatcher } = chevrotain;
 export type { CstElement, CstNode, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';

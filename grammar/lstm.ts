@@ -6,11 +6,11 @@
  * part is dropped before parsing) -> parse with recovery (LSTM1001; resumes at the next `model`
  * after junk at the top level) -> CST visitor (literal errors) -> LSTM1005 if no model at all.
  */
-import { EOF, type CstNode, type IToken } from './chevrotain.js';
+import { EOF, tokenMatcher, type CstNode, type IToken } from './chevrotain.js';
 import type { ModelDecl, SpecFile } from './ast.js';
 import type { ParseResult } from './index.js';
 import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../compiler/diagnostics.js';
-import { CLOSERS, LBrace, Model, OPENERS, RBrace, UnterminatedString, lstmLexer } from './lexer.js';
+import { CLOSERS, Keyword, LBrace, Model, OPENERS, RBrace, UnterminatedString, lstmLexer } from './lexer.js';
 import { MAX_PARSE_ERRORS, lstmParser } from './parser.js';
 import { SourceText, cstToModels, type JunkRun } from './cst-to-ast.js';
 
@@ -206,7 +206,7 @@ function parseInner(src: SourceText, file: string): ParseResult {
     if (seenOffsets.has(key) || lexErrorLines.has(span.line)) continue;
     if (seenOffsets.size >= MAX_PARSE_ERRORS) break;
     seenOffsets.add(key);
-    bag.add(Diagnostics.UnexpectedToken, span, { found, expected: e.expected || 'something else' });
+    bag.add(Diagnostics.UnexpectedToken, span, { found, expected: e.expected || 'something else' }, parseHint(t, atEof, e.expected, kept, src));
   }
 
   if (models.length === 0 && bag.items.length === 0) {
@@ -215,6 +215,45 @@ function parseInner(src: SourceText, file: string): ParseResult {
 
   const spec: SpecFile = { file, format: 'lstm', models, span: src.span(0, text.length) };
   return { spec, diagnostics: sortDiagnostics(bag.items) };
+}
+
+/** Hints for the two syntax mistakes that need context to explain: an unclosed `{`, a keyword as a name. */
+function parseHint(t: IToken, atEof: boolean, expected: string, tokens: IToken[], src: SourceText): string | undefined {
+  if (atEof && expected.includes('"}"')) {
+    // Which `{` was left open? Brace counting alone blames the outermost one; indentation tells
+    // better: a `}` closes the innermost open `{` whose line is indented like the `}` itself, and
+    // any `{` it skips over is the one the user forgot to close.
+    const indent = (tok: IToken): number => {
+      const lineStart = tok.startOffset - (src.position(tok.startOffset).column - 1);
+      let k = lineStart;
+      while (k < src.text.length && (src.text[k] === ' ' || src.text[k] === '\t')) k++;
+      return k - lineStart;
+    };
+    const open: number[] = [];
+    let skipped: number | undefined;
+    tokens.forEach((tok, i) => {
+      if (tok.image === '{') open.push(i);
+      else if (tok.image === '}') {
+        const want = indent(tok);
+        let j = open.length - 1;
+        while (j >= 0 && indent(tokens[open[j]!]!) !== want) j--;
+        if (j >= 0 && j < open.length - 1) {
+          skipped ??= open[open.length - 1];
+          open.length = j;
+        } else open.pop();
+      }
+    });
+    const i = skipped ?? open[open.length - 1];
+    if (i !== undefined) {
+      const before = i > 0 ? tokens[i - 1]!.image : '';
+      const opener = i > 1 && tokens[i - 2]!.image === 'model' ? `model ${before}` : before;
+      return `The "{" of \`${opener} {\` on line ${src.position(tokens[i]!.startOffset).line} is never closed; add a "}".`;
+    }
+  }
+  if (!atEof && tokenMatcher(t, Keyword) && /name/.test(expected)) {
+    return `"${t.image}" is a keyword; pick another name${t.image === 'input' ? ' (e.g. `x` or `inputs`)' : ''}.`;
+  }
+  return undefined;
 }
 
 /** Index of the first token starting at or after `offset` (binary search; tokens are in source order). */
