@@ -169,8 +169,136 @@ function conv2DBackpropFilterWasm(fallback: KernelFunc): KernelFunc {
   };
 }
 
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 /**
- * Registers, for the wasm backend, every kernel the cpu backend has and wasm lacks (idempotent).
+ * Copies the box `begin`/`size` of a row-major array into `out`, one contiguous run at a time (the wasm
+ * backend's Slice falls back to an element-by-element copy above rank 4).
+ */
+function stridedCopy(x: Float32Array | Int32Array | Uint8Array, shape: readonly number[], begin: readonly number[], size: readonly number[], out: Float32Array | Int32Array | Uint8Array): void {
+  const rank = shape.length;
+  // Merge trailing dims that are taken whole into one contiguous run.
+  let k = rank - 1;
+  let run = size[k]!;
+  while (k > 0 && size[k] === shape[k] && begin[k] === 0) {
+    k--;
+    run *= size[k]!;
+  }
+  const strides = new Array<number>(rank);
+  strides[rank - 1] = 1;
+  for (let i = rank - 2; i >= 0; i--) strides[i] = strides[i + 1]! * shape[i + 1]!;
+  const idx = new Array<number>(k).fill(0);
+  let o = 0;
+  const total = sizeOf(size.slice(0, k));
+  for (let n = 0; n < total; n++) {
+    let off = begin[k]! * strides[k]!;
+    for (let d = 0; d < k; d++) off += (begin[d]! + idx[d]!) * strides[d]!;
+    out.set(x.subarray(off, off + run), o);
+    o += run;
+    for (let d = k - 1; d >= 0; d--) {
+      if (++idx[d]! < size[d]!) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+type KernelConfigLike = { kernelName: string; backendName: string; kernelFunc: KernelFunc; setupFunc?: unknown; disposeFunc?: unknown };
+
+/** Replaces a built-in wasm kernel, keeping its setup (wasm function binding) for the fallback path. */
+function overrideWasmKernel(name: string, make: (original: KernelFunc) => KernelFunc): void {
+  if (registered.has(`${name}*`)) return;
+  const orig = tf.getKernel(name, 'wasm') as KernelConfigLike | undefined;
+  if (!orig) return;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...(orig as object), kernelName: name, backendName: 'wasm', kernelFunc: make(orig.kernelFunc) } as tf.KernelConfig);
+  registered.add(`${name}*`);
+}
+
+/** Unpack (unstack) along any axis by contiguous block copies; the gradient of stack(axis 1) in RNNs. */
+function fastUnpack(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const value = (inputs as { value: TensorInfo }).value;
+    const wasm = backend as unknown as WasmBackend;
+    let axis = (attrs as unknown as { axis: number }).axis;
+    if (axis < 0) axis += value.shape.length;
+    if (axis === 0 || value.dtype === 'string') return original(args);
+    const shape = value.shape;
+    const n = shape[axis]!;
+    const outer = sizeOf(shape.slice(0, axis));
+    const inner = sizeOf(shape.slice(axis + 1));
+    const outShape = shape.filter((_, i) => i !== axis);
+    const outs: TensorInfo[] = [];
+    for (let i = 0; i < n; i++) outs.push(wasm.makeOutput(outShape, value.dtype));
+    // Views after all allocations (an allocation may grow and move the heap).
+    const x = wasm.typedArrayFromHeap(value);
+    for (let i = 0; i < n; i++) {
+      const o = wasm.typedArrayFromHeap(outs[i]!);
+      for (let b = 0; b < outer; b++) {
+        const off = (b * n + i) * inner;
+        o.set(x.subarray(off, off + inner), b * inner);
+      }
+    }
+    return outs;
+  };
+}
+
+/** Slice above rank 4 by contiguous runs (wasm copies those element by element). */
+function fastSlice(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = (inputs as { x: TensorInfo }).x;
+    if (x.shape.length <= 4 || x.dtype === 'string') return original(args);
+    const a = attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, a.begin, a.size);
+    const wasm = backend as unknown as WasmBackend;
+    const out = wasm.makeOutput(size, x.dtype);
+    stridedCopy(wasm.typedArrayFromHeap(x), x.shape, begin, size, wasm.typedArrayFromHeap(out));
+    return out;
+  };
+}
+
+/** Transpose that keeps trailing axes in place (e.g. [B, T, H, W, C] → [T, B, H, W, C]): block copies. */
+function fastTranspose(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = (inputs as { x: TensorInfo }).x;
+    const perm = (attrs as unknown as { perm: number[] }).perm;
+    const rank = x.shape.length;
+    let k = rank;
+    while (k > 0 && perm[k - 1] === k - 1) k--;
+    const inner = sizeOf(x.shape.slice(k));
+    if (x.dtype === 'string' || k === 0 || inner < 8 || rank < 3) return original(args);
+    const wasm = backend as unknown as WasmBackend;
+    const outShape = perm.map((p) => x.shape[p]!);
+    const out = wasm.makeOutput(outShape, x.dtype);
+    const xv = wasm.typedArrayFromHeap(x);
+    const ov = wasm.typedArrayFromHeap(out);
+    // Strides (in blocks) of the outer k axes of x, in output order.
+    const xStrides = new Array<number>(k);
+    xStrides[k - 1] = 1;
+    for (let i = k - 2; i >= 0; i--) xStrides[i] = xStrides[i + 1]! * x.shape[i + 1]!;
+    const permStrides = perm.slice(0, k).map((p) => xStrides[p]!);
+    const oShape = outShape.slice(0, k);
+    const idx = new Array<number>(k).fill(0);
+    const total = sizeOf(oShape);
+    for (let n = 0; n < total; n++) {
+      let src = 0;
+      for (let d = 0; d < k; d++) src += idx[d]! * permStrides[d]!;
+      ov.set(xv.subarray(src * inner, src * inner + inner), n * inner);
+      for (let d = k - 1; d >= 0; d--) {
+        if (++idx[d]! < oShape[d]!) break;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * Registers, for the wasm backend, every kernel the cpu backend has and wasm lacks (idempotent), and
+ * faster versions of wasm's Unpack (non-zero axis), Slice (rank > 4) and Transpose (trailing axes kept),
+ * which dominate TimeDistributed / RNN training on 5-D inputs (e.g. CNN LSTM frames).
  * Returns the names registered by this call and earlier ones.
  */
 export function registerWasmGapKernels(): string[] {
@@ -184,6 +312,9 @@ export function registerWasmGapKernels(): string[] {
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc });
     registered.add(name);
   }
+  overrideWasmKernel('Unpack', fastUnpack);
+  overrideWasmKernel('Slice', fastSlice);
+  overrideWasmKernel('Transpose', fastTranspose);
   return [...registered].sort();
 }
 
