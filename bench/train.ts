@@ -61,7 +61,7 @@ const PROBLEMS: Problem[] = [
   lstm(20, returnSequences: true)
   lstm(20)
   dense(5)
-  train { loss: mae  optimizer: adam(learningRate: 0.003)  metrics: [mse]  epochs: 20  batchSize: 32  seed: 1 }
+  train { loss: mae  optimizer: adam(learningRate: 0.003)  metrics: [mse]  epochs: 8  batchSize: 32  seed: 1 }
   data { synthetic: sine  length: 50  horizon: 5  samples: 4000  testSamples: 500 }
 }`,
     target: 'MAE ≤ 0.05',
@@ -112,7 +112,7 @@ const PROBLEMS: Problem[] = [
   repeatVector(2)
   lstm(50, returnSequences: true)
   timeDistributed(dense(12, activation: softmax))
-  train { loss: categoricalCrossentropy  optimizer: adam(learningRate: 0.003)  metrics: [accuracy]  epochs: 30  batchSize: 32  seed: 1 }
+  train { loss: categoricalCrossentropy  optimizer: adam(learningRate: 0.003)  metrics: [accuracy]  epochs: 20  batchSize: 32  seed: 1 }
   data { synthetic: addition  terms: 3  largest: 10  samples: 5000  testSamples: 1000 }
 }`,
     target: 'accuracy ≥ 95 % (per character; sequence accuracy reported too)',

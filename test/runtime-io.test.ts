@@ -147,6 +147,56 @@ describe('lstmc train --resume after the process is killed', () => {
   }, 120_000);
 });
 
+describe('CLI predict / evaluate / generate', () => {
+  it('load the saved model; outputs to stdout or a file', () => {
+    const cwd = join(tmp, 'pred');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'echo.lstm'), SPEC.replace('epochs: 6', 'epochs: 1').replace('samples: 900', 'samples: 100'));
+    expect(runCli(['train', 'echo.lstm', '--progress', 'none'], cwd).code).toBe(0);
+    const oneHot = (k: number) => Array.from({ length: 10 }, (_, i) => (i === k ? 1 : 0));
+    writeFileSync(join(cwd, 'in.json'), JSON.stringify([[0, 1, 2, 3, 4].map(oneHot), [5, 6, 7, 8, 9].map(oneHot)]));
+    const p = runCli(['predict', 'models/Echo', '-i', 'in.json'], cwd);
+    expect(p.code, p.stderr).toBe(0);
+    const out = JSON.parse(p.stdout) as number[][];
+    expect(out).toHaveLength(2);
+    expect(out[0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    // CSV in (one flattened sample per row), CSV out; the spec file finds models/<Name> by itself.
+    writeFileSync(join(cwd, 'in.csv'), [0, 1, 2, 3, 4].map(oneHot).flat().join(',') + '\n');
+    const p2 = runCli(['predict', 'echo.lstm', '-i', 'in.csv', '-o', 'out.csv'], cwd);
+    expect(p2.code, p2.stderr).toBe(0);
+    expect(readFileSync(join(cwd, 'out.csv'), 'utf8').trim().split(',')).toHaveLength(10);
+    const bad = runCli(['predict', 'models/Echo', '-i', 'in.csv'].map((a) => (a === 'in.csv' ? 'short.csv' : a)), cwd);
+    expect(bad.code).toBe(1);
+    writeFileSync(join(cwd, 'short.csv'), '1,2,3\n');
+    const bad2 = runCli(['predict', 'models/Echo', '-i', 'short.csv'], cwd);
+    expect(bad2.code).toBe(1);
+    expect(bad2.stderr).toMatch(/short\.csv:1: 3 value\(s\), but the model input needs 50 per row/);
+    const ev = runCli(['evaluate', 'echo.lstm', '--json'], cwd);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(JSON.parse(ev.stdout).metrics.acc).toBeGreaterThanOrEqual(0);
+
+    writeFileSync(
+      join(cwd, 'chars.lstm'),
+      `model Chars {
+  input x: [10, 40]
+  lstm(16)
+  dense(40, activation: softmax)
+  train { loss: categoricalCrossentropy  optimizer: rmsprop(learningRate: 0.01)  epochs: 1  batchSize: 64  seed: 1 }
+  data { synthetic: chars  samples: 256 }
+}
+`,
+    );
+    expect(runCli(['train', 'chars.lstm', '--progress', 'none'], cwd).code).toBe(0);
+    const g = runCli(['generate', 'models/Chars', '--seed', 'the king ', '--length', '40', '--temperature', '0.8'], cwd);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stdout.startsWith('the king ')).toBe(true);
+    expect(g.stdout.trimEnd().length).toBeGreaterThanOrEqual(40);
+    const notGen = runCli(['generate', 'models/Echo'], cwd);
+    expect(notGen.code).toBe(1);
+    expect(notGen.stderr).toMatch(/generate needs a generative model/);
+  }, 60_000);
+});
+
 describe('CLI data errors', () => {
   it('a missing CSV is one located line and exit 1, no stack trace', () => {
     const cwd = join(tmp, 'clierr');
