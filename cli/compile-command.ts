@@ -14,14 +14,18 @@
  * - Exit codes: 0 ok, 1 errors in specs (pretty diagnostics on stderr) or stale modules under --check,
  *   2 usage errors (no files, bad options) and I/O or internal errors.
  */
-import { randomBytes } from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Diagnostic } from '../compiler/diagnostics.js';
 import type { CheckOptions } from '../compiler/index.js';
 import type { EmitInput, TfModule } from '../compiler/emit.js';
 import { checkFiles, paramOption } from './check-command.js';
+import { writeFileAtomic, type AtomicFs } from './atomic.js';
+import { lstmcVersion } from './version.js';
+
+export { writeFileAtomic, nodeAtomicFs, TEMP_PREFIX, type AtomicFs } from './atomic.js';
+export { lstmcVersion } from './version.js';
 import { expandInputs, STDIN_NAME } from './files.js';
 import { countBySeverity, formatPretty, shouldUseColor } from './format.js';
 
@@ -49,41 +53,6 @@ export interface CompileIO {
 // ---------------------------------------------------------------------------------------------
 // Atomic writes
 
-export interface AtomicFs {
-  writeFile(file: string, text: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  unlink(file: string): Promise<void>;
-}
-
-/** Writes with `wx` (never follows or clobbers an existing path) and fsyncs before the rename. */
-export const nodeAtomicFs: AtomicFs = {
-  async writeFile(file, text) {
-    const fh = await fsp.open(file, 'wx', 0o644);
-    try {
-      await fh.writeFile(text, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  },
-  rename: (from, to) => fsp.rename(from, to),
-  unlink: (file) => fsp.unlink(file),
-};
-
-export const TEMP_PREFIX = '.lstmc-tmp-';
-
-/** Write `text` to `file` through a temp file in the same directory and a rename. */
-export async function writeFileAtomic(file: string, text: string, fs: AtomicFs = nodeAtomicFs): Promise<void> {
-  const tmp = path.join(path.dirname(file), `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(file)}`);
-  try {
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
-
 async function readIfExists(file: string): Promise<string | undefined> {
   try {
     return await fsp.readFile(file, 'utf8');
@@ -97,18 +66,6 @@ function toPosix(p: string): string {
   return p.replace(/\\/g, '/');
 }
 
-/** lstmc's version from its package.json (source and dist layouts). */
-export function lstmcVersion(): string {
-  for (const rel of ['../../package.json', '../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'lstmc' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // next candidate
-    }
-  }
-  return '0.0.0';
-}
 
 // ---------------------------------------------------------------------------------------------
 // The command

@@ -6,25 +6,15 @@
  * (their action handlers import them lazily). Exit codes: 0 clean, 1 errors found, 2 usage or internal
  * error. Internal errors print one line (`lstmc: internal error: ...`); the stack only with LSTMC_DEBUG=1.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCheckCommand, type CliContext } from './check-command.js';
 import { UsageError } from './files.js';
 import { registerSummaryCommand } from './summary-command.js';
+import { lstmcVersion } from './version.js';
+import { registerConvertCommand } from './convert-command.js';
 
 type Register = (program: Command) => void;
 
-function readVersion(): string {
-  for (const rel of ['../../package.json', '../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'lstmc' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return '0.0.0';
-}
 
 function debug(): boolean {
   return process.env.LSTMC_DEBUG === '1';
@@ -50,7 +40,7 @@ async function importOptional<T>(specifier: string, file: string): Promise<T | n
 }
 
 export async function buildProgram(): Promise<Command> {
-  const ctx: CliContext = { version: readVersion() };
+  const ctx: CliContext = { version: lstmcVersion() };
   const program = new Command('lstmc');
   program
     .description('Declarative compiler for LSTM model specs (.lstm / YAML): check, summarize, compile to TF.js, train')
@@ -62,6 +52,7 @@ export async function buildProgram(): Promise<Command> {
     });
   registerCheckCommand(program, ctx);
   registerSummaryCommand(program, ctx);
+  registerConvertCommand(program, ctx);
   const compile = await importOptional<{ registerCompileCommand?: Register }>('./compile-command.js', 'compile-command');
   compile?.registerCompileCommand?.(program);
   const runtime = await importOptional<{ registerRuntimeCommands?: Register }>('./runtime-commands.js', 'runtime-commands');

@@ -135,6 +135,15 @@ function lstmCall(l: IRLayer, opts: PrintOptions, node: IRNode | undefined, stat
   return `${l.type}(${parts.join(', ')})`;
 }
 
+/** A sequential YAML layer item as people write it: `lstm: 128`, `flatten`, `dense: {units: 5, ...}`. */
+function yamlItem(l: IRLayer, opts: PrintOptions, node: IRNode | undefined): string {
+  const a = argTexts(l, YAML_STYLE, 'yaml', opts, layerName(l, node, opts), undefined);
+  const wrapper = getLayer(l.type)?.main[0] === 'layer';
+  if (a.positional.length === 0 && a.named.length === 0) return l.type;
+  if (a.positional.length === 1 && a.named.length === 0 && !wrapper && !a.positional[0]!.startsWith('[')) return `${l.type}: ${a.positional[0]}`;
+  return yamlLayer(l, opts, node).slice(1, -1);
+}
+
 /** A YAML layer item's value: `{lstm: {units: 25}}`, `{timeDistributed: {layer: {...}}}`. */
 function yamlLayer(l: IRLayer, opts: PrintOptions, node: IRNode | undefined, states?: string[]): string {
   const def = getLayer(l.type);
@@ -289,7 +298,7 @@ export function printYaml(m: IRModel, opts: PrintOptions = {}): string {
   m.inputs.forEach((inp, i) => lines.push(`  ${inp.name}: ${dims(m, i, YAML_STYLE)}`));
   if (m.kind === 'sequential') {
     lines.push('layers:');
-    for (const n of m.nodes) lines.push(`  - ${yamlLayer(n, opts, n)}`);
+    for (const n of m.nodes) lines.push(`  - ${yamlItem(n, opts, n)}`);
   } else {
     const names = valueNames(m);
     lines.push('graph:');

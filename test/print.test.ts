@@ -4,6 +4,7 @@
  * architectures (test/helpers/random-arch.ts), which also exercises both front ends and the
  * checker on far more shapes of model than the hand-written specs do.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +70,27 @@ describe('string literals', () => {
       if (r.models.length) expect(parsedName).toBe(s);
       else expect(r.diagnostics.map((d) => d.code)).toEqual(['LSTM2019']);
     }
+  });
+});
+
+describe('lstmc convert', () => {
+  const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+  it('converts every reference spec to the other spelling, which re-checks to the same IR', () => {
+    for (const f of readdirSync(SPECS).filter((x) => /\.(lstm|yaml)$/.test(x))) {
+      const out = run(['convert', `specs/${f}`]);
+      expect(out.status, out.stderr).toBe(0);
+      const other = f.endsWith('.lstm') ? 'converted.yaml' : 'converted.lstm';
+      const [original] = check(readFileSync(join(SPECS, f), 'utf8'), f);
+      expect(check(out.stdout, other).map(comparable)).toEqual([comparable(original!)]);
+    }
+  });
+  it('refuses a spec with errors (exit 1, diagnostics on stderr) and bad usage (exit 2)', () => {
+    const bad = run(['convert', 'specs/invalid/001-stacked-missing-return-sequences.lstm']);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('LSTM3001');
+    expect(run(['convert', 'specs/vanilla.lstm', '--to', 'json']).status).toBe(2);
+    expect(run(['convert', 'specs/no-such-file.lstm']).status).toBe(2);
   });
 });
