@@ -14,6 +14,7 @@
  */
 import { existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { DataInfo } from './data/types.js';
 
@@ -227,8 +228,102 @@ export async function restoreOptimizer(opt: tf.Optimizer, dir: string, specs: tf
   await opt.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name]! })));
 }
 
-/** Writes a full checkpoint (model, optimizer state, training state) atomically. */
-export async function saveCheckpoint(dir: string, model: tf.LayersModel, state: Omit<TrainState, 'savedAt' | 'optimizerWeights'>, optimizer?: tf.Optimizer): Promise<void> {
+/**
+ * The same atomic directory write, done by a worker thread so that the file system work (writes, fsync,
+ * renames) overlaps the next epoch instead of stalling training. `write` first waits (synchronously,
+ * usually not at all) for the previous write, so checkpoints land in order; `flush` waits for the last.
+ * Waiting uses Atomics.wait + receiveMessageOnPort, so it works while tfjs keeps the event loop busy.
+ */
+export class CheckpointWriter {
+  private worker: Worker | null = null;
+  private port: MessagePort | null = null;
+  private flag = new Int32Array(new SharedArrayBuffer(4));
+  private pending = 0;
+  private done = 0;
+
+  private start(): void {
+    const { port1, port2 } = new MessageChannel();
+    const code = `
+      const { workerData } = require('node:worker_threads');
+      const fs = require('node:fs');
+      const path = require('node:path');
+      const { flag, port } = workerData;
+      let n = 0;
+      function writeSynced(p, data) {
+        const fd = fs.openSync(p, 'w');
+        try { let off = 0; while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off); fs.fsyncSync(fd); }
+        finally { fs.closeSync(fd); }
+      }
+      function fsyncDir(d) { try { const fd = fs.openSync(d, 'r'); try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); } } catch {} }
+      port.on('message', ({ id, dir, files }) => {
+        let error = null;
+        try {
+          const abs = path.resolve(dir); const parent = path.dirname(abs); const base = path.basename(abs);
+          fs.mkdirSync(parent, { recursive: true });
+          const tag = process.pid + '-' + Date.now() + '-w' + (n++);
+          const tmp = path.join(parent, base + '.tmp-' + tag);
+          fs.mkdirSync(tmp);
+          for (const [name, data] of Object.entries(files)) writeSynced(path.join(tmp, name), typeof data === 'string' ? Buffer.from(data) : data);
+          fsyncDir(tmp);
+          let old = null;
+          if (fs.existsSync(abs)) { old = path.join(parent, base + '.old-' + tag); fs.renameSync(abs, old); }
+          fs.renameSync(tmp, abs);
+          fsyncDir(parent);
+          if (old) fs.rmSync(old, { recursive: true, force: true });
+        } catch (e) { error = String(e && e.message || e); }
+        port.postMessage({ id, error });
+        Atomics.store(flag, 0, id);
+        Atomics.notify(flag, 0);
+      });
+    `;
+    this.worker = new Worker(code, { eval: true, workerData: { flag: this.flag, port: port2 }, transferList: [port2] });
+    this.worker.unref();
+    this.port = port1;
+  }
+
+  /** Waits for every write handed over so far; throws if one failed. */
+  flush(): void {
+    while (this.done < this.pending) {
+      Atomics.wait(this.flag, 0, this.done, 60_000);
+      for (let m = receiveMessageOnPort(this.port!); m; m = receiveMessageOnPort(this.port!)) {
+        const { id, error } = m.message as { id: number; error: string | null };
+        this.done = Math.max(this.done, id);
+        if (error) throw new Error(`Cannot write the checkpoint: ${error}`);
+      }
+    }
+  }
+
+  write(dir: string, files: Record<string, Uint8Array | string>): void {
+    this.flush();
+    if (!this.worker) this.start();
+    const id = ++this.pending;
+    const transfer = Object.values(files).filter((f): f is Uint8Array => typeof f !== 'string' && f.byteOffset === 0 && f.byteLength === f.buffer.byteLength && f.buffer instanceof ArrayBuffer).map((f) => f.buffer as ArrayBuffer);
+    this.port!.postMessage({ id, dir, files }, [...new Set(transfer)]);
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      void this.worker?.terminate();
+      this.port?.close();
+      this.worker = null;
+      this.port = null;
+    }
+  }
+}
+
+/**
+ * Writes a full checkpoint (model, optimizer state, training state) atomically — in the background
+ * when a `writer` is given (call `writer.flush()` before relying on it).
+ */
+export async function saveCheckpoint(
+  dir: string,
+  model: tf.LayersModel,
+  state: Omit<TrainState, 'savedAt' | 'optimizerWeights'>,
+  optimizer?: tf.Optimizer,
+  writer?: CheckpointWriter,
+): Promise<void> {
   const files: Record<string, Uint8Array | string> = { ...(await modelFiles(model)) };
   const full: TrainState = { ...state, savedAt: new Date().toISOString() };
   if (optimizer) {
@@ -237,5 +332,6 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, state: 
     full.optimizerWeights = o.specs;
   }
   files['lstmc.json'] = JSON.stringify(full, null, 1);
-  writeDirAtomic(dir, files);
+  if (writer) writer.write(dir, files);
+  else writeDirAtomic(dir, files);
 }

@@ -11,7 +11,7 @@ import { describeBackend, setupBackend, type BackendChoice, type BackendInfo } f
 import { buildModel, modelSpecOf } from './build.js';
 import { loadData, type LoadDataOptions } from './data/index.js';
 import { DataError, type Dataset } from './data/types.js';
-import { loadModelDir, readTrainState, recoverDir, restoreOptimizer, saveCheckpoint, type TrainState } from './io.js';
+import { CheckpointWriter, loadModelDir, readTrainState, recoverDir, restoreOptimizer, saveCheckpoint, type TrainState } from './io.js';
 import { lossName, metricName, optimizerFor, type ClipStats } from './optimizer.js';
 import { evaluateSplit, toTensor } from './predict.js';
 import { createProgress, formatLogs, type ProgressMode, type ProgressSink } from './progress.js';
@@ -144,6 +144,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   let message: string | undefined;
   let fitMs = 0;
   let samplesSeen = 0;
+  const writer = new CheckpointWriter();
   try {
     if (state) {
       tfModel = await loadModelDir(opts.outDir!);
@@ -197,7 +198,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         loss: t.loss,
         metrics: t.metrics,
       };
-      await saveCheckpoint(opts.outDir, tfModel, st, optimizer);
+      await saveCheckpoint(opts.outDir, tfModel, st, optimizer, writer);
     };
 
     if (initialEpoch < epochs && !(state?.complete && state.stopReason !== 'interrupted' && state.epoch >= epochs)) {
@@ -274,6 +275,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
           },
         },
       });
+      writer.flush();
       fitMs = performance.now() - t0;
       if (fx !== x) tf.dispose([fx, fy]);
       if (nanAt) {
@@ -326,6 +328,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       ...(message ? { message } : {}),
     };
   } finally {
+    writer.close();
     tf.dispose([x, y]);
     progress.close();
     if (rng) restoreMathRandom();
