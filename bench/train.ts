@@ -9,7 +9,7 @@
  * 2. Throughput: samples/s of `train()` vs hand-written tfjs-layers code for the same model on the same
  *    backend (ratio), and wasm vs cpu for the hand-written code.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -20,7 +20,11 @@ import { generate, loadData, setupBackend, train, wellFormedWords, type Dataset 
 interface Problem {
   key: string;
   title: string;
-  /** The reference architecture with a data block and a training budget for this 2-core machine. */
+  /** The reference spec under specs/ (architecture, loss, optimizer, data block). */
+  file: string;
+  /** `lstmc train` overrides (--epochs, --batch-size, --samples) that fit the run in this 2-core budget. */
+  overrides: { epochs: number; batchSize?: number; samples: number; testSamples: number };
+  /** Fallback when specs/ is not there: the same model as a source string. */
   spec: string;
   target: string;
   /** Did the run reach the target? */
@@ -34,6 +38,8 @@ interface Problem {
 const PROBLEMS: Problem[] = [
   {
     key: 'echo',
+    file: 'specs/vanilla.lstm',
+    overrides: { epochs: 15, batchSize: 16, samples: 3000, testSamples: 1000 },
     title: 'Vanilla LSTM / echo',
     spec: `model VanillaEcho {
   input x: [5, 10]
@@ -48,13 +54,15 @@ const PROBLEMS: Problem[] = [
       const m = tf.sequential();
       m.add(tf.layers.lstm({ units: 25, inputShape: [5, 10] }));
       m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-      m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.005), metrics: ['accuracy'] });
+      m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.001), metrics: ['accuracy'] });
       return m;
     },
     throughputSamples: 3000,
   },
   {
     key: 'sine',
+    file: 'specs/stacked.lstm',
+    overrides: { epochs: 10, samples: 4000, testSamples: 500 },
     title: 'Stacked LSTM / damped sine',
     spec: `model StackedSine {
   input x: [50, 1]
@@ -71,13 +79,15 @@ const PROBLEMS: Problem[] = [
       m.add(tf.layers.lstm({ units: 20, returnSequences: true, inputShape: [50, 1] }));
       m.add(tf.layers.lstm({ units: 20 }));
       m.add(tf.layers.dense({ units: 5 }));
-      m.compile({ loss: 'meanAbsoluteError', optimizer: tf.train.adam(0.003), metrics: ['mse'] });
+      m.compile({ loss: 'meanAbsoluteError', optimizer: tf.train.adam(0.001), metrics: ['mse'] });
       return m;
     },
     throughputSamples: 1000,
   },
   {
     key: 'square',
+    file: 'specs/cnn-lstm.lstm',
+    overrides: { epochs: 4, samples: 2000, testSamples: 500 },
     title: 'CNN LSTM / moving square',
     spec: `model CnnMovingSquare {
   input frames: [5, 50, 50, 1]
@@ -105,6 +115,8 @@ const PROBLEMS: Problem[] = [
   },
   {
     key: 'addition',
+    file: 'specs/encoder-decoder.lstm',
+    overrides: { epochs: 25, samples: 10000, testSamples: 1000 },
     title: 'Encoder-Decoder LSTM / addition',
     spec: `model AdditionSeq2Seq {
   input x: [8, 12]
@@ -123,13 +135,15 @@ const PROBLEMS: Problem[] = [
       m.add(tf.layers.repeatVector({ n: 2 }));
       m.add(tf.layers.lstm({ units: 50, returnSequences: true }));
       m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 12, activation: 'softmax' }) }));
-      m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.003), metrics: ['accuracy'] });
+      m.compile({ loss: 'categoricalCrossentropy', optimizer: tf.train.adam(0.001), metrics: ['accuracy'] });
       return m;
     },
     throughputSamples: 3000,
   },
   {
     key: 'cumsum',
+    file: 'specs/bidirectional.lstm',
+    overrides: { epochs: 8, batchSize: 32, samples: 4000, testSamples: 1000 },
     title: 'Bidirectional LSTM / cumulative sum',
     spec: `model BidirectionalCumsum {
   input x: [10, 1]
@@ -144,13 +158,15 @@ const PROBLEMS: Problem[] = [
       const m = tf.sequential();
       m.add(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 50, returnSequences: true }) as tf.RNN, mergeMode: 'concat', inputShape: [10, 1] }));
       m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 1, activation: 'sigmoid' }) }));
-      m.compile({ loss: 'binaryCrossentropy', optimizer: tf.train.adam(0.003), metrics: ['accuracy'] });
+      m.compile({ loss: 'binaryCrossentropy', optimizer: tf.train.adam(0.001), metrics: ['accuracy'] });
       return m;
     },
     throughputSamples: 3000,
   },
   {
     key: 'generative',
+    file: 'specs/generative.lstm',
+    overrides: { epochs: 8, samples: 10000, testSamples: 1000 },
     title: 'Generative LSTM / characters',
     spec: `model CharGenerator {
   param vocab = 40
@@ -174,8 +190,15 @@ const PROBLEMS: Problem[] = [
   },
 ];
 
-function compiled(src: string): IRModel {
-  const r = checkSource(src, 'bench.lstm');
+/** The reference spec from specs/ (fallback: the embedded twin), checked. */
+function reference(p: Problem): { ir: IRModel; from: string } {
+  const path = join(process.cwd(), p.file);
+  if (existsSync(path)) return { ir: compiled(readFileSync(path, 'utf8'), p.file), from: p.file };
+  return { ir: compiled(p.spec), from: 'embedded spec' };
+}
+
+function compiled(src: string, file = 'bench.lstm'): IRModel {
+  const r = checkSource(src, file);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`bench spec does not check: ${errors.map((e) => `${e.line}:${e.column} ${e.code} ${e.message}`).join('; ')}`);
   return r.models[0]!;
@@ -209,9 +232,19 @@ async function main(): Promise<void> {
   if (!skipTrain) {
     console.log('== Training the six reference problems to their targets (runtime, backend auto) ==');
     for (const p of problems) {
-      const ir = compiled(p.spec);
+      const { ir, from } = reference(p);
+      const o = p.overrides;
+      console.log(`  ${p.title}: ${from} with --epochs ${o.epochs}${o.batchSize ? ` --batch-size ${o.batchSize}` : ''} --samples ${o.samples} (test ${o.testSamples})`);
       const t0 = performance.now();
-      const r = await train(ir, { backend: 'auto', outDir: join(tmp, p.key), progress: 'lines', stream: { write: (s: string) => process.stdout.write(`  [${p.key}] ${s}`) } });
+      const r = await train(ir, {
+        backend: 'auto',
+        outDir: join(tmp, p.key),
+        progress: 'lines',
+        stream: { write: (s: string) => process.stdout.write(`  [${p.key}] ${s}`) },
+        epochs: o.epochs,
+        ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+        data: { samples: o.samples, testSamples: o.testSamples },
+      });
       const wall = (performance.now() - t0) / 1000;
       const extra: Record<string, number | string> = {};
       if (p.key === 'generative') {
@@ -247,16 +280,16 @@ async function main(): Promise<void> {
     console.log('| model | backend | runtime samples/s | hand-written samples/s | ratio | wasm/cpu (hand-written) |');
     console.log('|---|---|---|---|---|---|');
     for (const p of problems) {
-      const ir = compiled(p.spec);
+      const { ir } = reference(p);
       const ds = loadData(ir.data!, { samples: p.throughputSamples, testSamples: 10 });
-      const bs = ir.train.batchSize;
+      const bs = p.overrides.batchSize ?? ir.train.batchSize;
       const epochs = 2;
       await setupBackend('wasm');
       const runtimeRuns: number[] = [];
       const handRuns: number[] = [];
       for (let k = 0; k < 2; k++) {
         handRuns.push(await handFit(p, ds, epochs, bs));
-        const r = await train(ir, { backend: 'wasm', dataset: ds, epochs, outDir: join(tmp, `tp-${p.key}`), progress: 'lines', stream: nullStream, evaluate: false });
+        const r = await train(ir, { backend: 'wasm', dataset: ds, epochs, batchSize: bs, outDir: join(tmp, `tp-${p.key}`), progress: 'lines', stream: nullStream, evaluate: false });
         // Whole fit call incl. per-epoch checkpoints, progress and NaN checks.
         runtimeRuns.push((ds.train.x.shape[0]! * epochs) / (r.fitMs / 1000));
         r.model.dispose();
