@@ -161,6 +161,34 @@ describe('gradient clipping', () => {
   });
 });
 
+describe('early stopping', () => {
+  it('stops when the monitored loss stops improving (patience), with validation data', async () => {
+    const r = checkSource(
+      `model M {
+  input x: [5, 10]
+  lstm(4)
+  dense(10, activation: softmax)
+  train {
+    loss: categoricalCrossentropy  optimizer: sgd(learningRate: 1e-9)  epochs: 20  batchSize: 32  seed: 1
+    validationSplit: 0.25
+    earlyStopping { patience: 2  minDelta: 0.01 }
+  }
+  data { synthetic: echo  samples: 128 }
+}`,
+      'es.lstm',
+    );
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const lines: string[] = [];
+    const res = await train(r.models[0]!, { progress: 'lines', stream: { write: (s: string) => lines.push(s) } });
+    expect(res.stopReason).toBe('earlyStopping');
+    // epoch 1 sets the best val_loss; epochs 2 and 3 do not improve by minDelta → stop after 3.
+    expect(res.epochs).toBe(3);
+    expect(res.history.val_loss).toHaveLength(3);
+    expect(lines.join('')).toMatch(/Early stopping after epoch 3: val_loss did not improve for 2 epoch\(s\)/);
+    res.model.dispose();
+  });
+});
+
 describe('NaN guard', () => {
   it('NaN weights with a clipped (finite) crossentropy loss are caught at the epoch end', async () => {
     const r = checkSource(
