@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
 import type { IRData, IRModel } from '../compiler/ir.js';
 import { dataShapes } from '../compiler/data-schema.js';
-import { applyClipping, DataError, loadData, setupBackend, train } from '../runtime/index.js';
+import { applyClipping, DataError, generate, loadData, predictSamples, setupBackend, train } from '../runtime/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lstmc-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -97,6 +97,10 @@ describe('CSV time series', () => {
     expect(res.evaluation.maeOriginal).toBeGreaterThan(0);
     // original units are (max − min) = 230 times the scaled ones (scaler fitted on the first 24 values)
     expect(res.evaluation.maeOriginal! / res.evaluation.mae!).toBeCloseTo(230, 0);
+    // predict takes and returns original units (inputs scaled, outputs unscaled)
+    const ys = predictSamples(res.model, res.dataset.info, [[[300], [310], [320], [330]]]) as number[][];
+    expect(ys[0]![0]!).toBeGreaterThan(50);
+    expect(ys[0]![0]!).toBeLessThan(600);
     res.model.dispose();
   });
 });
@@ -158,6 +162,29 @@ describe('gradient clipping', () => {
     expect(unclipped.history.loss![0]!).not.toBeCloseTo(res.history.loss![0]!, 4);
     res.model.dispose();
     unclipped.model.dispose();
+  });
+});
+
+describe('rectangle generator', () => {
+  it('generates corners from a seed point', async () => {
+    const r = checkSource(
+      `model Rect {
+  input x: [1, 2]
+  lstm(10)
+  dense(2)
+  train { loss: mae  optimizer: adam  epochs: 1  batchSize: 16  seed: 1 }
+  data { synthetic: rectangle  samples: 96 }
+}`,
+      'rect.lstm',
+    );
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const res = await train(r.models[0]!, quiet);
+    const out = await generate({ model: res.model, state: null, info: res.dataset.info, backend: res.backend }, { seed: '0.1,0.2', length: 3 });
+    const pts = out.split('\n').map((l) => l.split(',').map(Number));
+    expect(pts).toHaveLength(4);
+    expect(pts[0]).toEqual([0.1, 0.2]);
+    expect(pts.flat().every(Number.isFinite)).toBe(true);
+    res.model.dispose();
   });
 });
 
