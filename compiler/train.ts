@@ -6,7 +6,7 @@
 import type { Block, Span, Value } from '../grammar/ast.js';
 import { dataShapes, detectSource, shapesCompatible } from './data-schema.js';
 import { DiagnosticBag, Diagnostics, didYouMeanHint } from './diagnostics.js';
-import type { ArgValue, IRData, IRInput, IRNode, IRTrain, Shape } from './ir.js';
+import type { ArgValue, IRData, IRInput, IRNode, IROptimizer, IRTrain, Shape } from './ir.js';
 import { formatShape } from './layers/common.js';
 
 /** Canonical TF.js loss names, and the aliases Keras users type. */
@@ -32,36 +32,56 @@ export const LOSSES: Readonly<Record<string, string>> = {
   cosineProximity: 'cosineProximity',
 };
 
-/** Optimizers (tf.train.* names) and the numeric arguments each accepts. */
-export const OPTIMIZERS: Readonly<Record<string, readonly string[]>> = {
-  sgd: ['learningRate'],
-  momentum: ['learningRate', 'momentum'],
-  adagrad: ['learningRate', 'initialAccumulatorValue'],
-  adadelta: ['learningRate', 'rho', 'epsilon'],
-  adam: ['learningRate', 'beta1', 'beta2', 'epsilon'],
-  adamax: ['learningRate', 'beta1', 'beta2', 'epsilon', 'decay'],
-  rmsprop: ['learningRate', 'decay', 'momentum', 'epsilon'],
+/**
+ * Optimizers: the `tf.train.<factory>(...)` call each lowers to, with its positional parameters and
+ * their defaults (classic Keras 2, where they differ from TF.js: epsilon 1e-7). The emitter prints
+ * `optimizerCall()`'s result and the runtime calls it, so the two cannot drift.
+ */
+export const OPTIMIZER_TABLE: Readonly<Record<string, { factory: string; params: readonly { name: string; default: number | boolean }[] }>> = {
+  sgd: { factory: 'sgd', params: [{ name: 'learningRate', default: 0.01 }] },
+  momentum: { factory: 'momentum', params: [{ name: 'learningRate', default: 0.01 }, { name: 'momentum', default: 0.9 }, { name: 'useNesterov', default: false }] },
+  adagrad: { factory: 'adagrad', params: [{ name: 'learningRate', default: 0.01 }, { name: 'initialAccumulatorValue', default: 0.1 }] },
+  adadelta: { factory: 'adadelta', params: [{ name: 'learningRate', default: 1 }, { name: 'rho', default: 0.95 }, { name: 'epsilon', default: 1e-7 }] },
+  adam: { factory: 'adam', params: [{ name: 'learningRate', default: 0.001 }, { name: 'beta1', default: 0.9 }, { name: 'beta2', default: 0.999 }, { name: 'epsilon', default: 1e-7 }] },
+  adamax: { factory: 'adamax', params: [{ name: 'learningRate', default: 0.002 }, { name: 'beta1', default: 0.9 }, { name: 'beta2', default: 0.999 }, { name: 'epsilon', default: 1e-7 }, { name: 'decay', default: 0 }] },
+  rmsprop: { factory: 'rmsprop', params: [{ name: 'learningRate', default: 0.001 }, { name: 'decay', default: 0.9 }, { name: 'momentum', default: 0 }, { name: 'epsilon', default: 1e-7 }, { name: 'centered', default: false }] },
 };
 
-export const METRICS: readonly string[] = [
-  'accuracy',
-  'acc',
-  'binaryAccuracy',
-  'categoricalAccuracy',
-  'sparseCategoricalAccuracy',
-  'precision',
-  'recall',
-  'meanSquaredError',
-  'mse',
-  'meanAbsoluteError',
-  'mae',
-  'meanAbsolutePercentageError',
-  'mape',
-  'binaryCrossentropy',
-  'categoricalCrossentropy',
-  'sparseCategoricalCrossentropy',
-  'cosineProximity',
-];
+/** Optimizers and the numeric arguments a spec may give each (derived from the table). */
+export const OPTIMIZERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(OPTIMIZER_TABLE).map(([k, v]) => [k, v.params.filter((p) => typeof p.default === 'number').map((p) => p.name)]),
+);
+
+/** The `tf.train.<factory>(...args)` call for a checked optimizer, every default explicit. */
+export function optimizerCall(o: IROptimizer): { factory: string; args: (number | boolean)[] } {
+  const def = OPTIMIZER_TABLE[o.name];
+  if (!def) throw new Error(`optimizer ${o.name} is not in the table (the checker admits only table entries)`);
+  return { factory: def.factory, args: def.params.map((p) => o.args[p.name] ?? p.default) };
+}
+
+/**
+ * Metrics a spec may name, and the TF.js metric identifier each lowers to (`model.compile` accepts
+ * exactly these strings: tfjs-layers' metricsMap plus its special `accuracy`/`acc`).
+ */
+export const METRIC_TABLE: Readonly<Record<string, string>> = {
+  accuracy: 'accuracy',
+  acc: 'accuracy',
+  binaryAccuracy: 'binaryAccuracy',
+  categoricalAccuracy: 'categoricalAccuracy',
+  precision: 'precision',
+  categoricalCrossentropy: 'categoricalCrossentropy',
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  mse: 'mse',
+  meanSquaredError: 'mse',
+  mae: 'mae',
+  meanAbsoluteError: 'mae',
+  mape: 'mape',
+  meanAbsolutePercentageError: 'mape',
+  cosine: 'cosine',
+  cosineProximity: 'cosine',
+};
+
+export const METRICS: readonly string[] = Object.keys(METRIC_TABLE);
 
 const TRAIN_KEYS = ['loss', 'optimizer', 'metrics', 'epochs', 'batchSize', 'validationSplit', 'shuffle', 'clipNorm', 'clipValue', 'earlyStopping', 'seed'] as const;
 
@@ -207,10 +227,10 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
             continue;
           }
           if (!METRICS.includes(x)) {
-            bag.add(Diagnostics.UnknownMetric, it.span, { name: x }, didYouMeanHint(x, METRICS));
+            bag.add(Diagnostics.UnknownMetric, it.span, { name: x }, didYouMeanHint(x, METRICS) ?? `TF.js's model.compile knows: ${[...new Set(Object.values(METRIC_TABLE))].join(', ')}.`);
             continue;
           }
-          out.push(x);
+          out.push(METRIC_TABLE[x]!);
         }
         t.metrics = out;
         break;
