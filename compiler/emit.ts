@@ -31,7 +31,8 @@ import { CodeBlockWriter, IndentationText, NewLineKind, Project, QuoteKind, Stru
 import type { StatementStructures, WriterFunction } from 'ts-morph';
 import { Diagnostics, makeDiagnostic, type Diagnostic } from './diagnostics.js';
 import type { Span } from '../grammar/ast.js';
-import type { IRLayer, IRModel, IRTrain, ValueRef } from './ir.js';
+import type { IRLayer, IRModel, IROptimizer, IRTrain, ValueRef } from './ir.js';
+import { LOSSES, METRIC_TABLE, optimizerCall } from './train.js';
 import type { TfLayerSpec } from './layers/types.js';
 // A namespace import: linking succeeds even while the layer-table work has not implemented it yet.
 import * as tfspec from './tfspec.js';
@@ -215,74 +216,23 @@ export function contentHash(source: string, params: Record<string, string> | und
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizers, losses and metrics. These mirror runtime/optimizer.ts (`makeOptimizer`, `lossName`,
-// `metricName`) exactly, which cannot be imported here (it loads tfjs); test/emit-equivalence.test.ts
-// checks that both give the same optimizer config and names.
+// Optimizers, losses and metrics: printed from the train table (compiler/train.ts), the one the
+// runtime calls too (runtime/optimizer.ts), so the two paths cannot drift.
 
 /** `tf.train.adam(0.001, 0.9, 0.999, 1e-7)`: every argument explicit, Keras defaults where the spec is silent. */
-export function optimizerCall(name: string, args: Record<string, number>): string {
-  const a = args;
-  const n = (v: number): string => printNumber(v);
-  const lr = (d: number): string => n(a['learningRate'] ?? a['lr'] ?? d);
-  const b = (v: unknown): string => (Boolean(v) ? 'true' : 'false');
-  switch (name.toLowerCase()) {
-    case 'sgd':
-      return a['momentum']
-        ? `tf.train.momentum(${lr(0.01)}, ${n(a['momentum'])}, ${b(a['nesterov'] ?? a['useNesterov'])})`
-        : `tf.train.sgd(${lr(0.01)})`;
-    case 'momentum':
-      return `tf.train.momentum(${lr(0.01)}, ${n(a['momentum'] ?? 0.9)}, ${b(a['useNesterov'] ?? a['nesterov'])})`;
-    case 'adam':
-      return `tf.train.adam(${lr(0.001)}, ${n(a['beta1'] ?? a['beta_1'] ?? 0.9)}, ${n(a['beta2'] ?? a['beta_2'] ?? 0.999)}, ${n(a['epsilon'] ?? 1e-7)})`;
-    case 'adamax':
-      return `tf.train.adamax(${lr(0.002)}, ${n(a['beta1'] ?? 0.9)}, ${n(a['beta2'] ?? 0.999)}, ${n(a['epsilon'] ?? 1e-7)}, ${n(a['decay'] ?? 0)})`;
-    case 'rmsprop':
-      return `tf.train.rmsprop(${lr(0.001)}, ${n(a['decay'] ?? a['rho'] ?? 0.9)}, ${n(a['momentum'] ?? 0)}, ${n(a['epsilon'] ?? 1e-7)}, ${b(a['centered'] ?? 0)})`;
-    case 'adagrad':
-      return `tf.train.adagrad(${lr(0.01)}, ${n(a['initialAccumulatorValue'] ?? 0.1)})`;
-    case 'adadelta':
-      return `tf.train.adadelta(${lr(1)}, ${n(a['rho'] ?? 0.95)}, ${n(a['epsilon'] ?? 1e-7)})`;
-    default:
-      throw new Error(`unknown optimizer ${JSON.stringify(name)}`);
-  }
+export function optimizerExpression(o: IROptimizer): string {
+  const { factory, args } = optimizerCall(o);
+  return `tf.train.${factory}(${args.map((a) => (typeof a === 'boolean' ? String(a) : printNumber(a))).join(', ')})`;
 }
 
-const LOSS_ALIASES: Record<string, string> = {
-  mse: 'meanSquaredError',
-  mae: 'meanAbsoluteError',
-  mape: 'meanAbsolutePercentageError',
-  msle: 'meanSquaredLogarithmicError',
-  kld: 'kullbackLeiblerDivergence',
-  kldivergence: 'kullbackLeiblerDivergence',
-  crossentropy: 'categoricalCrossentropy',
-  categorical_crossentropy: 'categoricalCrossentropy',
-  binary_crossentropy: 'binaryCrossentropy',
-  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
-  mean_squared_error: 'meanSquaredError',
-  mean_absolute_error: 'meanAbsoluteError',
-  cosine: 'cosineProximity',
-  huber: 'huberLoss',
-  logcosh: 'logcosh',
-};
-
-const METRIC_ALIASES: Record<string, string> = {
-  acc: 'accuracy',
-  mean_absolute_error: 'mae',
-  mean_squared_error: 'mse',
-  meanAbsoluteError: 'mae',
-  meanSquaredError: 'mse',
-};
-
-/** The tfjs-layers loss name for a spec's loss name (as runtime/optimizer.ts `lossName`). */
+/** The tfjs-layers loss name for a checked loss name. */
 export function tfLossName(name: string): string {
-  return (Object.hasOwn(LOSS_ALIASES, name) ? LOSS_ALIASES[name] : undefined) ??
-    (Object.hasOwn(LOSS_ALIASES, name.toLowerCase()) ? LOSS_ALIASES[name.toLowerCase()] : undefined) ??
-    name;
+  return Object.hasOwn(LOSSES, name) ? LOSSES[name]! : name;
 }
 
-/** The tfjs-layers metric name for a spec's metric name (as runtime/optimizer.ts `metricName`). */
+/** The tfjs-layers metric name for a checked metric name. */
 export function tfMetricName(name: string): string {
-  return (Object.hasOwn(METRIC_ALIASES, name) ? METRIC_ALIASES[name] : undefined) ?? name;
+  return Object.hasOwn(METRIC_TABLE, name) ? METRIC_TABLE[name]! : name;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,11 +486,13 @@ function sortedRecord(r: Record<string, number>): Record<string, number> {
 /**
  * The gradient-clipping wrapper printed into modules whose spec sets clipNorm / clipValue. TF.js
  * optimizers have no clipping option, so the wrapper clips in `applyGradients` (which `minimize`,
- * and so `model.fit`, calls): first by global norm (clipNorm), then element-wise (clipValue).
+ * and so `model.fit`, calls): first each tensor by its norm (clipNorm, as Keras `clipnorm`), then
+ * element-wise (clipValue). Same semantics as runtime/optimizer.ts `applyClipping`.
  */
 const CLIPPING_HELPER = `/**
- * Wraps a TF.js optimizer so that gradients are clipped before they are applied: first scaled so that
- * their global norm is at most \`clipNorm\`, then clipped element-wise to [-clipValue, clipValue].
+ * Wraps a TF.js optimizer so that gradients are clipped before they are applied: each gradient tensor
+ * is scaled so that its L2 norm is at most \`clipNorm\` (as Keras \`clipnorm\`), then clipped
+ * element-wise to [-clipValue, clipValue].
  */
 function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clipNorm?: number; clipValue?: number }): O {
   type Gradients = Parameters<tf.Optimizer['applyGradients']>[0];
@@ -555,10 +507,10 @@ function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clip
     const names = Object.keys(named);
     const clipped = tf.tidy(() => {
       let grads = names.map((name) => named[name]!);
-      if (clip.clipNorm !== undefined && grads.length > 0) {
-        const globalNorm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-        const scale = tf.div(clip.clipNorm, tf.maximum(globalNorm, clip.clipNorm));
-        grads = grads.map((g) => tf.mul(g, scale));
+      if (clip.clipNorm !== undefined) {
+        // As Keras clipnorm: each gradient tensor is scaled down to L2 norm clipNorm on its own.
+        const maxNorm = clip.clipNorm;
+        grads = grads.map((g) => tf.mul(g, tf.div(maxNorm, tf.maximum(tf.sqrt(tf.sum(tf.square(g))), maxNorm))));
       }
       if (clip.clipValue !== undefined) {
         const limit = clip.clipValue;
@@ -581,7 +533,7 @@ function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clip
 
 function compileBody(train: IRTrain): WriterFunction {
   return (w) => {
-    let optimizer = optimizerCall(train.optimizer.name, train.optimizer.args);
+    let optimizer = optimizerExpression(train.optimizer);
     const clip: string[] = [];
     if (train.clipNorm !== undefined) clip.push(`clipNorm: ${printNumber(train.clipNorm)}`);
     if (train.clipValue !== undefined) clip.push(`clipValue: ${printNumber(train.clipValue)}`);

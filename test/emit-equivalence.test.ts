@@ -10,13 +10,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitModules, moduleNames, optimizerCall, tfLossName, tfMetricName, type EmitInput } from '../compiler/emit.js';
+import { emitModules, moduleNames, optimizerExpression, tfLossName, tfMetricName, type EmitInput } from '../compiler/emit.js';
+import { LOSSES, METRIC_TABLE, OPTIMIZER_TABLE } from '../compiler/train.js';
 import type { IRModel } from '../compiler/ir.js';
 import { summarize } from '../compiler/summary.js';
 import type { TfModelSpec } from '../compiler/tfspec.js';
 import { setupBackend } from '../runtime/backend.js';
 import { buildModel } from '../runtime/build.js';
-import { lossName, makeOptimizer, metricName } from '../runtime/optimizer.js';
+import { lossName, makeOptimizer, metricName, optimizerFor } from '../runtime/optimizer.js';
 import { evilModel, handModels, loadCheckSource, projectTempDir, realTfSpec, specFiles, type CheckSourceFn } from './emit-helpers.js';
 
 interface Built {
@@ -183,7 +184,7 @@ describe('compiled module == runtime model == summary', () => {
 });
 
 describe('gradient clipping wrapper', () => {
-  it('clips by global norm, then by value, before the optimizer applies gradients', async () => {
+  it('clips each tensor by its norm, then by value, before the optimizer applies gradients', async () => {
     if (checkSource === undefined) return;
     const spec = `model Clip {
   input x: [2]
@@ -205,7 +206,7 @@ describe('gradient clipping wrapper', () => {
       model.setWeights([tf.tensor2d([[0], [0]])]);
       // loss = (w.x - y)^2 with x = [3, 4], y = 10: grad = 2 * (0 - 10) * x = [-60, -80], norm 100.
       await model.fit(tf.tensor2d([[3, 4]]), tf.tensor2d([[10]]), { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
-      // Global-norm clip to 0.5: [-0.3, -0.4]; value clip to 0.3: [-0.3, -0.3]; sgd lr 1: w = [0.3, 0.3].
+      // Norm clip to 0.5: [-0.3, -0.4]; value clip to 0.3: [-0.3, -0.3]; sgd lr 1: w = [0.3, 0.3].
       const w = (await model.getWeights()[0]!.data()) as Float32Array;
       expect(Array.from(w).map((v) => Number(v.toFixed(5)))).toEqual([0.3, 0.3]);
     } finally {
@@ -214,34 +215,62 @@ describe('gradient clipping wrapper', () => {
   });
 });
 
+describe('clipNorm is per tensor (Keras clipnorm), the same in the module and the runtime', () => {
+  it('kernel and bias are clipped independently', async () => {
+    const spec = `model ClipEach {
+  input x: [2]
+  dense(1)
+  train {
+    loss: meanSquaredError
+    optimizer: sgd(learningRate: 1)
+    clipNorm: 0.5
+  }
+}
+`;
+    const r = checkSource!(spec, 'clip-each.lstm');
+    const ir = r.models[0]!;
+    const mod = await compiled(ir, 'clipeach');
+    // Gradients at w = 0, b = 0 for x = [3, 4], y = 10: kernel [-60, -80] (norm 100), bias [-20] (norm 20).
+    // Per tensor: kernel -> [-0.3, -0.4], bias -> [-0.5]. (A global norm would give [-0.294, -0.392], [-0.098].)
+    const want = [0.3, 0.4, 0.5];
+    const fromModule = mod.build();
+    const fromRuntime = buildModel(toSpec(ir));
+    try {
+      mod.compile(fromModule);
+      const { optimizer } = optimizerFor(ir.train);
+      fromRuntime.compile({ loss: lossName(ir.train.loss), optimizer });
+      for (const m of [fromModule, fromRuntime]) {
+        m.setWeights([tf.tensor2d([[0], [0]]), tf.tensor1d([0])]);
+        await m.fit(tf.tensor2d([[3, 4]]), tf.tensor2d([[10]]), { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
+        const got = [...((await m.getWeights()[0]!.data()) as Float32Array), ...((await m.getWeights()[1]!.data()) as Float32Array)];
+        expect(got.map((v) => Number(v.toFixed(5)))).toEqual(want);
+      }
+    } finally {
+      fromModule.dispose();
+      fromRuntime.dispose();
+    }
+  });
+});
+
 describe('optimizer, loss and metric names agree with runtime/optimizer.ts', () => {
-  const cases: [string, Record<string, number>][] = [
-    ['adam', {}],
-    ['adam', { learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }],
-    ['sgd', {}],
-    ['sgd', { learningRate: 0.1, momentum: 0.5 }],
-    ['sgd', { lr: 0.2, momentum: 0.5, nesterov: 1 }],
-    ['momentum', {}],
-    ['momentum', { learningRate: 0.1, momentum: 0.3, useNesterov: 1 }],
-    ['rmsprop', {}],
-    ['rmsprop', { learningRate: 0.01, rho: 0.8, momentum: 0.1, centered: 1 }],
-    ['adamax', {}],
-    ['adamax', { decay: 0.01 }],
-    ['adagrad', {}],
-    ['adagrad', { initialAccumulatorValue: 0.2 }],
-    ['adadelta', {}],
-    ['adadelta', { learningRate: 0.5, rho: 0.9 }],
-    ['Adam', {}],
-  ];
+  // Every optimizer of the train table, with its defaults and with every numeric argument given.
+  const cases: [string, Record<string, number>][] = Object.entries(OPTIMIZER_TABLE).flatMap(([name, def]) => {
+    const all: Record<string, number> = {};
+    def.params.forEach((p, i) => {
+      if (typeof p.default === 'number') all[p.name] = Number((p.default * 0.5 + 0.01 * (i + 1)).toPrecision(6));
+    });
+    return [[name, {}] as [string, Record<string, number>], [name, all] as [string, Record<string, number>]];
+  });
   for (const [name, args] of cases) {
     it(`${name} ${JSON.stringify(args)}`, () => {
-      const expr = optimizerCall(name, args);
+      const expr = optimizerExpression({ name, args });
       // The printed expression is plain JavaScript over `tf`.
       const fromModule = new Function('tf', `return ${expr};`)(tf) as tf.Optimizer;
       const fromRuntime = makeOptimizer({ name, args });
       try {
         expect(fromModule.getClassName()).toBe(fromRuntime.getClassName());
         expect(fromModule.getConfig()).toEqual(fromRuntime.getConfig());
+        if (args.learningRate !== undefined) expect(fromModule.getConfig()['learningRate']).toBeCloseTo(args.learningRate, 6);
       } finally {
         fromModule.dispose();
         fromRuntime.dispose();
@@ -249,15 +278,11 @@ describe('optimizer, loss and metric names agree with runtime/optimizer.ts', () 
     });
   }
 
-  it('loss and metric aliases', () => {
-    const losses = ['mse', 'mae', 'mape', 'msle', 'kld', 'KLD', 'kldivergence', 'crossentropy', 'categorical_crossentropy', 'binary_crossentropy',
-      'sparse_categorical_crossentropy', 'mean_squared_error', 'mean_absolute_error', 'cosine', 'huber', 'logcosh', 'categoricalCrossentropy',
-      'meanSquaredError', 'hinge'];
-    for (const l of losses) expect(tfLossName(l), l).toBe(lossName(l));
+  it('loss and metric names', () => {
+    for (const l of Object.keys(LOSSES)) expect(tfLossName(l), l).toBe(lossName(l));
+    for (const m of Object.keys(METRIC_TABLE)) expect(tfMetricName(m), m).toBe(metricName(m));
     // Prototype keys are names, not table entries (the checker rejects them before either path runs).
     expect(tfLossName('constructor')).toBe('constructor');
     expect(tfMetricName('toString')).toBe('toString');
-    const metrics = ['acc', 'accuracy', 'mean_absolute_error', 'mean_squared_error', 'meanAbsoluteError', 'meanSquaredError', 'mse', 'precision'];
-    for (const m of metrics) expect(tfMetricName(m), m).toBe(metricName(m));
   });
 });

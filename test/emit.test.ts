@@ -11,7 +11,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contentHash, emitModules, invalidModelNameReason, optimizerCall, propKey, quote } from '../compiler/emit.js';
+import { contentHash, emitModules, invalidModelNameReason, optimizerExpression, propKey, quote } from '../compiler/emit.js';
 import { registerCompileCommand, runCompile, writeFileAtomic, lstmcVersion, type AtomicFs, type CompileIO } from '../cli/compile-command.js';
 import {
   chainModel,
@@ -189,12 +189,12 @@ describe('module shape', () => {
   });
 
   it('optimizer calls give every argument explicitly (Keras defaults, as the runtime)', () => {
-    expect(optimizerCall('adam', {})).toBe('tf.train.adam(0.001, 0.9, 0.999, 1e-7)');
-    expect(optimizerCall('sgd', { learningRate: 0.1 })).toBe('tf.train.sgd(0.1)');
-    expect(optimizerCall('sgd', { learningRate: 0.1, momentum: 0.5 })).toBe('tf.train.momentum(0.1, 0.5, false)');
-    expect(optimizerCall('adamax', { decay: 0.01 })).toBe('tf.train.adamax(0.002, 0.9, 0.999, 1e-7, 0.01)');
-    expect(optimizerCall('momentum', {})).toBe('tf.train.momentum(0.01, 0.9, false)');
-    expect(() => optimizerCall('nope', {})).toThrow();
+    expect(optimizerExpression({ name: 'adam', args: {} })).toBe('tf.train.adam(0.001, 0.9, 0.999, 1e-7)');
+    expect(optimizerExpression({ name: 'sgd', args: { learningRate: 0.1 } })).toBe('tf.train.sgd(0.1)');
+    expect(optimizerExpression({ name: 'momentum', args: { learningRate: 0.1, momentum: 0.5 } })).toBe('tf.train.momentum(0.1, 0.5, false)');
+    expect(optimizerExpression({ name: 'adamax', args: { decay: 0.01 } })).toBe('tf.train.adamax(0.002, 0.9, 0.999, 1e-7, 0.01)');
+    expect(optimizerExpression({ name: 'rmsprop', args: {} })).toBe('tf.train.rmsprop(0.001, 0.9, 0, 1e-7, false)');
+    expect(() => optimizerExpression({ name: 'nope', args: {} })).toThrow();
   });
 });
 

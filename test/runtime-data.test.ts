@@ -119,7 +119,7 @@ describe('text corpus', () => {
 });
 
 describe('gradient clipping', () => {
-  it('clipNorm scales by the global norm; clipValue clips elementwise', async () => {
+  it('clipNorm scales a tensor down to the norm; clipValue clips elementwise', async () => {
     await setupBackend('cpu');
     for (const [clip, want] of [
       [{ clipNorm: 1 }, -Math.SQRT1_2],
@@ -140,6 +140,23 @@ describe('gradient clipping', () => {
       w.dispose();
       opt.dispose();
     }
+  });
+
+  it('clipNorm clips each gradient tensor by its own norm (Keras clipnorm), not by the global norm', async () => {
+    await setupBackend('cpu');
+    const a = tf.variable(tf.zeros([2]));
+    const b = tf.variable(tf.zeros([1]));
+    const opt = tf.train.sgd(1);
+    const stats = applyClipping(opt, { clipNorm: 1 }, true);
+    // Gradients: a -> [30, 40] (norm 50, clipped to [0.6, 0.8]); b -> [0.5] (norm 0.5, left alone).
+    opt.minimize(() => tf.add(tf.sum(tf.mul(a, tf.tensor1d([30, 40]))), tf.sum(tf.mul(b, 0.5))));
+    expect(Array.from(a.dataSync()).map((v) => Number(v.toFixed(5)))).toEqual([-0.6, -0.8]);
+    expect(Array.from(b.dataSync()).map((v) => Number(v.toFixed(5)))).toEqual([-0.5]);
+    expect(stats.lastNorm).toBeCloseTo(50, 3);
+    expect(stats.clippedBatches).toBe(1);
+    a.dispose();
+    b.dispose();
+    opt.dispose();
   });
 
   it('clipNorm from the train block is applied during fit', async () => {

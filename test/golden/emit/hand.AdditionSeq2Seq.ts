@@ -87,8 +87,9 @@ export const trainingConfig = {
 } as const;
 
 /**
- * Wraps a TF.js optimizer so that gradients are clipped before they are applied: first scaled so that
- * their global norm is at most `clipNorm`, then clipped element-wise to [-clipValue, clipValue].
+ * Wraps a TF.js optimizer so that gradients are clipped before they are applied: each gradient tensor
+ * is scaled so that its L2 norm is at most `clipNorm` (as Keras `clipnorm`), then clipped
+ * element-wise to [-clipValue, clipValue].
  */
 function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clipNorm?: number; clipValue?: number }): O {
   type Gradients = Parameters<tf.Optimizer['applyGradients']>[0];
@@ -103,10 +104,10 @@ function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clip
     const names = Object.keys(named);
     const clipped = tf.tidy(() => {
       let grads = names.map((name) => named[name]!);
-      if (clip.clipNorm !== undefined && grads.length > 0) {
-        const globalNorm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-        const scale = tf.div(clip.clipNorm, tf.maximum(globalNorm, clip.clipNorm));
-        grads = grads.map((g) => tf.mul(g, scale));
+      if (clip.clipNorm !== undefined) {
+        // As Keras clipnorm: each gradient tensor is scaled down to L2 norm clipNorm on its own.
+        const maxNorm = clip.clipNorm;
+        grads = grads.map((g) => tf.mul(g, tf.div(maxNorm, tf.maximum(tf.sqrt(tf.sum(tf.square(g))), maxNorm))));
       }
       if (clip.clipValue !== undefined) {
         const limit = clip.clipValue;
