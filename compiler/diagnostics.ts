@@ -93,7 +93,7 @@ export const Diagnostics = {
   LossActivation: d('LSTM4006', 'warning', '{loss} expects {expected}, but the output layer {layer} uses activation "{activation}".', 'The loss and the output activation do not fit together.'),
   TargetShape: d('LSTM4007', 'error', 'The data block gives targets of shape {target}, but the model output has shape {output}.', 'The declared target shape does not match the model output.'),
   DataConfig: d('LSTM4008', 'error', '{message}', 'The data block is invalid.'),
-  ClipBoth: d('LSTM4009', 'warning', 'Both clipNorm and clipValue are set; TensorFlow.js applies clipNorm first.', 'Setting both gradient clipping options is rarely intended.'),
+  ClipBoth: d('LSTM4009', 'warning', 'Both clipNorm and clipValue are set: gradients are clipped by norm first, then by value.', 'Setting both gradient clipping options is rarely intended.'),
   DataInputShape: d('LSTM4011', 'error', 'The data block gives inputs of shape {data}, but input {name} has shape {input}.', 'The examples the data block produces do not fit the model input.'),
 
   // ---- 9xxx internal / usage ----

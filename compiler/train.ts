@@ -149,7 +149,7 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
       continue;
     }
     seen.add(e.key);
-    t.spans[e.key] = e.keySpan;
+    t.spans[e.key] = e.span;
     const v = e.value;
     const bad = (expected: string): void => {
       bag.add(Diagnostics.TrainValue, v.span, { key: e.key, expected, got: describe(v) });
@@ -373,12 +373,14 @@ export function lowerData(
     return undefined;
   }
   const data: IRData = { source: src.source, options, spans, span };
+  // Shape mismatches point at the entry that names the source (`synthetic: echo`), not the whole block.
+  const at = spans[src.source] ?? span;
   // Inputs: the data gives one input per model input.
   if (shapes.input.length === inputs.length) {
     shapes.input.forEach((s, i) => {
       const inp = inputs[i]!;
       if (!shapesCompatible(s, inp.shape)) {
-        bag.add(Diagnostics.DataInputShape, span, { data: formatShape(s), name: inp.name, input: formatShape(inp.shape) }, `Declare \`input ${inp.name}: [${s.map((d) => d ?? '?').join(', ')}]\` or change the data options.`);
+        bag.add(Diagnostics.DataInputShape, at, { data: formatShape(s), name: inp.name, input: formatShape(inp.shape) }, `Declare \`input ${inp.name}: [${s.map((d) => d ?? '?').join(', ')}]\` or change the data options.`);
       }
     });
   }
@@ -389,7 +391,7 @@ export function lowerData(
         let hint: string | undefined;
         if (out.length === s.length + 1) hint = 'The model outputs a sequence but the targets are one vector per example: remove `returnSequences: true` from the last recurrent layer, or drop timeDistributed.';
         else if (out.length + 1 === s.length) hint = 'The targets are sequences but the model outputs one vector per example: set `returnSequences: true` on the last recurrent layer and wrap the output layer in timeDistributed(...).';
-        bag.add(Diagnostics.TargetShape, span, { target: formatShape(s), output: formatShape(out) }, hint);
+        bag.add(Diagnostics.TargetShape, at, { target: formatShape(s), output: formatShape(out) }, hint);
       }
     });
   }
