@@ -232,6 +232,17 @@ async function main(): Promise<void> {
     warn(...a);
   };
   const args = process.argv.slice(2);
+  const usage = 'usage: node dist/bench/train.js [--only echo,sine,square,addition,cumsum,generative] [--skip-train] [--skip-throughput]';
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return;
+  }
+  const unknown = args.filter((a, i) => a.startsWith('-') && !['--only', '--skip-train', '--skip-throughput'].includes(a) && args[i - 1] !== '--only');
+  if (unknown.length > 0) {
+    console.error(`unknown option ${unknown[0]}\n${usage}`);
+    process.exitCode = 2;
+    return;
+  }
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null;
   const skipTrain = args.includes('--skip-train');
   const skipThroughput = args.includes('--skip-throughput');
