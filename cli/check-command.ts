@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Diagnostics, makeDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';
 import type { CheckOptions, CheckResult } from '../compiler/index.js';
 import { expandInputs, readInput, UsageError, type InputFile } from './files.js';
-import { countBySeverity, formatDiagnostics, FORMATS, shouldUseColor, type OutputFormat } from './format.js';
+import { countBySeverity, formatDiagnostics, formatPretty, FORMATS, shouldUseColor, type OutputFormat } from './format.js';
 
 export interface CliContext {
   version: string;
@@ -82,6 +82,33 @@ export async function checkFiles(files: InputFile[], options: CheckOptions): Pro
     }
   }
   return { diagnostics, sources, files, results, internalError };
+}
+
+/**
+ * For commands that take one spec (summary, convert, train, ...): expand `input` to exactly one file,
+ * check it and print its diagnostics (pretty, to stderr). Returns the file and its check result when it
+ * has no errors; otherwise sets the exit code (1 for errors, 2 for an internal error) and returns null.
+ */
+export async function checkOneSpec(input: string, options: CheckOptions): Promise<{ file: InputFile; result: CheckResult } | null> {
+  const { files, unmatched } = await expandInputs([input]);
+  if (unmatched.length > 0 || files.length === 0) throw new UsageError(`no files matched "${input}"`);
+  if (files.length > 1) throw new UsageError(`expected one spec file, but "${input}" matched ${files.length}`);
+  const run = await checkFiles(files, options);
+  if (run.diagnostics.length > 0) {
+    process.stderr.write(formatPretty(run.diagnostics, run.sources, { color: shouldUseColor(process.stderr), fileCount: 1 }));
+  }
+  if (run.internalError) {
+    process.exitCode = 2;
+    return null;
+  }
+  if (countBySeverity(run.diagnostics).errorCount > 0) {
+    process.exitCode = 1;
+    return null;
+  }
+  const file = files[0]!;
+  const result = run.results[0];
+  if (result === undefined) throw new Error(`no check result for ${file.display}`);
+  return { file, result };
 }
 
 interface CheckCliOptions {

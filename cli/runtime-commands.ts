@@ -8,11 +8,9 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CheckOptions } from '../compiler/index.js';
 import type { IRModel } from '../compiler/ir.js';
-import { checkFiles, paramOption } from './check-command.js';
-import { expandInputs, UsageError } from './files.js';
-import { countBySeverity, formatPretty, shouldUseColor } from './format.js';
+import { checkOneSpec, paramOption } from './check-command.js';
+import { UsageError } from './files.js';
 
 type Runtime = typeof import('../runtime/index.js');
 
@@ -74,25 +72,10 @@ interface SpecOptions {
 
 /** Reads and checks one spec file; prints diagnostics; returns the chosen model (or exits 1). */
 async function checkedModel(input: string, opts: SpecOptions): Promise<{ model: IRModel; baseDir: string } | null> {
-  const { files, unmatched } = await expandInputs([input]);
-  if (unmatched.length > 0 || files.length === 0) throw new UsageError(`no files matched "${input}"`);
-  if (files.length > 1) throw new UsageError(`expected one spec file, but "${input}" matched ${files.length}`);
-  const checkOptions: CheckOptions = opts.param !== undefined ? { params: opts.param } : {};
-  const run = await checkFiles(files, checkOptions);
-  const counts = countBySeverity(run.diagnostics);
-  if (run.diagnostics.length > 0) {
-    process.stderr.write(formatPretty(run.diagnostics, run.sources, { color: shouldUseColor(process.stderr), fileCount: 1 }));
-  }
-  if (run.internalError) {
-    process.exitCode = 2;
-    return null;
-  }
-  if (counts.errorCount > 0) {
-    process.exitCode = 1;
-    return null;
-  }
-  const file = files[0]!;
-  const models = run.results[0]?.models ?? [];
+  const checked = await checkOneSpec(input, opts.param !== undefined ? { params: opts.param } : {});
+  if (!checked) return null;
+  const { file } = checked;
+  const models = checked.result.models;
   let model: IRModel | undefined;
   if (opts.model !== undefined) {
     model = models.find((m) => m.name === opts.model);

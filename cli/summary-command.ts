@@ -5,11 +5,9 @@
  * errors, prints the diagnostics (pretty, to stderr) and exits 1.
  */
 import { Command } from 'commander';
-import type { CheckOptions } from '../compiler/index.js';
 import { renderSummaryTable, summarize, summaryGraph, type SummaryReport } from '../compiler/summary.js';
-import { checkFiles, paramOption, type CliContext } from './check-command.js';
-import { expandInputs, UsageError } from './files.js';
-import { countBySeverity, formatPretty, shouldUseColor } from './format.js';
+import { checkOneSpec, paramOption, type CliContext } from './check-command.js';
+import { UsageError } from './files.js';
 
 interface SummaryCliOptions {
   json?: boolean;
@@ -26,26 +24,9 @@ export function registerSummaryCommand(program: Command, _ctx: CliContext): Comm
     .option('--model <name>', 'only this model')
     .addOption(paramOption())
     .action(async (input: string, opts: SummaryCliOptions) => {
-      const { files, unmatched } = await expandInputs([input]);
-      if (unmatched.length > 0 || files.length === 0) throw new UsageError(`no files matched "${input}"`);
-      if (files.length > 1) throw new UsageError(`summary takes one file, but "${input}" matched ${files.length}`);
-      const checkOptions: CheckOptions = opts.param !== undefined ? { params: opts.param } : {};
-      const run = await checkFiles(files, checkOptions);
-      const counts = countBySeverity(run.diagnostics);
-      if (run.diagnostics.length > 0) {
-        process.stderr.write(formatPretty(run.diagnostics, run.sources, { color: shouldUseColor(process.stderr), fileCount: 1 }));
-      }
-      if (run.internalError) {
-        process.exitCode = 2;
-        return;
-      }
-      if (counts.errorCount > 0) {
-        process.exitCode = 1;
-        return;
-      }
-      const file = files[0]!;
-      const result = run.results[0];
-      if (result === undefined) throw new Error(`no check result for ${file.display}`);
+      const checked = await checkOneSpec(input, opts.param !== undefined ? { params: opts.param } : {});
+      if (!checked) return;
+      const { file, result } = checked;
       let models = result.models;
       if (opts.model !== undefined) {
         models = models.filter((m) => m.name === opts.model);
