@@ -48,7 +48,7 @@ export const Diagnostics = {
 
   // ---- 2xxx names and arguments ----
   UnknownLayer: d('LSTM2001', 'error', 'Unknown layer "{name}".', 'The layer name is not in the layer table.'),
-  UnknownArgument: d('LSTM2002', 'error', 'Layer {layer} has no argument "{name}".', 'The argument name is not in the layer\'s schema.'),
+  UnknownArgument: d('LSTM2002', 'error', '{what} {layer} has no argument "{name}".', 'The argument name is not in the layer\'s (or optimizer\'s) schema.'),
   ArgumentType: d('LSTM2003', 'error', 'Argument "{name}" of {layer} must be {expected}, got {got}.', 'The argument value has the wrong type.'),
   ArgumentRange: d('LSTM2004', 'error', 'Argument "{name}" of {layer} must be {range}, got {got}.', 'The argument value is outside its allowed range.'),
   MissingArgument: d('LSTM2005', 'error', '{layer} needs argument "{name}".', 'A required argument is missing.'),

@@ -860,7 +860,7 @@ class ModelLowering {
           const keys = Object.keys(def.args);
           const exact = keys.find((k) => k === camel);
           const hint = exact ? `Did you mean "${exact}"? Arguments are camelCase TF.js names.` : didYouMeanHint(argName, keys) ?? `Known arguments: ${keys.join(', ')}.`;
-          this.err(Diagnostics.UnknownArgument, a.nameSpan ?? a.span, { layer: call.name, name: argName }, hint);
+          this.err(Diagnostics.UnknownArgument, a.nameSpan ?? a.span, { what: 'Layer', layer: call.name, name: argName }, hint);
           ok = false;
           continue;
         }

@@ -192,7 +192,7 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
           for (const a of v.call.args) {
             const argName = a.name ?? (positional++ === 0 ? 'learningRate' : undefined);
             if (argName === undefined || !allowed.includes(argName)) {
-              bag.add(Diagnostics.UnknownArgument, a.nameSpan ?? a.span, { layer: name, name: argName ?? '(positional)' }, didYouMeanHint(argName ?? '', allowed) ?? `${name} takes: ${allowed.join(', ')}.`);
+              bag.add(Diagnostics.UnknownArgument, a.nameSpan ?? a.span, { what: 'Optimizer', layer: name, name: argName ?? '(positional)' }, didYouMeanHint(argName ?? '', allowed) ?? `${name} takes: ${allowed.join(', ')}.`);
               continue;
             }
             const x = scalar(a.value, resolve);
