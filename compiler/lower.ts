@@ -42,7 +42,6 @@ type ParamValue = number | string | boolean;
 interface ParamEntry {
   value: ParamValue;
   span: Span;
-  used: boolean;
   /** Its declaration was invalid (already reported): uses are silently skipped (no cascades). */
   poisoned?: boolean;
 }
@@ -184,7 +183,7 @@ class ModelLowering {
 
   constructor(
     private readonly m: ModelDecl,
-    private readonly spec: SpecFile,
+    spec: SpecFile,
     private readonly bag: DiagnosticBag,
     private readonly overrides: Record<string, string>,
     private readonly afterSyntaxErrors = false,
@@ -279,7 +278,7 @@ class ModelLowering {
 
     const train = lowerTrain(m.train, m.trainSpan ?? m.span, this.bag, (v) => this.resolveIdentValue(v));
     const data = m.data ? lowerData(m.data, m.dataSpan ?? m.data.span, this.bag, (v) => this.resolveIdentValue(v), this.inputs, outputShapes) : undefined;
-    if (outputs.length > 0) checkLossAgainstOutputs(train, outputProducers, outputShapes, m.trainSpan ?? m.span, this.bag);
+    if (outputs.length > 0) checkLossAgainstOutputs(train, outputProducers, m.trainSpan ?? m.span, this.bag);
 
     const kind = this.isSequential() ? 'sequential' : 'functional';
     const params: Record<string, ParamValue> = {};
@@ -320,7 +319,7 @@ class ModelLowering {
       if (v.kind === 'int' || v.kind === 'float') {
         if (!Number.isFinite(v.value)) {
           // The parser already reported it.
-          this.params.set(name, { value: 0, span: s.name.span, used: true, poisoned: true });
+          this.params.set(name, { value: 0, span: s.name.span, poisoned: true });
           continue;
         }
         value = v.value;
@@ -329,12 +328,12 @@ class ModelLowering {
       else if (v.kind === 'ident' && !v.dollar) value = v.name;
       else {
         this.err(Diagnostics.ParamValue, v.span, { name, reason: `expected a number, string, boolean or name, got ${describeValue(v)}` });
-        this.params.set(name, { value: 0, span: s.name.span, used: true, poisoned: true });
+        this.params.set(name, { value: 0, span: s.name.span, poisoned: true });
         continue;
       }
       const raw = this.overrides[name];
       if (raw !== undefined) value = parseParamOverride(raw);
-      this.params.set(name, { value, span: s.name.span, used: false });
+      this.params.set(name, { value, span: s.name.span });
     }
   }
 
@@ -343,7 +342,6 @@ class ModelLowering {
     if (v.kind !== 'ident') return undefined;
     const p = this.params.get(v.name);
     if (p) {
-      p.used = true;
       if (p.poisoned) return undefined;
       return { value: p.value, param: v.name };
     }
@@ -506,7 +504,6 @@ class ModelLowering {
     if (item.kind === 'ident') {
       const p = this.params.get(item.name);
       if (p) {
-        p.used = true;
         if (p.poisoned) return undefined;
         if (typeof p.value !== 'number' || !Number.isInteger(p.value) || p.value <= 0) {
           this.err(Diagnostics.InvalidInputDim, item.span, { dim: `${item.name} = ${JSON.stringify(p.value)}`, reason: 'a dimension param must be a positive integer' });
@@ -688,9 +685,6 @@ class ModelLowering {
       this.current = firstReal ? this.env.get(firstReal.name) : undefined;
     } else {
       const t = s.targets[0]!;
-      if (result.multi !== undefined) {
-        // `let x = ... -> lstm(returnState: true)`: x is the whole multi-output; using it later is an error.
-      }
       if (s.annotation) this.checkAnnotation(s.annotation, result);
       define(t, result);
       this.current = this.env.get(t.name);
@@ -946,7 +940,6 @@ class ModelLowering {
     if (v.kind === 'ident') {
       const p = this.params.get(v.name);
       if (p) {
-        p.used = true;
         if (p.poisoned) return undefined;
         param = v.name;
         lit = p.value;
@@ -974,7 +967,6 @@ class ModelLowering {
           const p = this.params.get(it.name);
           if (p?.poisoned) return undefined;
           if (p && typeof p.value === 'number') {
-            p.used = true;
             n = p.value;
           }
         }

@@ -308,10 +308,6 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
   if (t.clipNorm !== undefined && t.clipValue !== undefined) {
     bag.add(Diagnostics.ClipBoth, t.spans['clipValue'] ?? span);
   }
-  if (t.earlyStopping && t.earlyStopping.monitor.startsWith('val_') && t.validationSplit === 0) {
-    // Early stopping on a validation metric needs validation data; the runtime uses the data block's
-    // test split when there is one, so this is only a hint-level concern: no diagnostic.
-  }
   return t;
 }
 
@@ -422,7 +418,6 @@ const FITTING_LOSS: Readonly<Record<string, string>> = {
 export function checkLossAgainstOutputs(
   train: IRTrain,
   producers: readonly (IRNode | undefined)[],
-  _outputShapes: readonly Shape[],
   span: Span,
   bag: DiagnosticBag,
 ): void {

@@ -202,11 +202,6 @@ class AstBuilder extends BaseVisitor {
   }
 
   // ---------- helpers ----------
-  private nspan(n: CstNode, b: BuildContext, fallback = 0): Span {
-    const r = nodeRange(n);
-    return r ? b.src.span(r[0], r[1]) : b.src.span(fallback, fallback);
-  }
-
   private spanFrom(first: IToken | CstNode | undefined, last: IToken | CstNode | undefined, b: BuildContext): Span | undefined {
     const range = (x: IToken | CstNode | undefined): [number, number] | undefined =>
       x === undefined ? undefined : isToken(x) ? (isRealToken(x) ? [x.startOffset, x.startOffset + x.image.length] : undefined) : nodeRange(x);

@@ -19,10 +19,6 @@ export function formatOf(file: string): SpecFormat | undefined {
   return undefined;
 }
 
-export async function loadFrontEnds(): Promise<void> {
-  // Both front ends are plain ESM modules; nothing heavy to preload. Kept for symmetry with runtime.
-}
-
 export { parseLstm } from './lstm.js';
 export { parseYaml } from './yaml.js';
 import { parseLstm } from './lstm.js';

@@ -12,24 +12,12 @@ import type { ParseResult } from './index.js';
 import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../compiler/diagnostics.js';
 import { CLOSERS, Keyword, LBrace, Model, OPENERS, RBrace, UnterminatedString, lstmLexer } from './lexer.js';
 import { MAX_PARSE_ERRORS, lstmParser } from './parser.js';
+import { binaryReason } from './binary.js';
 import { SourceText, cstToModels, type JunkRun } from './cst-to-ast.js';
 
 /** Brackets, parentheses and braces may nest this deep; deeper input is rejected (LSTM1004). */
 export const MAX_NESTING = 64;
 
-/** Control characters that do not belong in a text file (tab, LF, VT, FF, CR are fine). */
-function isBinaryChar(c: number): boolean {
-  return (c < 32 && c !== 9 && c !== 10 && c !== 11 && c !== 12 && c !== 13) || c === 0x7f || c === 0xfffd;
-}
-
-/** What makes the source look binary, or undefined for text. */
-export function binaryReason(source: string): string | undefined {
-  if (source.includes('\0')) return 'NUL bytes';
-  let bad = 0;
-  for (let i = 0; i < source.length; i++) if (isBinaryChar(source.charCodeAt(i))) bad++;
-  if (bad >= 4 && bad / source.length > 0.1) return 'control characters or invalid UTF-8';
-  return undefined;
-}
 
 function describeChars(run: string): string {
   const shown = run.length > 12 ? run.slice(0, 12) : run;
@@ -72,7 +60,7 @@ function parseInner(src: SourceText, file: string): ParseResult {
 
   const binary = binaryReason(text);
   if (binary !== undefined) {
-    bag.add(Diagnostics.BinaryFile, src.span(0, /^[^\r\n]/.test(text) ? 1 : 0), { what: binary });
+    bag.add(Diagnostics.BinaryFile, src.span(0, /^[^\r\n]/.test(text) ? 1 : 0), { what: binary.what });
     return { spec: emptySpec(src, file), diagnostics: bag.items };
   }
 

@@ -6,7 +6,7 @@
  * (a "billion laughs" document costs nothing) and every value keeps its source range.
  *
  * Pipeline, none of which throws on bad input:
- *   1. Reject binary input (LSTM1007; the same test as `binaryReason` of the `.lstm` front end).
+ *   1. Reject binary input (LSTM1007; grammar/binary.ts, the same test as the `.lstm` front end).
  *   2. Tokenise to the YAML CST (`Parser`, iterative, safe on any input) and measure the nesting depth
  *      with an explicit stack. Deeper than MAX_YAML_DEPTH: LSTM1004 and stop, because the composer
  *      (`Composer`, what `parseAllDocuments` runs on the same tokens) is recursive and blows up on
@@ -62,6 +62,7 @@ import type {
   Value,
 } from './ast.js';
 import type { ParseResult } from './index.js';
+import { binaryReason } from './binary.js';
 import {
   Diagnostics,
   didYouMean,
@@ -95,26 +96,6 @@ const INT_RAW = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 
 type Ctx = 'arg' | 'block' | 'optimizer';
 
-/** Control characters that do not belong in a text file (tab, LF, VT, FF, CR are fine). */
-function isBinaryChar(c: number): boolean {
-  return (c < 32 && c !== 9 && c !== 10 && c !== 11 && c !== 12 && c !== 13) || c === 0x7f || c === 0xfffd;
-}
-
-/** Why the source looks binary, or undefined for text. Mirrors `binaryReason` in grammar/lstm.ts. */
-function binaryReason(source: string): { what: string; at: number } | undefined {
-  const nul = source.indexOf('\0');
-  if (nul >= 0) return { what: 'NUL bytes', at: nul };
-  let bad = 0;
-  let first = -1;
-  for (let i = 0; i < source.length; i++) {
-    if (isBinaryChar(source.charCodeAt(i))) {
-      bad++;
-      if (first < 0) first = i;
-    }
-  }
-  if (bad >= 4 && bad / source.length > 0.1) return { what: 'control characters or invalid UTF-8', at: first };
-  return undefined;
-}
 
 class YamlFrontEnd {
   readonly diags: Diagnostic[] = [];
