@@ -126,33 +126,29 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.Model
   return captured!;
 }
 
-/** model.json text and weights.bin bytes for a model. */
-export async function modelFiles(model: tf.LayersModel): Promise<{ 'model.json': string; 'weights.bin': Uint8Array }> {
-  const a = await modelArtifacts(model);
-  const json = {
+/** The model.json text of saved artifacts, its weights manifest naming one `weights.bin`. */
+function modelJson(a: tf.io.ModelArtifacts, withTrainingConfig: boolean): string {
+  return JSON.stringify({
     modelTopology: a.modelTopology,
     format: a.format,
     generatedBy: a.generatedBy,
     convertedBy: a.convertedBy ?? null,
     weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+    ...(withTrainingConfig && a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}),
     ...(a.userDefinedMetadata ? { userDefinedMetadata: a.userDefinedMetadata } : {}),
-  };
-  return { 'model.json': JSON.stringify(json), 'weights.bin': joinWeights(a.weightData) };
+  });
+}
+
+/** model.json text and weights.bin bytes for a model. */
+export async function modelFiles(model: tf.LayersModel): Promise<{ 'model.json': string; 'weights.bin': Uint8Array }> {
+  const a = await modelArtifacts(model);
+  return { 'model.json': modelJson(a, false), 'weights.bin': joinWeights(a.weightData) };
 }
 
 /** A save handler writing model.json + weights.bin into `dir` atomically (`model.save(fileSaveHandler(dir))`). */
 export function fileSaveHandler(dir: string, extra: () => Record<string, Uint8Array | string> = () => ({})): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (a) => {
-    const json = {
-      modelTopology: a.modelTopology,
-      format: a.format,
-      generatedBy: a.generatedBy,
-      convertedBy: a.convertedBy ?? null,
-      weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
-      ...(a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}),
-      ...(a.userDefinedMetadata ? { userDefinedMetadata: a.userDefinedMetadata } : {}),
-    };
-    writeDirAtomic(dir, { 'model.json': JSON.stringify(json), 'weights.bin': joinWeights(a.weightData), ...extra() });
+    writeDirAtomic(dir, { 'model.json': modelJson(a, true), 'weights.bin': joinWeights(a.weightData), ...extra() });
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
   });
 }

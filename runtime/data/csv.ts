@@ -3,9 +3,8 @@
  * (fitted on the training part only), split in time order (first `split` of the windows train).
  * Every problem is reported with the CSV file and its 1-based line.
  */
-import { readFileSync } from 'node:fs';
 import type { ArgValue } from '../../compiler/ir.js';
-import { DataError, type Split } from './types.js';
+import { DataError, readDataFile, type Split } from './types.js';
 
 export interface CsvSeries {
   values: number[];
@@ -41,13 +40,7 @@ const isNumeric = (s: string) => s !== '' && Number.isFinite(Number(s));
 
 /** Reads one numeric column of a CSV file. */
 export function readCsvColumn(file: string, displayName: string, column: ArgValue | undefined, header: boolean | undefined): CsvSeries {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? 'file not found' : `cannot read the file (${(e as Error).message})`, displayName);
-  }
+  let text = readDataFile(file, displayName);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const rows = text.split(/\r?\n/).map((l, i) => ({ line: i + 1, text: l })).filter((r) => r.text.trim() !== '' && !r.text.startsWith('#'));
   if (rows.length === 0) throw new DataError('the CSV file is empty', displayName);

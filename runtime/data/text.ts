@@ -1,6 +1,5 @@
 /** A text corpus for a character-level generative model. */
-import { readFileSync } from 'node:fs';
-import { DataError } from './types.js';
+import { DataError, readDataFile } from './types.js';
 
 export interface Corpus {
   text: string;
@@ -8,13 +7,7 @@ export interface Corpus {
 }
 
 export function readCorpus(file: string, displayName: string, opts: { lowercase?: boolean; alphabet?: string; window: number }): Corpus {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? 'file not found' : `cannot read the file (${(e as Error).message})`, displayName);
-  }
+  let text = readDataFile(file, displayName);
   if (text.includes('\u0000')) throw new DataError('the file is not text (it contains NUL bytes)', displayName);
   text = text.replace(/\r\n/g, '\n');
   if (opts.lowercase) text = text.toLowerCase();

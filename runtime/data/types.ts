@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ArgValue } from '../../compiler/ir.js';
 import type { Span } from '../../grammar/ast.js';
 
@@ -57,4 +58,14 @@ export class DataError extends Error {
 
 export function shapeSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Reads a data file as UTF-8; a missing or unreadable file is a DataError naming it. */
+export function readDataFile(file: string, displayName: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(code === 'ENOENT' ? 'file not found' : `cannot read the file (${(e as Error).message})`, displayName);
+  }
 }
