@@ -5,7 +5,7 @@
  * Exit codes: 0 clean, 1 errors (or more warnings than --max-warnings), 2 usage or internal error.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Diagnostics, makeDiagnostic, type Diagnostic } from '../compiler/diagnostics.js';
+import { Diagnostics, makeDiagnostic, type Diagnostic } from '../base/diagnostics.js';
 import type { CheckOptions, CheckResult } from '../compiler/index.js';
 import { expandInputs, readInput, UsageError, type InputFile } from './files.js';
 import { countBySeverity, formatDiagnostics, formatPretty, FORMATS, shouldUseColor, type OutputFormat } from './format.js';

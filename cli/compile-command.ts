@@ -17,7 +17,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Diagnostic } from '../compiler/diagnostics.js';
+import type { Diagnostic } from '../base/diagnostics.js';
 import type { CheckOptions } from '../compiler/index.js';
 import type { EmitInput, TfModule } from '../compiler/emit.js';
 import { checkFiles, paramOption } from './check-command.js';

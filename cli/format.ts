@@ -7,7 +7,7 @@
  * The `json` shape is a public contract (LANGUAGE.md section 5); keep it exact.
  */
 import { createRequire } from 'node:module';
-import { Diagnostics, sortDiagnostics, type Diagnostic, type DiagnosticDef, type Severity } from '../compiler/diagnostics.js';
+import { Diagnostics, sortDiagnostics, type Diagnostic, type DiagnosticDef, type Severity } from '../base/diagnostics.js';
 
 export const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 export type OutputFormat = (typeof FORMATS)[number];

@@ -29,8 +29,8 @@
 import { createHash } from 'node:crypto';
 import { CodeBlockWriter, IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, ts } from 'ts-morph';
 import type { StatementStructures, WriterFunction } from 'ts-morph';
-import { Diagnostics, makeDiagnostic, type Diagnostic } from './diagnostics.js';
-import type { Span } from '../grammar/ast.js';
+import { Diagnostics, makeDiagnostic, type Diagnostic } from '../base/diagnostics.js';
+import type { Span } from '../base/span.js';
 import type { IRLayer, IRModel, IROptimizer, IRTrain, ValueRef } from './ir.js';
 import { LOSSES, METRIC_TABLE, optimizerCall } from './train.js';
 import type { TfLayerSpec } from './layers/types.js';

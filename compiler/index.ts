@@ -2,9 +2,10 @@
  * The compiler's public entry points. Loads neither tfjs nor ts-morph.
  */
 import { parseSpec, type SpecFormat } from '../grammar/index.js';
-import { Diagnostics, makeDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { Diagnostics, makeDiagnostic, sortDiagnostics, type Diagnostic } from '../base/diagnostics.js';
 import type { IRModel } from './ir.js';
 import { lowerSpec } from './lower.js';
+import { LAYER_SYNTAX } from './layers/table.js';
 
 export interface CheckOptions {
   /** `--param name=value` overrides, raw strings as typed on the command line. */
@@ -23,7 +24,7 @@ export interface CheckResult {
 /** Parse + lower + check one source text. Never throws on bad input. */
 export function checkSource(source: string, file: string, options: CheckOptions = {}): CheckResult {
   try {
-    const parsed = parseSpec(source, file, options.format);
+    const parsed = parseSpec(source, file, LAYER_SYNTAX, options.format);
     const syntaxErrors = parsed.diagnostics.some((d) => d.severity === 'error');
     // Lower even with syntax errors (recovery gives a partial AST) for more diagnostics per run,
     // but hand no model onwards.
@@ -56,5 +57,5 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
 }
 
 export { lowerSpec, parseParamOverride } from './lower.js';
-export type { Diagnostic } from './diagnostics.js';
+export type { Diagnostic } from '../base/diagnostics.js';
 export type { IRModel } from './ir.js';

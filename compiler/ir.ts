@@ -9,7 +9,7 @@
  *   (string, e.g. "T": unknown but equal wherever the same symbol appears) or null (unknown).
  * - An IRModel is only handed to the emitter/runtime when its diagnostics have no errors.
  */
-import type { Span } from '../grammar/ast.js';
+import type { Span } from '../base/span.js';
 
 export type Dim = number | string | null;
 export type Shape = Dim[];

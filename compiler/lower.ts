@@ -8,15 +8,10 @@
  * Shape functions come from the layer table and are pure; this module only threads values through.
  */
 import type { Call, LetStmt, ModelDecl, Name, SpecFile, Span, Statement, Value } from '../grammar/ast.js';
-import {
-  DiagnosticBag,
-  Diagnostics,
-  didYouMean,
-  didYouMeanHint,
-  type DiagnosticDef,
-} from './diagnostics.js';
+import { DiagnosticBag, Diagnostics, type DiagnosticDef } from '../base/diagnostics.js';
+import { didYouMean, didYouMeanHint } from '../base/did-you-mean.js';
 import type { ArgValue, Dim, IRInput, IRLayer, IRModel, IRNode, Shape, ValueRef } from './ir.js';
-import { getLayer, instanceOf, layerNames, stateCount } from './layers/table.js';
+import { getLayer, instanceOf, layerNames, stateShapesOf } from './layers/table.js';
 import { formatShape } from './layers/common.js';
 import type { ArgSpec, ArgType, LayerDef } from './layers/types.js';
 import { lowerData, lowerTrain, checkLossAgainstOutputs } from './train.js';
@@ -756,16 +751,18 @@ class ModelLowering {
         refs.push(b);
         initialState.push(b.ref);
       }
-      const expectedStates = stateCount(layer.type);
-      const units = typeof inst.args['units'] === 'number' ? (inst.args['units'] as number) : undefined;
-      if (refs.length !== expectedStates) {
-        this.err(Diagnostics.InitialStateMismatch, stateSpan, { message: `${call.name} takes ${expectedStates} initial state(s), got ${refs.length}.` }, layer.type === 'lstm' ? 'An LSTM takes [h, c].' : undefined);
+      const expected = stateShapesOf(inst);
+      if (refs.length !== expected.length) {
+        const lstmLike = expected.length === 2 ? 'An LSTM takes [h, c].' : undefined;
+        this.err(Diagnostics.InitialStateMismatch, stateSpan, { message: `${call.name} takes ${expected.length} initial state(s), got ${refs.length}.` }, lstmLike);
         return undefined;
       }
       for (let i = 0; i < refs.length; i++) {
         const sh = refs[i]!.shape;
-        if (sh.length !== 1 || (units !== undefined && sh[0] !== null && typeof sh[0] === 'number' && sh[0] !== units)) {
-          this.err(Diagnostics.InitialStateMismatch, stateSpan, { message: `Initial state ${initialStateNames[i]} has shape ${formatShape(sh)}, but ${call.name}(${units ?? '?'}) needs ${formatShape([units ?? null])}.` }, 'The encoder and decoder must have the same number of units.');
+        const want = expected[i]!;
+        const units = want[0];
+        if (sh.length !== want.length || (typeof sh[0] === 'number' && typeof units === 'number' && sh[0] !== units)) {
+          this.err(Diagnostics.InitialStateMismatch, stateSpan, { message: `Initial state ${initialStateNames[i]} has shape ${formatShape(sh)}, but ${call.name}(${units ?? '?'}) needs ${formatShape(want)}.` }, 'The encoder and decoder must have the same number of units.');
           return undefined;
         }
       }
@@ -798,7 +795,7 @@ class ModelLowering {
   /** The classic mistakes, said in words a Keras user knows. */
   private classicHint(call: Call, from: Binding | undefined, def: LayerDef): string | undefined {
     const producer = from?.producer;
-    const wantsSeq = def.category === 'recurrent' || (def.name === 'bidirectional') || def.name === 'timeDistributed' || def.name === 'conv1d' || def.name.endsWith('1d');
+    const wantsSeq = def.readsSequence;
     if (!producer || !wantsSeq) {
       if (!producer && from && from.kind === 'input' && def.category === 'recurrent' && from.shape.length === 1) {
         return `An ${call.name} reads [timesteps, features]; declare the input with a time dimension, e.g. \`input ${from.ref.node}: [T, ${from.shape[0]}]\`.`;

@@ -3,9 +3,9 @@
  * the emitter (prints it as TypeScript) and the runtime (calls tf.layers.* with it) consume.
  * OWNER: layer-table work. The shape of these types is shared; fill in the implementation.
  */
-import type { Dim, IRLayer, IRModel, IRNode, Shape, ValueRef } from './ir.js';
+import type { Dim, IRLayer, IRModel, IRNode, ValueRef } from './ir.js';
 import { instanceOf } from './layers/table.js';
-import type { TfLayerSpec } from './layers/types.js';
+import type { LayerInstance, TfLayerSpec } from './layers/types.js';
 
 export interface TfInputSpec {
   name: string;
@@ -30,6 +30,22 @@ export interface TfModelSpec {
   inputs: TfInputSpec[];
   nodes: TfNodeSpec[];
   outputs: ValueRef[];
+  /** tfjs kernels that training this model needs (from the layer table), sorted: backends are chosen by them. */
+  kernels: string[];
+}
+
+/** Kernels every model's training needs, whatever its layers. */
+const COMMON_KERNELS = ['BatchMatMul', 'Add', 'Multiply', 'Sum', 'Reshape'];
+
+function kernelsOf(nodes: readonly IRNode[]): string[] {
+  const out = new Set<string>(COMMON_KERNELS);
+  const visit = (inst: LayerInstance | undefined): void => {
+    if (!inst) return;
+    for (const k of inst.def.lower.tfjs.kernels) out.add(k);
+    visit(inst.inner);
+  };
+  for (const n of nodes) visit(instanceOf(n));
+  return [...out].sort();
 }
 
 /** Batch-less IR shape to a TF.js shape: symbolic and unknown dims become null. */
@@ -37,30 +53,10 @@ export function toTfShape(shape: readonly Dim[]): (number | null)[] {
   return shape.map((d) => (typeof d === 'number' ? d : null));
 }
 
-function fullyKnown(shape: Shape | undefined): shape is number[] {
-  return shape !== undefined && shape.every((d) => typeof d === 'number');
-}
-
-/**
- * TF.js's symbolic Reshape never resolves a -1 (its computeOutputShape returns null for it), so a
- * following dense/lstm would see an undefined dim. When the checker proved the output shape, lower
- * the concrete shape instead of the -1.
- */
-function resolveReshape(layer: IRLayer, spec: TfLayerSpec, outShape: Shape | undefined): void {
-  if (layer.type === 'reshape' && fullyKnown(outShape) && Array.isArray(spec.config.targetShape)) {
-    const target = spec.config.targetShape as number[];
-    if (target.includes(-1) && target.length === outShape.length) spec.config.targetShape = outShape.slice();
-  }
-  if (layer.type === 'timeDistributed' && layer.inner && spec.inner && outShape) {
-    resolveReshape(layer.inner, spec.inner, outShape.slice(1));
-  }
-}
-
 function nodeSpec(node: IRNode, inputShape: (number | null)[] | undefined): TfNodeSpec {
   const inst = instanceOf(node);
   if (!inst) throw new Error(`toTfModelSpec: layer type "${node.type}" of node ${node.name} is not in the layer table`);
-  const raw = inst.def.tfSpec(inst);
-  resolveReshape(node, raw, node.outputShapes[0]);
+  const raw = inst.def.lower.tfjs.spec(inst, node.outputShapes[0]);
   const config: Record<string, unknown> = { name: node.name };
   if (inputShape) config.inputShape = inputShape;
   Object.assign(config, raw.config);
@@ -98,5 +94,6 @@ export function toTfModelSpec(model: IRModel): TfModelSpec {
     inputs,
     nodes,
     outputs: model.outputs.map((r) => ({ node: r.node, index: r.index })),
+    kernels: kernelsOf(model.nodes),
   };
 }

@@ -5,7 +5,8 @@
  */
 import type { Block, Span, Value } from '../grammar/ast.js';
 import { dataShapes, detectSource, shapesCompatible } from './data-schema.js';
-import { DiagnosticBag, Diagnostics, didYouMeanHint } from './diagnostics.js';
+import { DiagnosticBag, Diagnostics } from '../base/diagnostics.js';
+import { didYouMeanHint } from '../base/did-you-mean.js';
 import type { ArgValue, IRData, IRInput, IRNode, IROptimizer, IRTrain, Shape } from './ir.js';
 import { formatShape } from './layers/common.js';
 

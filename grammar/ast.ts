@@ -8,20 +8,9 @@
  * - Both front ends must produce *equal* ASTs (spans aside) for the two spellings of one model.
  */
 
-export interface Span {
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
-  /** 1-based, inclusive line of the last character. */
-  endLine: number;
-  /** 1-based, exclusive (the column just after the last character). */
-  endColumn: number;
-  /** 0-based character offsets into the source, when known. */
-  offset?: number;
-  endOffset?: number;
-}
+import type { Diagnostic } from '../base/diagnostics.js';
+import type { Span } from '../base/span.js';
+export type { Span };
 
 export type Value =
   | { kind: 'int'; value: number; raw: string; span: Span }
@@ -135,4 +124,24 @@ export interface SpecFile {
   format: 'lstm' | 'yaml';
   models: ModelDecl[];
   span: Span;
+}
+
+/** What a front end returns: the (possibly partial) AST and its syntax diagnostics. */
+export interface ParseResult {
+  spec: SpecFile;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * The little a front end must know about layers to spell a call: supplied by the layer table
+ * (compiler/layers/table.ts `LAYER_SYNTAX`), so grammar/ keeps no per-layer lists. Only the YAML
+ * spelling needs it (`- timeDistributed: {dense: 12}`, `- embedding: [1000, 64]`).
+ */
+export interface LayerSyntax {
+  /** The layer's first main argument is a layer (timeDistributed, bidirectional). */
+  isWrapper(layer: string): boolean;
+  /** A YAML sequence value spreads into several main arguments (embedding: [1000, 64]). */
+  spreadsMain(layer: string): boolean;
+  /** `arg` is a named argument of the layer (so `- bidirectional: {mergeMode: concat}` is not a call). */
+  hasArgument(layer: string, arg: string): boolean;
 }

@@ -19,7 +19,7 @@ import type {
   Statement,
   Value,
 } from './ast.js';
-import { Diagnostics, type DiagnosticBag } from '../compiler/diagnostics.js';
+import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
 import { lstmParser } from './parser.js';
 import { UnterminatedString } from './lexer.js';
 

@@ -2,13 +2,9 @@
  * Front-end entry: pick the front end by file extension. Both return the same AST.
  * Never throws on bad input: syntax problems come back as diagnostics.
  */
-import type { SpecFile } from './ast.js';
-import type { Diagnostic } from '../compiler/diagnostics.js';
+import type { LayerSyntax, ParseResult } from './ast.js';
 
-export interface ParseResult {
-  spec: SpecFile;
-  diagnostics: Diagnostic[];
-}
+export type { LayerSyntax, ParseResult } from './ast.js';
 
 export type SpecFormat = 'lstm' | 'yaml';
 
@@ -24,6 +20,6 @@ export { parseYaml } from './yaml.js';
 import { parseLstm } from './lstm.js';
 import { parseYaml } from './yaml.js';
 
-export function parseSpec(source: string, file: string, format: SpecFormat = formatOf(file) ?? 'lstm'): ParseResult {
-  return format === 'yaml' ? parseYaml(source, file) : parseLstm(source, file);
+export function parseSpec(source: string, file: string, syntax: LayerSyntax, format: SpecFormat = formatOf(file) ?? 'lstm'): ParseResult {
+  return format === 'yaml' ? parseYaml(source, file, syntax) : parseLstm(source, file);
 }

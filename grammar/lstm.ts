@@ -7,9 +7,8 @@
  * after junk at the top level) -> CST visitor (literal errors) -> LSTM1005 if no model at all.
  */
 import { EOF, tokenMatcher, type CstNode, type IToken } from './chevrotain.js';
-import type { ModelDecl, SpecFile } from './ast.js';
-import type { ParseResult } from './index.js';
-import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../compiler/diagnostics.js';
+import type { ModelDecl, ParseResult, SpecFile } from './ast.js';
+import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../base/diagnostics.js';
 import { CLOSERS, Keyword, LBrace, Model, OPENERS, RBrace, UnterminatedString, lstmLexer } from './lexer.js';
 import { MAX_PARSE_ERRORS, lstmParser } from './parser.js';
 import { binaryReason } from './binary.js';

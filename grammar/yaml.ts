@@ -23,9 +23,9 @@
  *   `lstm(units: 50)`, not `lstm(50)`).
  * - `- name: [a, b]` (a YAML sequence): ONE positional list arg (`maxPooling2d: [2, 2]` equals
  *   `maxPooling2d([2, 2])`, `reshape: [5, 2]` equals `reshape([5, 2])`), except for the layers whose
- *   main argument is several values (MULTI_MAIN: `embedding`), where the items are the positional
+ *   main argument is several values (`syntax.spreadsMain`: `embedding`), where the items are the positional
  *   args (`embedding: [1000, 64]` equals `embedding(1000, 64)`).
- * - Wrappers (WRAPPERS: `timeDistributed`, `bidirectional`): the inner layer is the FIRST positional
+ * - Wrappers (`syntax.isWrapper`: `timeDistributed`, `bidirectional`): the inner layer is the FIRST positional
  *   arg, a call value. It is given as `- timeDistributed: {dense: 12}` (a single-key mapping), as the
  *   `layer:` key (`- bidirectional: {layer: {lstm: 50}, mergeMode: concat}`; the other keys are named
  *   args, after the positional one whatever the key order) or as a bare name (`- timeDistributed:
@@ -61,17 +61,16 @@ import type {
   Statement,
   Value,
 } from './ast.js';
-import type { ParseResult } from './index.js';
+import type { LayerSyntax, ParseResult } from './ast.js';
 import { binaryReason } from './binary.js';
 import {
   Diagnostics,
-  didYouMean,
-  didYouMeanHint,
   makeDiagnostic,
   sortDiagnostics,
   type Diagnostic,
   type DiagnosticDef,
-} from '../compiler/diagnostics.js';
+} from '../base/diagnostics.js';
+import { didYouMean, didYouMeanHint } from '../base/did-you-mean.js';
 
 /** Deepest nesting of YAML collections accepted (a real spec needs about 10). */
 export const MAX_YAML_DEPTH = 64;
@@ -82,12 +81,6 @@ const MAX_SYNTAX_ERRORS = 50;
 export const YAML_MODEL_KEYS = ['model', 'params', 'inputs', 'layers', 'graph', 'outputs', 'train', 'data'] as const;
 /** Keys of a graph step. */
 export const YAML_STEP_KEYS = ['let', 'from', 'layers', 'shape'] as const;
-/** Layers whose main argument is a layer: their inner layer is the first positional argument. */
-export const WRAPPERS: ReadonlySet<string> = new Set(['timeDistributed', 'bidirectional']);
-/** Layers with several main arguments: a YAML sequence spreads into positional arguments. */
-export const MULTI_MAIN: ReadonlySet<string> = new Set(['embedding']);
-/** Named arguments of wrappers, so that `- bidirectional: {mergeMode: concat}` is not read as a call. */
-const WRAPPER_NAMED: ReadonlySet<string> = new Set(['mergeMode', 'layer', 'backwardLayer', 'weights', 'name', 'trainable']);
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DOLLAR_IDENT = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
@@ -106,6 +99,7 @@ class YamlFrontEnd {
   constructor(
     private readonly src: string,
     private readonly file: string,
+    private readonly syntax: LayerSyntax,
   ) {
     // Filled here rather than by the Parser so that positions work before (or without) parsing.
     this.lc.addNewLine(0);
@@ -549,7 +543,7 @@ class YamlFrontEnd {
     const nameSpan = this.nodeSpan(key);
     const args: Arg[] = [];
     const call: Call = { name, nameSpan, args, span };
-    const wrapper = WRAPPERS.has(name);
+    const wrapper = this.syntax.isWrapper(name);
     if (v === null || isAlias(v)) return call;
     if (isScalar(v)) {
       if (v.value === null) {
@@ -567,7 +561,7 @@ class YamlFrontEnd {
       return call;
     }
     if (isSeq(v)) {
-      if (MULTI_MAIN.has(name)) for (const it of v.items) args.push(this.positional(this.value(it as YNode, 'arg', this.nodeSpan(v))));
+      if (this.syntax.spreadsMain(name)) for (const it of v.items) args.push(this.positional(this.value(it as YNode, 'arg', this.nodeSpan(v))));
       else args.push(this.positional(this.value(v, 'arg')));
       return call;
     }
@@ -585,7 +579,7 @@ class YamlFrontEnd {
           for (const [k, q] of ps) if (k !== 'layer') args.push(this.named(k, q));
           return call;
         }
-        if (ps.length === 1 && !WRAPPER_NAMED.has(ps[0]![0])) {
+        if (ps.length === 1 && !this.syntax.hasArgument(name, ps[0]![0])) {
           const [k, q] = ps[0]!;
           const inner = this.callFrom(k, q.key as YNode, q.value as YNode | null, this.pairSpan(q));
           args.push(this.positional({ kind: 'call', call: inner, span: inner.span }));
@@ -811,9 +805,13 @@ class YamlFrontEnd {
   }
 }
 
-/** Parse a YAML spec (one model per YAML document). Never throws on bad input. */
-export function parseYaml(source: string, file: string): ParseResult {
-  const fe = new YamlFrontEnd(source, file);
+/**
+ * Parse a YAML spec (one model per YAML document). Never throws on bad input. `syntax` says which
+ * layers are wrappers or spread their main arguments; the layer table supplies it (`LAYER_SYNTAX`),
+ * so the front end keeps no per-layer knowledge of its own.
+ */
+export function parseYaml(source: string, file: string, syntax: LayerSyntax): ParseResult {
+  const fe = new YamlFrontEnd(source, file, syntax);
   let spec: SpecFile;
   try {
     spec = fe.run();

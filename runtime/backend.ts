@@ -11,7 +11,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmGapKernels } from './kernels/index.js';
-import type { TfLayerSpec } from '../compiler/layers/types.js';
 import type { TfModelSpec } from '../compiler/tfspec.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
@@ -60,33 +59,9 @@ async function loadWasm(): Promise<boolean> {
   return wasmLoaded;
 }
 
-/** Kernels that training a layer of this factory needs beyond the common set (forward + backward). */
-const LAYER_KERNELS: Record<string, string[]> = {
-  conv1d: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
-  conv2d: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
-  conv3d: ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'],
-  conv2dTranspose: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
-  separableConv2d: ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
-  depthwiseConv2d: ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'],
-  maxPooling1d: ['MaxPool', 'MaxPoolGrad'],
-  maxPooling2d: ['MaxPool', 'MaxPoolGrad'],
-  averagePooling1d: ['AvgPool', 'AvgPoolGrad'],
-  averagePooling2d: ['AvgPool', 'AvgPoolGrad'],
-  embedding: ['GatherV2', 'UnsortedSegmentSum'],
-  lstm: ['BatchMatMul', 'Sigmoid', 'Tanh'],
-  gru: ['BatchMatMul', 'Sigmoid', 'Tanh'],
-  simpleRNN: ['BatchMatMul', 'Tanh'],
-};
-
-/** The kernels a model's layers need for training (a conservative, layer-based list). */
+/** The kernels a model's layers need for training (decided by the layer table, see compiler/tfspec.ts). */
 export function requiredKernels(spec: TfModelSpec | undefined): string[] {
-  const out = new Set<string>(['BatchMatMul', 'Add', 'Multiply', 'Sum', 'Reshape']);
-  const visit = (l: TfLayerSpec) => {
-    for (const k of LAYER_KERNELS[l.factory] ?? []) out.add(k);
-    if (l.inner) visit(l.inner);
-  };
-  for (const n of spec?.nodes ?? []) visit(n.spec);
-  return [...out].sort();
+  return spec?.kernels ?? [];
 }
 
 function missingKernels(tfName: string, kernels: string[]): string[] {

@@ -18,7 +18,8 @@ import type { TfModelSpec } from '../compiler/tfspec.js';
 import { setupBackend } from '../runtime/backend.js';
 import { buildModel } from '../runtime/build.js';
 import { lossName, makeOptimizer, metricName, optimizerFor } from '../runtime/optimizer.js';
-import { evilModel, handModels, loadCheckSource, projectTempDir, realTfSpec, specFiles, type CheckSourceFn } from './emit-helpers.js';
+import { evilModel, handModels, loadCheckSource, projectTempDir, specFiles, type CheckSourceFn } from './emit-helpers.js';
+import { toTfModelSpec } from '../compiler/tfspec.js';
 
 interface Built {
   build: (params?: Record<string, unknown>) => tf.LayersModel;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await setupBackend('auto');
   dir = projectTempDir('equiv');
   checkSource = await loadCheckSource();
-  toSpec = await realTfSpec();
+  toSpec = toTfModelSpec;
 });
 afterAll(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });

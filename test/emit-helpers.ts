@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Span } from '../grammar/ast.js';
 import type { ArgValue, IRInput, IRLayer, IRModel, IRNode, IRTrain, Shape, ValueRef } from '../compiler/ir.js';
 import { getLayer, instanceOf } from '../compiler/layers/table.js';
-import type { TfModelSpec } from '../compiler/tfspec.js';
+import { toTfModelSpec } from '../compiler/tfspec.js';
 import type { EmitInput } from '../compiler/emit.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,39 +104,8 @@ export function chainModel(
   };
 }
 
-/** The TfModelSpec built through the layer table (what compiler/tfspec.ts does). */
-export function tfSpecOf(model: IRModel): TfModelSpec {
-  return {
-    kind: model.kind,
-    name: model.name,
-    inputs: model.inputs.map((i) => ({ name: i.name, shape: i.shape.map((d) => (typeof d === 'number' ? d : null)) })),
-    nodes: model.nodes.map((n, i) => {
-      const inst = instanceOf(n);
-      if (inst === undefined) throw new Error(`no layer ${n.type}`);
-      const s = inst.def.tfSpec(inst);
-      const config: Record<string, unknown> = { name: n.name };
-      if (model.kind === 'sequential' && i === 0) {
-        config['inputShape'] = model.inputs[0]!.shape.map((d) => (typeof d === 'number' ? d : null));
-      }
-      Object.assign(config, s.config);
-      const node: TfModelSpec['nodes'][number] = {
-        name: n.name,
-        spec: { ...s, config },
-        inputs: n.inputs,
-        outputCount: inst.def.outputCount(inst),
-      };
-      if (n.initialState !== undefined) node.initialState = n.initialState;
-      return node;
-    }),
-    outputs: model.outputs,
-  };
-}
-
-/** The toTfModelSpec of compiler/tfspec.ts when it is implemented, else the local equivalent. */
-export async function realTfSpec(): Promise<(m: IRModel) => TfModelSpec> {
-  const mod = (await import('../compiler/tfspec.js')) as { toTfModelSpec?: (m: IRModel) => TfModelSpec };
-  return typeof mod.toTfModelSpec === 'function' ? mod.toTfModelSpec : tfSpecOf;
-}
+/** The TfModelSpec of a model: production's own lowering (compiler/tfspec.ts), never a test copy. */
+export const tfSpecOf = toTfModelSpec;
 
 // ---------------------------------------------------------------------------------------------
 // Hand-built reference models (used until specs/ and the front end land; kept as extra cases after)

@@ -8,7 +8,8 @@ import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitModules, type EmitInput, type TfModule } from '../compiler/emit.js';
-import { evilModel, graphWithNames, handInputs, loadCheckSource, projectTempDir, realTfSpec, ROOT, specFiles, tfSpecOf } from './emit-helpers.js';
+import { evilModel, graphWithNames, handInputs, loadCheckSource, projectTempDir, ROOT, specFiles, tfSpecOf } from './emit-helpers.js';
+import { toTfModelSpec } from '../compiler/tfspec.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -23,7 +24,7 @@ async function allInputs(tfModule: TfModule): Promise<EmitInput[]> {
   // Hand-built models go under other names so that they do not collide with the specs' models.
   for (const input of inputs) input.model = { ...input.model, name: `Hand${input.model.name}` };
   const checkSource = await loadCheckSource();
-  const toSpec = await realTfSpec();
+  const toSpec = toTfModelSpec;
   if (checkSource !== undefined) {
     for (const s of specFiles()) {
       if (!/\.ya?ml$/.test(s.file)) continue; // .lstm twins give the same models

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../compiler/diagnostics.js';
+import type { Diagnostic } from '../base/diagnostics.js';
 import {
   escapeGithubData,
   escapeGithubProperty,

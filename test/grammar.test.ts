@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseLstm } from '../grammar/lstm.js';
 import type { Call, LetStmt, ModelDecl, Span, Statement, Value } from '../grammar/ast.js';
-import type { Diagnostic } from '../compiler/diagnostics.js';
+import type { Diagnostic } from '../base/diagnostics.js';
 
 // ---------------------------------------------------------------- helpers
 

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Diagnostics } from '../compiler/diagnostics.js';
+import { Diagnostics } from '../base/diagnostics.js';
 
 const ROOT = join(import.meta.dirname, '..');
 

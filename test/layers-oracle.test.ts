@@ -155,7 +155,7 @@ describe('oracle: each layer against tfjs-layers', () => {
       const inst = instanceOf(c.layer)!;
       const r = inst.def.outputShapes(inst, c.inputs);
       if (!r.ok) throw new Error(`table rejected: ${r.error.key} ${JSON.stringify(r.error.args)}`);
-      const spec = inst.def.tfSpec(inst);
+      const spec = inst.def.lower.tfjs.spec(inst, undefined);
       expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
       const layer = buildLayer(spec);
       const ins = c.inputs.map((s) => tf.input({ shape: toTfShape(s) }));
@@ -182,7 +182,7 @@ describe('oracle: each layer against tfjs-layers', () => {
 
   it('LSTM/GRU built from tfSpec use Keras 2 semantics (sigmoid gates, unit forget bias)', () => {
     const lstm = instanceOf(L('lstm', { units: 4 }))!;
-    const l = buildLayer(lstm.def.tfSpec(lstm));
+    const l = buildLayer(lstm.def.lower.tfjs.spec(lstm, undefined));
     const cfg = l.getConfig();
     expect(cfg.recurrentActivation).toBe('sigmoid');
     expect(cfg.unitForgetBias).toBe(true);
@@ -193,11 +193,11 @@ describe('oracle: each layer against tfjs-layers', () => {
     expect(Array.from(bias.slice(4, 8))).toEqual([1, 1, 1, 1]);
     expect(Array.from(bias.slice(0, 4))).toEqual([0, 0, 0, 0]);
     const gru = instanceOf(L('gru', { units: 4 }))!;
-    const g = buildLayer(gru.def.tfSpec(gru));
+    const g = buildLayer(gru.def.lower.tfjs.spec(gru, undefined));
     expect(g.getConfig().recurrentActivation).toBe('sigmoid');
     g.apply(tf.input({ shape: [3, 2] }));
     const bi = instanceOf(L('bidirectional', {}, L('lstm', { units: 4 })))!;
-    const b = buildLayer(bi.def.tfSpec(bi));
+    const b = buildLayer(bi.def.lower.tfjs.spec(bi, undefined));
     b.apply(tf.input({ shape: [3, 2] }));
     const inner = (b.getConfig().layer as { config: Record<string, unknown> }).config;
     expect(inner.recurrentActivation).toBe('sigmoid');

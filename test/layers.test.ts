@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Diagnostics } from '../compiler/diagnostics.js';
+import { Diagnostics } from '../base/diagnostics.js';
 import type { ArgValue, IRLayer, IRModel, IRNode, Shape } from '../compiler/ir.js';
 import { formatShape, getLayer, instanceOf, LAYERS, layerNames } from '../compiler/layers/table.js';
 import type { LayerInstance, ShapeResult } from '../compiler/layers/types.js';
@@ -234,7 +234,7 @@ describe('shape rules (errors)', () => {
           expect(() => {
             const r = def.outputShapes(i, s);
             if (r.ok) def.paramCount(i, s);
-            def.tfSpec(i);
+            def.lower.tfjs.spec(i, undefined);
             def.outputCount(i);
           }, def.name).not.toThrow();
         }
@@ -245,7 +245,7 @@ describe('shape rules (errors)', () => {
 
 describe('tfSpec', () => {
   it('lowers every Keras 2 default explicitly (LSTM)', () => {
-    const s = getLayer('lstm')!.tfSpec(inst('lstm', { units: 25, name: 'enc' }));
+    const s = getLayer('lstm')!.lower.tfjs.spec(inst('lstm', { units: 25, name: 'enc' }), undefined);
     expect(s.factory).toBe('lstm');
     expect(s.config).toEqual({
       units: 25,
@@ -266,25 +266,25 @@ describe('tfSpec', () => {
 
   it('gru / dense / pooling / wrappers', () => {
     const g = inst('gru', { units: 3 });
-    expect(g.def.tfSpec(g).config).toMatchObject({ recurrentActivation: 'sigmoid' });
-    expect(g.def.tfSpec(g).config).not.toHaveProperty('resetAfter');
+    expect(g.def.lower.tfjs.spec(g, undefined).config).toMatchObject({ recurrentActivation: 'sigmoid' });
+    expect(g.def.lower.tfjs.spec(g, undefined).config).not.toHaveProperty('resetAfter');
     const d = inst('dense', { units: 3 });
-    expect(d.def.tfSpec(d)).toEqual({
+    expect(d.def.lower.tfjs.spec(d, undefined)).toEqual({
       factory: 'dense',
       config: { units: 3, activation: 'linear', useBias: true, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' },
     });
     const p = inst('maxPooling2d', { poolSize: [3, 3] });
-    expect(p.def.tfSpec(p).config).toEqual({ poolSize: [3, 3], strides: [3, 3], padding: 'valid' });
+    expect(p.def.lower.tfjs.spec(p, undefined).config).toEqual({ poolSize: [3, 3], strides: [3, 3], padding: 'valid' });
     const td = inst('timeDistributed', {}, L('dense', { units: 1, activation: 'sigmoid' }));
-    const tds = td.def.tfSpec(td);
+    const tds = td.def.lower.tfjs.spec(td, undefined);
     expect(tds.factory).toBe('timeDistributed');
     expect(tds.config).toEqual({});
     expect(tds.inner).toMatchObject({ factory: 'dense', config: { units: 1, activation: 'sigmoid' } });
     const bi = inst('bidirectional', {}, L('lstm', { units: 5 }));
-    expect(bi.def.tfSpec(bi)).toMatchObject({ factory: 'bidirectional', config: { mergeMode: 'concat' }, inner: { factory: 'lstm' } });
+    expect(bi.def.lower.tfjs.spec(bi, undefined)).toMatchObject({ factory: 'bidirectional', config: { mergeMode: 'concat' }, inner: { factory: 'lstm' } });
     // JSON-serialisable and list args copied
     const r = inst('reshape', { targetShape: [-1, 2] });
-    const rs = r.def.tfSpec(r);
+    const rs = r.def.lower.tfjs.spec(r, undefined);
     expect(JSON.parse(JSON.stringify(rs))).toEqual(rs);
     (rs.config.targetShape as number[])[0] = 7;
     expect(r.args.targetShape).toEqual([-1, 2]);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
-import { Diagnostics } from '../compiler/diagnostics.js';
+import { Diagnostics } from '../base/diagnostics.js';
 
 const SPECS = join(import.meta.dirname, '..', 'specs');
 const reference = (ext: string): { name: string; text: string }[] =>

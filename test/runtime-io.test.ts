@@ -25,6 +25,7 @@ function tinyModel(): tf.LayersModel {
   return buildModel({
     kind: 'sequential',
     name: 'Tiny',
+    kernels: [],
     inputs: [{ name: 'x', shape: [3, 2] }],
     nodes: [
       { name: 'lstm_1', spec: { factory: 'lstm', config: { units: 4, name: 'lstm_1' } }, inputs: [{ node: 'x', index: 0 }], outputCount: 1 },

@@ -124,6 +124,7 @@ describe('buildModel from a hand-made TfModelSpec', () => {
     const spec: TfModelSpec = {
       kind: 'functional',
       name: 'Translate',
+      kernels: [],
       inputs: [
         { name: 'source', shape: [null, 6] },
         { name: 'target', shape: [4, 7] },

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
-import { Diagnostics, type Diagnostic } from '../compiler/diagnostics.js';
+import { Diagnostics, type Diagnostic } from '../base/diagnostics.js';
 import type { IRModel } from '../compiler/ir.js';
 
 const SPECS = join(import.meta.dirname, '..', 'specs');

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MAX_YAML_DEPTH, parseYaml } from '../grammar/yaml.js';
+import { LAYER_SYNTAX } from '../compiler/layers/table.js';
 import { parseLstm } from '../grammar/lstm.js';
-import type { Diagnostic } from '../compiler/diagnostics.js';
+import type { Diagnostic } from '../base/diagnostics.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -34,7 +35,7 @@ const model = (name: string, statements: unknown[], train?: Record<string, unkno
   train ? { name: { name }, statements, train: block(train) } : { name: { name }, statements };
 
 function parse(src: string, file = 'm.yaml') {
-  return parseYaml(src, file);
+  return parseYaml(src, file, LAYER_SYNTAX);
 }
 function ok(src: string) {
   const r = parse(src);
@@ -137,7 +138,7 @@ describe('reference specs (specs/*.yaml)', () => {
   };
   for (const [file, want] of Object.entries(expected)) {
     it(`${file} parses to the expected AST`, () => {
-      const r = parseYaml(specFile(file), `specs/${file}`);
+      const r = parseYaml(specFile(file), `specs/${file}`, LAYER_SYNTAX);
       expect(r.diagnostics).toEqual([]);
       expect(r.spec.format).toBe('yaml');
       expect(r.spec.file).toBe(`specs/${file}`);
@@ -230,7 +231,7 @@ describe('same AST as the .lstm front end', () => {
   ];
   for (const [name, yaml, lstm] of twins) {
     it(name, () => {
-      const y = parseYaml(yaml, 'a.yaml');
+      const y = parseYaml(yaml, 'a.yaml', LAYER_SYNTAX);
       const l = parseLstm(lstm, 'a.lstm');
       expect(y.diagnostics).toEqual([]);
       expect(l.diagnostics).toEqual([]);
@@ -628,7 +629,7 @@ describe('errors', () => {
 
 describe('robustness (property tests)', () => {
   const check = (src: string): void => {
-    const r = parseYaml(src, 'p.yaml');
+    const r = parseYaml(src, 'p.yaml', LAYER_SYNTAX);
     expect(Array.isArray(r.diagnostics)).toBe(true);
     expect(Array.isArray(r.spec.models)).toBe(true);
     for (const d of r.diagnostics) {

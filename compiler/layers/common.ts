@@ -4,9 +4,9 @@
  *
  * Nothing here imports tfjs. Every function is pure and never throws.
  */
-import type { DiagnosticKey } from '../diagnostics.js';
+import type { DiagnosticKey } from '../../base/diagnostics.js';
 import type { ArgValue, Dim, ParamCount, Shape } from '../ir.js';
-import type { ArgSpec, ArgType, LayerDef, LayerInstance, ShapeError, ShapeResult, TfLayerSpec } from './types.js';
+import type { ArgSpec, ArgType, LayerDef, LayerInstance, ShapeError, ShapeResult, TfjsLowering, TfLayerSpec } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Enum value sets
@@ -323,15 +323,29 @@ export function simpleSpec(factory: string) {
   return (inst: LayerInstance): TfLayerSpec => ({ factory, config: configFromArgs(inst) });
 }
 
-/** Convenience for defining a layer with defaults for the boilerplate fields. */
-export function defineLayer(
-  def: Omit<LayerDef, 'inputs' | 'outputCount' | 'tfSpec'> &
-    Partial<Pick<LayerDef, 'inputs' | 'outputCount' | 'tfSpec'>>,
-): LayerDef {
+/** The TF.js spec of a wrapper: its own config, with the wrapped layer's spec under `inner`. */
+export function wrapperSpec(factory: string) {
+  return (inst: LayerInstance, outputShape: Shape | undefined, innerOutputShape?: Shape): TfLayerSpec => {
+    const spec: TfLayerSpec = { factory, config: configFromArgs(inst) };
+    if (inst.inner) spec.inner = inst.inner.def.lower.tfjs.spec(inst.inner, innerOutputShape ?? outputShape);
+    return spec;
+  };
+}
+
+type LayerFields = Omit<LayerDef, 'inputs' | 'outputCount' | 'readsSequence' | 'lower'> &
+  Partial<Pick<LayerDef, 'inputs' | 'outputCount' | 'readsSequence'>> & {
+    /** The TF.js lowering; by default `tf.layers.<name>(configFromArgs)` with no extra kernels. */
+    tfjs?: Partial<TfjsLowering>;
+  };
+
+/** Defines a layer with defaults for the boilerplate fields (one input, one output, plain TF.js config). */
+export function defineLayer(fields: LayerFields): LayerDef {
+  const { tfjs, ...def } = fields;
   return {
     inputs: { min: 1, max: 1 },
     outputCount: () => 1,
-    tfSpec: simpleSpec(def.name),
+    readsSequence: false,
     ...def,
+    lower: { tfjs: { spec: tfjs?.spec ?? simpleSpec(def.name), kernels: tfjs?.kernels ?? [] } },
   };
 }

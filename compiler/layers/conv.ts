@@ -82,6 +82,11 @@ function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): L
     name,
     className,
     category: 'conv',
+    doc: `A ${rank}-D convolution over ${rank === 1 ? 'time (or one spatial axis)' : 'two spatial axes'}: \`filters\` kernels of size \`kernelSize\`.`,
+    shapeDoc: rank === 1 ? '[T, C] -> [T\', filters] (T\' from kernelSize, strides, padding, dilationRate)' : '[H, W, C] -> [H\', W\', filters]',
+    notes: ['TF.js has no `causal` padding, so only valid and same are accepted.'],
+    readsSequence: rank === 1,
+    tfjs: { kernels: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] },
     main: ['filters'],
     args,
     outputShapes(inst, inputs): ShapeResult {
@@ -135,6 +140,19 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
     name,
     className,
     category: 'pooling',
+    doc: `${className.startsWith('Max') ? 'Maximum' : 'Average'} over ${rank === 1 ? 'windows of time steps' : '2-D windows'} of size \`poolSize\`.`,
+    shapeDoc: rank === 1 ? "[T, C] -> [T', C]" : "[H, W, C] -> [H', W', C]",
+    notes: ['`strides` defaults to `poolSize` (as Keras) and is lowered explicitly.'],
+    readsSequence: rank === 1,
+    tfjs: {
+      spec(inst): TfLayerSpec {
+        const config = configFromArgs(inst);
+        // Keras: strides default to poolSize; lower it explicitly.
+        if (config.strides === undefined) config.strides = structuredCloneList(config.poolSize);
+        return { factory: name, config };
+      },
+      kernels: className.startsWith('Max') ? ['MaxPool', 'MaxPoolGrad'] : ['AvgPool', 'AvgPoolGrad'],
+    },
     main: ['poolSize'],
     args: {
       poolSize: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Size of the pooling window.', {
@@ -163,12 +181,6 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
       return ok([...sp.dims, x[rank] ?? null]);
     },
     paramCount: noParams,
-    tfSpec(inst): TfLayerSpec {
-      const config = configFromArgs(inst);
-      // Keras: strides default to poolSize; lower it explicitly.
-      if (config.strides === undefined) config.strides = structuredCloneList(config.poolSize);
-      return { factory: name, config };
-    },
   });
 }
 
@@ -187,6 +199,9 @@ function globalPoolLayer(name: string, className: string, rank: 1 | 2): LayerDef
     name,
     className,
     category: 'pooling',
+    doc: `The ${className.includes('Max') ? 'maximum' : 'average'} over ${rank === 1 ? 'all time steps' : 'both spatial axes'}, per channel.`,
+    shapeDoc: rank === 1 ? '[T, C] -> [C]' : '[H, W, C] -> [C]',
+    readsSequence: rank === 1,
     main: [],
     args: { name: nameArg() },
     outputShapes(_inst, inputs): ShapeResult {

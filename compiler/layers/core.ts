@@ -2,13 +2,14 @@
  * Core layers: dense, dropout, flatten, reshape, repeatVector, permute, activation, embedding.
  */
 import type { Dim, Shape } from '../ir.js';
-import type { LayerDef, ShapeResult } from './types.js';
+import type { LayerDef, ShapeResult, TfLayerSpec } from './types.js';
 import {
   activationArg,
   activationT,
   arg,
   boolArg,
   boolT,
+  configFromArgs,
   defineLayer,
   expectKnown,
   expectMinRank,
@@ -33,6 +34,8 @@ export const dense: LayerDef = defineLayer({
   name: 'dense',
   className: 'Dense',
   category: 'core',
+  doc: 'A fully connected layer: `activation(x · kernel + bias)` on the last axis.',
+  shapeDoc: '[..., F] -> [..., units]',
   main: ['units'],
   args: {
     units: unitsArg(),
@@ -72,6 +75,8 @@ export const dropout: LayerDef = defineLayer({
   name: 'dropout',
   className: 'Dropout',
   category: 'core',
+  doc: 'Randomly sets a fraction `rate` of the inputs to 0 while training (scaling the rest); the identity at inference.',
+  shapeDoc: '[...] -> [...] (unchanged)',
   main: ['rate'],
   args: {
     rate: arg(rateT, 'Fraction of the input units to drop, in [0, 1).', { required: true }),
@@ -86,6 +91,8 @@ export const activation: LayerDef = defineLayer({
   name: 'activation',
   className: 'Activation',
   category: 'core',
+  doc: 'Applies an activation function element-wise.',
+  shapeDoc: '[...] -> [...] (unchanged)',
   main: ['activation'],
   args: {
     activation: arg(activationT, 'The activation function to apply.', { required: true }),
@@ -99,6 +106,8 @@ export const flatten: LayerDef = defineLayer({
   name: 'flatten',
   className: 'Flatten',
   category: 'core',
+  doc: 'Flattens all dimensions but the batch into one.',
+  shapeDoc: '[d1, d2, ...] -> [d1 · d2 · ...]',
   main: [],
   args: { name: nameArg() },
   outputShapes(_inst, inputs): ShapeResult {
@@ -125,6 +134,8 @@ export const repeatVector: LayerDef = defineLayer({
   name: 'repeatVector',
   className: 'RepeatVector',
   category: 'core',
+  doc: 'Repeats a vector `n` times, making a sequence (the bridge from an encoder to a decoder).',
+  shapeDoc: '[F] -> [n, F]',
   main: ['n'],
   args: {
     n: arg(intT(1), 'How many times to repeat the input vector.', { required: true }),
@@ -150,6 +161,8 @@ export const permute: LayerDef = defineLayer({
   name: 'permute',
   className: 'Permute',
   category: 'core',
+  doc: 'Permutes the dimensions (1-based, batch excluded, as in Keras).',
+  shapeDoc: '[d1, d2] with dims [2, 1] -> [d2, d1]',
   main: ['dims'],
   args: {
     dims: arg({ kind: 'intList', min: 1, minLength: 1 }, 'A permutation of 1..rank (1-based, batch excluded).', {
@@ -181,6 +194,22 @@ export const reshape: LayerDef = defineLayer({
   name: 'reshape',
   className: 'Reshape',
   category: 'core',
+  doc: 'Reshapes to `targetShape` (batch excluded; at most one -1, inferred).',
+  shapeDoc: '[...] -> targetShape (same number of elements)',
+  notes: ["When the checker proves the size of a -1, the TF.js config spells it out (TF.js's symbolic Reshape never resolves -1)."],
+  tfjs: {
+    spec(inst, outputShape): TfLayerSpec {
+      const config = configFromArgs(inst);
+      const target = config.targetShape;
+      // TF.js's symbolic Reshape never resolves a -1 (its computeOutputShape returns null for it), so a
+      // following dense/lstm would see an undefined dim: lower the proven concrete shape instead.
+      const proven = outputShape?.every((d) => typeof d === 'number') ? (outputShape as number[]) : undefined;
+      if (proven && Array.isArray(target) && target.includes(-1) && target.length === proven.length) {
+        config.targetShape = proven.slice();
+      }
+      return { factory: 'reshape', config };
+    },
+  },
   main: ['targetShape'],
   args: {
     targetShape: arg(
@@ -244,6 +273,9 @@ export const embedding: LayerDef = defineLayer({
   name: 'embedding',
   className: 'Embedding',
   category: 'embedding',
+  doc: 'Maps integer indices in [0, inputDim) to dense vectors of size outputDim.',
+  shapeDoc: '[T] -> [T, outputDim]',
+  tfjs: { kernels: ['GatherV2', 'UnsortedSegmentSum'] },
   main: ['inputDim', 'outputDim'],
   args: {
     inputDim: arg(intT(1), 'Vocabulary size: the largest integer index + 1.', { required: true }),

@@ -45,6 +45,8 @@ function elementwise(name: string, className: string): LayerDef {
   return defineLayer({
     name,
     className,
+    doc: `Element-wise ${name === 'add' ? 'sum' : name === 'multiply' ? 'product' : name === 'average' ? 'mean' : name} of two or more inputs of the same shape.`,
+    shapeDoc: '[...], [...] -> [...] (all inputs the same shape)',
     category: 'merge',
     main: [],
     inputs: MANY,
@@ -77,6 +79,8 @@ export const concatenate: LayerDef = defineLayer({
   name: 'concatenate',
   className: 'Concatenate',
   category: 'merge',
+  doc: 'Concatenates two or more inputs along `axis` (default the last).',
+  shapeDoc: '[..., A], [..., B] -> [..., A + B] (other dims equal)',
   main: [],
   inputs: MANY,
   args: {

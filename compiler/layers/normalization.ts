@@ -56,6 +56,8 @@ export const batchNormalization: LayerDef = defineLayer({
   name: 'batchNormalization',
   className: 'BatchNormalization',
   category: 'normalization',
+  doc: 'Normalises each feature with the batch statistics while training and moving averages at inference (Keras momentum and epsilon conventions).',
+  shapeDoc: '[...] -> [...] (unchanged)',
   main: [],
   args: {
     axis: arg(intT(), 'The features axis (batch is 0; -1 is the last axis).', { default: -1 }),
@@ -90,6 +92,8 @@ export const layerNormalization: LayerDef = defineLayer({
   name: 'layerNormalization',
   className: 'LayerNormalization',
   category: 'normalization',
+  doc: 'Normalises each example over `axis` (default the last), then scales and shifts.',
+  shapeDoc: '[...] -> [...] (unchanged)',
   main: [],
   args: {
     axis: arg(intT(), 'The axis to normalise over (batch is 0; -1 is the last axis).', { default: -1 }),

@@ -8,13 +8,12 @@
  * recurrent bias): the schema has no `resetAfter`, and parameter counts are TF.js's, 3u(f+u+1).
  */
 import type { Shape } from '../ir.js';
-import type { ArgSpec, LayerDef, LayerInstance, ShapeResult, TfLayerSpec } from './types.js';
+import type { ArgSpec, LayerDef, LayerInstance, ShapeResult } from './types.js';
 import {
   activationArg,
   arg,
   boolArg,
   boolT,
-  configFromArgs,
   defineLayer,
   expectKnown,
   expectRank,
@@ -29,6 +28,7 @@ import {
   strArg,
   trainable,
   unitsArg,
+  wrapperSpec,
 } from './common.js';
 
 export const RECURRENT_HINT =
@@ -64,22 +64,40 @@ function recurrentArgs(opts: { unitForgetBias?: boolean }): Record<string, ArgSp
   return args;
 }
 
-/** Number of recurrent states of a recurrent layer type. */
-export function stateCount(layer: string): number {
-  return layer === 'lstm' ? 2 : 1;
+/** The states a recurrent layer takes (`initialState`) and returns (`returnState`), in order. */
+export function stateShapesOf(inst: LayerInstance): Shape[] {
+  return inst.def.stateShapes?.(inst) ?? [];
 }
 
-function recurrent(name: 'lstm' | 'gru' | 'simpleRNN', className: string, gates: number): LayerDef {
+interface CellInfo {
+  name: 'lstm' | 'gru' | 'simpleRNN';
+  className: string;
+  /** Gate blocks in the kernel (lstm 4: i, f, c, o; gru 3: z, r, h; simpleRNN 1). */
+  gates: number;
+  /** Recurrent states (lstm 2: h, c; gru and simpleRNN 1: h). */
+  states: number;
+  doc: string;
+  notes?: readonly string[];
+  kernels: readonly string[];
+}
+
+function recurrent(cell: CellInfo): LayerDef {
+  const { name, className, gates, states: nStates } = cell;
   const args = recurrentArgs({ unitForgetBias: name === 'lstm' ? true : undefined });
   if (name === 'simpleRNN') delete args.recurrentActivation;
   if (name !== 'lstm') delete args.unitForgetBias;
-  const nStates = stateCount(name);
   return defineLayer({
     name,
     className,
     category: 'recurrent',
+    doc: cell.doc,
+    shapeDoc: '[T, F] -> [units]; [T, units] with returnSequences; plus one [units] per state with returnState',
+    ...(cell.notes ? { notes: cell.notes } : {}),
+    readsSequence: true,
+    tfjs: { kernels: cell.kernels },
     main: ['units'],
     args,
+    stateShapes: (inst) => Array.from({ length: nStates }, () => [numArg(inst, 'units', 1)]),
     outputCount: (inst) => (boolArg(inst, 'returnState', false) ? 1 + nStates : 1),
     outputShapes(inst: LayerInstance, inputs: readonly Shape[]): ShapeResult {
       const s = single(name, inputs);
@@ -105,16 +123,47 @@ function recurrent(name: 'lstm' | 'gru' | 'simpleRNN', className: string, gates:
   });
 }
 
-export const lstm = recurrent('lstm', 'LSTM', 4);
-export const gru = recurrent('gru', 'GRU', 3);
-export const simpleRNN = recurrent('simpleRNN', 'SimpleRNN', 1);
+const KERAS2_GATES = 'recurrentActivation defaults to sigmoid (Keras 2); TF.js would default to hardSigmoid. Always lowered explicitly.';
 
-const RECURRENT = new Set(['lstm', 'gru', 'simpleRNN']);
+export const lstm = recurrent({
+  name: 'lstm',
+  className: 'LSTM',
+  gates: 4,
+  states: 2,
+  doc: 'Long short-term memory: reads a sequence step by step with input, forget and output gates; states [h, c].',
+  notes: [KERAS2_GATES, 'unitForgetBias defaults to true (Keras 2); TF.js leaves it off. Always lowered explicitly.'],
+  kernels: ['BatchMatMul', 'Sigmoid', 'Tanh'],
+});
+export const gru = recurrent({
+  name: 'gru',
+  className: 'GRU',
+  gates: 3,
+  states: 1,
+  doc: 'Gated recurrent unit: update and reset gates, one state h.',
+  notes: [
+    KERAS2_GATES,
+    'TF.js implements only resetAfter: false (the reset gate before the matmul, one bias), so parameter counts are 3·units·(features + units + 1); Keras 2 defaults to resetAfter: true.',
+  ],
+  kernels: ['BatchMatMul', 'Sigmoid', 'Tanh'],
+});
+export const simpleRNN = recurrent({
+  name: 'simpleRNN',
+  className: 'SimpleRNN',
+  gates: 1,
+  states: 1,
+  doc: 'A fully connected recurrent layer: h = activation(x · kernel + h · recurrentKernel + bias).',
+  kernels: ['BatchMatMul', 'Tanh'],
+});
 
 export const bidirectional: LayerDef = defineLayer({
   name: 'bidirectional',
   className: 'Bidirectional',
   category: 'wrapper',
+  doc: 'Runs a recurrent layer forwards and a copy backwards over the sequence and merges the two outputs.',
+  shapeDoc: '[T, F] -> [2·units] with concat, [units] otherwise (per step with returnSequences); states forward then backward',
+  notes: ['mergeMode uses the TF.js spelling: concat, sum, mul, ave.'],
+  readsSequence: true,
+  tfjs: { spec: wrapperSpec('bidirectional') },
   main: ['layer'],
   args: {
     layer: arg({ kind: 'layer' }, 'The recurrent layer to run forwards and backwards (lstm, gru, simpleRNN).', {
@@ -131,15 +180,19 @@ export const bidirectional: LayerDef = defineLayer({
       { tf: false },
     ),
   },
-  canWrap: (inner) => RECURRENT.has(inner.name),
+  canWrap: (inner) => inner.category === 'recurrent',
+  stateShapes(inst) {
+    const states = inst.inner ? stateShapesOf(inst.inner) : [];
+    return [...states, ...states.map((s) => s.slice())];
+  },
   outputCount(inst) {
     const inner = inst.inner;
     if (!inner) return 1;
-    return boolArg(inner, 'returnState', false) ? 1 + 2 * stateCount(inner.def.name) : 1;
+    return boolArg(inner, 'returnState', false) ? 1 + 2 * stateShapesOf(inner).length : 1;
   },
   outputShapes(inst, inputs): ShapeResult {
     const inner = inst.inner;
-    if (!inner || !RECURRENT.has(inner.def.name)) {
+    if (!inner || inner.def.category !== 'recurrent') {
       return fail('NotAWrapper', { layer: 'bidirectional', inner: inner?.def.name ?? 'nothing' });
     }
     const r = inner.def.outputShapes(inner, inputs);
@@ -158,10 +211,5 @@ export const bidirectional: LayerDef = defineLayer({
     if (!inner) return trainable(0);
     const p = inner.def.paramCount(inner, inputs);
     return { trainable: 2 * p.trainable, nonTrainable: 2 * p.nonTrainable };
-  },
-  tfSpec(inst): TfLayerSpec {
-    const spec: TfLayerSpec = { factory: 'bidirectional', config: configFromArgs(inst) };
-    if (inst.inner) spec.inner = inst.inner.def.tfSpec(inst.inner);
-    return spec;
   },
 });

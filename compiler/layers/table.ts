@@ -3,6 +3,7 @@
  * parameter counts and the TF.js config (see ./types.ts). Read by the checker, the emitter and the
  * runtime. No tfjs import here (test/layers-oracle.test.ts checks the table against real tfjs).
  */
+import type { LayerSyntax } from '../../grammar/ast.js';
 import type { IRLayer } from '../ir.js';
 import type { LayerDef, LayerInstance } from './types.js';
 import { conv1d, conv2d, averagePooling1d, averagePooling2d, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, maxPooling1d, maxPooling2d } from './conv.js';
@@ -13,7 +14,7 @@ import { bidirectional, gru, lstm, simpleRNN } from './recurrent.js';
 import { timeDistributed } from './wrappers.js';
 
 export { formatShape, ACTIVATIONS, INITIALIZERS, PADDINGS, MERGE_MODES } from './common.js';
-export { stateCount } from './recurrent.js';
+export { stateShapesOf } from './recurrent.js';
 
 const ALL: readonly LayerDef[] = [
   lstm,
@@ -83,3 +84,10 @@ function asIRLayer(v: unknown): IRLayer | undefined {
   }
   return undefined;
 }
+
+/** What the YAML front end needs to know about layers, derived from the table (see grammar/ast.ts). */
+export const LAYER_SYNTAX: LayerSyntax = {
+  isWrapper: (layer) => getLayer(layer)?.args[getLayer(layer)?.main[0] ?? '']?.type.kind === 'layer',
+  spreadsMain: (layer) => (getLayer(layer)?.main.length ?? 0) > 1,
+  hasArgument: (layer, arg) => getLayer(layer)?.args[arg] !== undefined,
+};

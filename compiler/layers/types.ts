@@ -6,7 +6,7 @@
  * Shape rules are pure (after tfjs-layers `computeOutputShape`): they never mutate their inputs and
  * never throw; a failure is returned as a `ShapeError` that the checker turns into a diagnostic.
  */
-import type { DiagnosticKey } from '../diagnostics.js';
+import type { DiagnosticKey } from '../../base/diagnostics.js';
 import type { ArgValue, ParamCount, Shape } from '../ir.js';
 
 export type ArgType =
@@ -62,25 +62,59 @@ export interface TfLayerSpec {
 
 export type LayerCategory = 'recurrent' | 'core' | 'conv' | 'pooling' | 'normalization' | 'merge' | 'wrapper' | 'embedding';
 
+/** The TF.js lowering of one layer: the `tf.layers.<factory>(config)` call and what training it needs. */
+export interface TfjsLowering {
+  /**
+   * The TF.js layer config (without `name`/`inputShape`, which the model lowering adds).
+   * `outputShape` is the checked output shape (batch excluded), for layers whose TF.js config must
+   * spell out what the checker proved (reshape's -1).
+   */
+  spec(inst: LayerInstance, outputShape: Shape | undefined): TfLayerSpec;
+  /** tfjs kernels that training this layer needs beyond the common set (forward and backward). */
+  kernels: readonly string[];
+}
+
+/**
+ * One lowering per target. A new target (PyTorch, ONNX) is one more field here and one entry per
+ * layer; `compile` reports a layer without it as not supported by that target.
+ */
+export interface LayerLowerings {
+  tfjs: TfjsLowering;
+}
+
+/** Everything lstmc knows about one layer: the only place per-layer knowledge lives. */
 export interface LayerDef {
   /** DSL name, the tf.layers factory name: 'lstm', 'timeDistributed'. */
   name: string;
   /** TF.js class name shown in summaries: 'LSTM', 'TimeDistributed'. */
   className: string;
   category: LayerCategory;
+  /** One sentence for docs/layers.md and hovers. */
+  doc: string;
+  /** The shape rule in words, for docs/layers.md: `[T, F] -> [units]`. */
+  shapeDoc: string;
+  /** Differences from TF.js / Keras worth knowing (docs/layers.md). */
+  notes?: readonly string[];
   /** Names of the positional (main) arguments, in order: ['units'], ['inputDim', 'outputDim']. */
   main: readonly string[];
   args: Readonly<Record<string, ArgSpec>>;
   /** How many data inputs it takes (merge layers: min 2, max Infinity). */
   inputs: { min: number; max: number };
+  /** It reads a sequence [batch, timesteps, ...] (recurrent, conv1d, 1-D pooling, wrappers over time). */
+  readsSequence: boolean;
   /** For wrappers: may this layer be wrapped by `wrapper`? */
   canWrap?: (inner: LayerDef) => boolean;
+  /**
+   * Recurrent layers: the shapes (batch excluded) of the initial states `initialState` takes and
+   * `returnState` returns, in order (lstm: [h, c]; bidirectional: forward states then backward ones).
+   */
+  stateShapes?: (inst: LayerInstance) => Shape[];
   /** Number of outputs given the args (recurrent with returnState: 1 + number of states). */
   outputCount(inst: LayerInstance): number;
   /** Pure shape rule: input shapes (batch excluded) to output shapes, or an error. */
   outputShapes(inst: LayerInstance, inputs: readonly Shape[]): ShapeResult;
   /** Parameter count as TF.js `countParams()` reports; only called after outputShapes succeeded. */
   paramCount(inst: LayerInstance, inputs: readonly Shape[]): ParamCount;
-  /** The TF.js layer config (without `name`/`inputShape`, which the caller adds). */
-  tfSpec(inst: LayerInstance): TfLayerSpec;
+  /** One lowering per target. */
+  lower: LayerLowerings;
 }

@@ -3,13 +3,22 @@
  * time dim. (bidirectional lives in recurrent.ts.)
  */
 import type { Shape } from '../ir.js';
-import type { LayerDef, ShapeResult, TfLayerSpec } from './types.js';
-import { arg, configFromArgs, defineLayer, expectMinRank, fail, nameArg, ok } from './common.js';
+import type { LayerDef, ShapeResult } from './types.js';
+import { arg, defineLayer, expectMinRank, fail, nameArg, ok, wrapperSpec } from './common.js';
 
 export const timeDistributed: LayerDef = defineLayer({
   name: 'timeDistributed',
   className: 'TimeDistributed',
   category: 'wrapper',
+  doc: 'Applies the inner layer to every time step of a sequence (the same weights at every step).',
+  shapeDoc: '[T, ...] -> [T, inner output]',
+  readsSequence: true,
+  tfjs: {
+    spec(inst, outputShape) {
+      // The inner layer sees one time step: its output shape is ours without the time axis.
+      return wrapperSpec('timeDistributed')(inst, outputShape, outputShape?.slice(1));
+    },
+  },
   main: ['layer'],
   args: {
     layer: arg({ kind: 'layer' }, 'The layer to apply to every time step.', { required: true, tf: false }),
@@ -35,10 +44,5 @@ export const timeDistributed: LayerDef = defineLayer({
     const inner = inst.inner;
     if (!inner) return { trainable: 0, nonTrainable: 0 };
     return inner.def.paramCount(inner, [(inputs[0] ?? []).slice(1)]);
-  },
-  tfSpec(inst): TfLayerSpec {
-    const spec: TfLayerSpec = { factory: 'timeDistributed', config: configFromArgs(inst) };
-    if (inst.inner) spec.inner = inst.inner.def.tfSpec(inst.inner);
-    return spec;
   },
 });
