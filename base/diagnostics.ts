@@ -67,6 +67,7 @@ export const Diagnostics = {
   ParamValue: d('LSTM2018', 'error', 'Invalid value for parameter "{name}": {reason}.', 'A param\'s value or its `--param` override is not a literal of a usable type.'),
   InvalidModelName: d('LSTM2019', 'error', 'Invalid name "{name}": {reason}.', 'Model and layer names must be identifiers the generated code can use.'),
   EmptyModel: d('LSTM2020', 'error', 'Model {model} has no layers.', 'A model must contain at least one layer.'),
+  UnsupportedLayer: d('LSTM2021', 'error', 'Layer "{name}" is not supported by lstmc yet.', 'A Keras / TF.js layer that lstmc does not implement (yet).'),
 
   // ---- 3xxx shapes ----
   RankMismatch: d('LSTM3001', 'error', '{layer} expects a {expected} input {expectedShape}, but its input has shape {got}.', 'A layer receives an input of the wrong rank.'),

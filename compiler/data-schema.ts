@@ -15,29 +15,19 @@
  *
  * `IRData.source` is the source name ('synthetic' | 'csv' | 'text'); `IRData.options` holds every key
  * of the block, including the source key itself (`options.synthetic = 'echo'`, `options.csv = 'a.csv'`).
- * `dataShapes` also accepts the source value under `options.source` or `options.problem`.
  *
  * Shapes: a `Dim` is a positive integer, or null when it is only known from the data (the vocabulary
  * of a text file without an explicit `alphabet`). null matches anything.
  */
 import type { ArgValue, Shape } from './ir.js';
+import { checkValue, describeArgValue, expectedWithRange, type FieldSpec, type ValueType } from './schema.js';
 
-export type DataKeyType =
-  | { kind: 'int'; min?: number; max?: number }
-  | { kind: 'float'; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }
-  | { kind: 'bool' }
-  | { kind: 'string' }
-  /** A column: a header name (string) or a 0-based index (int). */
-  | { kind: 'column' }
-  | { kind: 'enum'; values: readonly string[] };
+/** Data keys use the one schema language (compiler/schema.ts). */
+export type DataKeySpec = FieldSpec;
 
-export interface DataKeySpec {
-  type: DataKeyType;
-  /** Filled in when the key is absent. `undefined`: no default (required, or optional without one). */
-  default?: ArgValue;
-  required?: boolean;
-  doc: string;
-}
+/** The alphabet of the built-in `chars` corpus (index = one-hot position). */
+export const CHARS_ALPHABET = '\n .,0123456789abcdefghijklmnopqrstuvwxyz';
+const CHARS_VOCAB = CHARS_ALPHABET.length;
 
 export interface SyntheticProblemDef {
   name: string;
@@ -54,12 +44,12 @@ export interface DataSourceDef {
   name: string;
   doc: string;
   /** The type of the source key's own value (`synthetic: echo`, `csv: "file.csv"`). */
-  value: DataKeyType;
+  value: ValueType;
   /** Keys valid for every use of the source. */
   keys: Readonly<Record<string, DataKeySpec>>;
 }
 
-const int = (min?: number, max?: number): DataKeyType => ({ kind: 'int', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) });
+const int = (min?: number, max?: number): ValueType => ({ kind: 'int', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) });
 
 const SYNTHETIC_COMMON: Record<string, DataKeySpec> = {
   samples: { type: int(1, 10_000_000), default: 2000, doc: 'Number of training examples to generate.' },
@@ -128,6 +118,11 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
     keys: {
       window: { type: int(1, 10_000), default: 10, doc: 'Characters of context.' },
       step: { type: int(1, 10_000), default: 1, doc: 'Stride between windows.' },
+      vocab: {
+        type: int(CHARS_VOCAB, 100_000),
+        default: CHARS_VOCAB,
+        doc: `One-hot width (at least the corpus's ${CHARS_VOCAB} symbols; the extra positions never occur), so a model sized for a larger vocabulary trains on it.`,
+      },
     },
   },
   rectangle: {
@@ -139,8 +134,6 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
   },
 };
 
-/** The alphabet of the built-in `chars` corpus (index = one-hot position). */
-export const CHARS_ALPHABET = '\n .,0123456789abcdefghijklmnopqrstuvwxyz';
 /** The alphabet of the `addition` problem. */
 export const ADDITION_ALPHABET = '0123456789+ ';
 
@@ -148,18 +141,24 @@ export const DATA_SOURCES: Readonly<Record<string, DataSourceDef>> = {
   synthetic: {
     name: 'synthetic',
     doc: `A built-in seeded generator: ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.`,
-    value: { kind: 'enum', values: Object.keys(SYNTHETIC_PROBLEMS) },
+    value: {
+      kind: 'enum',
+      what: 'synthetic problem',
+      values: Object.keys(SYNTHETIC_PROBLEMS),
+      aliases: Object.fromEntries(Object.values(SYNTHETIC_PROBLEMS).flatMap((p) => p.aliases.map((a) => [a, p.name]))),
+      caseInsensitive: true,
+    },
     keys: SYNTHETIC_COMMON,
   },
   csv: {
     name: 'csv',
     doc: 'One column of a CSV file as a time series: sliding windows of `window` values predict the next `horizon` values. Min-max scaled by default (fitted on the training part; metrics are reported in the original units). The first `split` fraction of the windows (in time order) trains, the rest tests.',
-    value: { kind: 'string' },
+    value: { kind: 'string', nonEmpty: true },
     keys: {
       column: { type: { kind: 'column' }, doc: 'Header name or 0-based index of the column; default: the last column.' },
       window: { type: int(1, 1_000_000), required: true, doc: 'Look-back window (input time steps).' },
       horizon: { type: int(1, 1_000_000), default: 1, doc: 'Number of future values to predict.' },
-      scale: { type: { kind: 'enum', values: ['minmax', 'none'] }, default: 'minmax', doc: 'Scaling of the series.' },
+      scale: { type: { kind: 'enum', what: 'scaling', values: ['minmax', 'none'], caseInsensitive: true }, default: 'minmax', doc: 'Scaling of the series.' },
       split: { type: { kind: 'float', min: 0, max: 1, minExclusive: true }, default: 0.8, doc: 'Fraction of the windows used for training (the rest is the test set).' },
       header: { type: { kind: 'bool' }, doc: 'Whether the first row is a header; default: detected (non-numeric first row).' },
     },
@@ -167,7 +166,7 @@ export const DATA_SOURCES: Readonly<Record<string, DataSourceDef>> = {
   text: {
     name: 'text',
     doc: 'A text file for a character-level generative model: windows of `window` characters (one-hot) predict the next character.',
-    value: { kind: 'string' },
+    value: { kind: 'string', nonEmpty: true },
     keys: {
       window: { type: int(1, 100_000), default: 40, doc: 'Characters of context.' },
       step: { type: int(1, 100_000), default: 3, doc: 'Stride between windows.' },
@@ -190,83 +189,6 @@ export function findSyntheticProblem(name: string): SyntheticProblemDef | undefi
   return undefined;
 }
 
-/** Which of the given block keys names the source. Errors when none or several do. */
-export function detectSource(keys: readonly string[]): { source: string } | DataError {
-  const found = keys.filter((k) => k in DATA_SOURCES);
-  if (found.length === 1) return { source: found[0]! };
-  if (found.length === 0) {
-    return { error: `The data block names no source; add one of ${Object.keys(DATA_SOURCES).map((s) => `\`${s}:\``).join(', ')}.` };
-  }
-  return { error: `The data block names several sources (${found.join(', ')}); keep one.`, key: found[1]! };
-}
-
-function describe(v: ArgValue): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return `a layer (${v.type})`;
-  if (typeof v === 'string') return `"${v}"`;
-  return String(v);
-}
-
-function expected(t: DataKeyType): string {
-  switch (t.kind) {
-    case 'int': {
-      const r = t.min !== undefined && t.max !== undefined ? ` in [${t.min}, ${t.max}]` : t.min !== undefined ? ` ≥ ${t.min}` : t.max !== undefined ? ` ≤ ${t.max}` : '';
-      return `an integer${r}`;
-    }
-    case 'float': {
-      const lo = t.min !== undefined ? `${t.minExclusive ? '>' : '≥'} ${t.min}` : '';
-      const hi = t.max !== undefined ? `${t.maxExclusive ? '<' : '≤'} ${t.max}` : '';
-      return `a number${lo || hi ? ' ' + [lo, hi].filter(Boolean).join(' and ') : ''}`;
-    }
-    case 'bool':
-      return 'true or false';
-    case 'string':
-      return 'a string';
-    case 'column':
-      return 'a column name (string) or a 0-based column index';
-    case 'enum':
-      return `one of ${t.values.join(', ')}`;
-  }
-}
-
-/** Checks one value against its type; returns the normalised value or an error message. */
-function checkValue(t: DataKeyType, v: ArgValue): { ok: true; value: ArgValue } | { ok: false } {
-  switch (t.kind) {
-    case 'int':
-      if (typeof v !== 'number' || !Number.isInteger(v)) return { ok: false };
-      if (t.min !== undefined && v < t.min) return { ok: false };
-      if (t.max !== undefined && v > t.max) return { ok: false };
-      return { ok: true, value: v };
-    case 'float':
-      if (typeof v !== 'number' || !Number.isFinite(v)) return { ok: false };
-      if (t.min !== undefined && (t.minExclusive ? v <= t.min : v < t.min)) return { ok: false };
-      if (t.max !== undefined && (t.maxExclusive ? v >= t.max : v > t.max)) return { ok: false };
-      return { ok: true, value: v };
-    case 'bool':
-      return typeof v === 'boolean' ? { ok: true, value: v } : { ok: false };
-    case 'string':
-      return typeof v === 'string' ? { ok: true, value: v } : { ok: false };
-    case 'column':
-      if (typeof v === 'string' && v !== '') return { ok: true, value: v };
-      if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return { ok: true, value: v };
-      return { ok: false };
-    case 'enum': {
-      if (typeof v !== 'string') return { ok: false };
-      const hit = t.values.find((x) => x.toLowerCase() === v.toLowerCase());
-      return hit !== undefined ? { ok: true, value: hit } : { ok: false };
-    }
-  }
-}
-
-/** The source key's value, whichever way the caller passed it. */
-function sourceValue(source: string, options: Record<string, ArgValue>): ArgValue | undefined {
-  if (options[source] !== undefined) return options[source];
-  if (options.source !== undefined && options.source !== source) return options.source;
-  if (options.problem !== undefined) return options.problem;
-  return undefined;
-}
-
 /** Options of a data block with defaults filled in, validated. Every key of the result is known. */
 export interface ResolvedData {
   source: 'synthetic' | 'csv' | 'text';
@@ -276,59 +198,82 @@ export interface ResolvedData {
 }
 
 /**
- * Validates a data block's options and fills in defaults. Unknown keys, wrong types, out-of-range
- * values and missing required keys are errors naming the key.
+ * Validates a data block's options (plain values, e.g. from a run's saved IR) and fills in defaults.
+ * Unknown keys, wrong types, out-of-range values and missing required keys are errors naming the
+ * key. The checker binds the same schema from the spec text (compiler/data.ts) with `checkValue`,
+ * the same value rule, so a checked block always resolves.
  */
 export function resolveDataOptions(source: string, options: Record<string, ArgValue>): ResolvedData | DataError {
   const def = DATA_SOURCES[source];
   if (!def) return { error: `Unknown data source "${source}"; expected one of ${Object.keys(DATA_SOURCES).join(', ')}.` };
-  const raw = sourceValue(source, options);
-  if (raw === undefined) return { error: `The data source \`${source}:\` needs a value (${expected(def.value)}).`, key: source };
-  let value: string;
-  let keys: Record<string, DataKeySpec> = { ...def.keys };
-  if (source === 'synthetic') {
-    if (typeof raw !== 'string') return { error: `\`synthetic\` must be the name of a built-in problem (${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}), got ${describe(raw)}.`, key: source };
-    const p = findSyntheticProblem(raw);
-    if (!p) return { error: `Unknown synthetic problem "${raw}"; expected one of ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.`, key: source };
-    value = p.name;
-    keys = { ...keys, ...p.keys };
-  } else {
-    if (typeof raw !== 'string' || raw === '') return { error: `\`${source}\` must be a file path string, got ${describe(raw)}.`, key: source };
-    value = raw;
+  const raw = options[source];
+  if (raw === undefined) return { error: `The data source \`${source}:\` needs a value (${expectedWithRange(def.value)}).`, key: source };
+  const checked = checkValue(def.value, raw);
+  if (!checked.ok) {
+    return source === 'synthetic' && typeof raw === 'string'
+      ? { error: `Unknown synthetic problem "${raw}"; expected one of ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.`, key: source }
+      : { error: `\`${source}\` must be ${source === 'synthetic' ? 'the name of a built-in problem' : 'a file path string'}, got ${describeArgValue(raw)}.`, key: source };
   }
-  const out: Record<string, ArgValue> = {};
+  const keys = keysOf(source, checked.value as string);
   for (const [k, v] of Object.entries(options)) {
-    if (k === source || k === 'source' || k === 'problem') continue;
+    if (k === source) continue;
     const spec = keys[k];
-    if (!spec) {
-      const known = Object.keys(keys);
-      return { error: `Unknown key "${k}" for data source ${source}${source === 'synthetic' ? ` (${value})` : ''}; expected one of ${known.join(', ') || '(none)'}.`, key: k };
-    }
+    if (!spec) return { error: `Unknown key "${k}" for data source ${source}; expected one of ${Object.keys(keys).join(', ') || '(none)'}.`, key: k };
     const r = checkValue(spec.type, v);
-    if (!r.ok) return { error: `Data key "${k}" must be ${expected(spec.type)}, got ${describe(v)}.`, key: k };
-    out[k] = r.value;
+    if (!r.ok) return { error: `Data key "${k}" must be ${expectedWithRange(spec.type)}, got ${describeArgValue(v)}.`, key: k };
   }
   for (const [k, spec] of Object.entries(keys)) {
-    if (out[k] !== undefined) continue;
-    if (spec.required) return { error: `The ${source} data source needs key "${k}" (${spec.doc})`, key: source };
-    if (spec.default !== undefined) out[k] = spec.default;
+    if (spec.required && options[k] === undefined) return { error: `The ${source} data source needs key "${k}" (${spec.doc})`, key: source };
   }
-  // Cross-key rules.
+  const [problem] = crossKeyProblems(source, options);
+  if (problem) return { error: problem.message, ...(problem.key !== undefined ? { key: problem.key } : {}) };
+  return withDefaults(source, options);
+}
+
+/** The keys a source takes (a synthetic problem adds its own). */
+function keysOf(source: string, value: string): Record<string, DataKeySpec> {
+  const def = DATA_SOURCES[source];
+  if (!def) return {};
+  const problem = source === 'synthetic' ? findSyntheticProblem(value) : undefined;
+  return { ...def.keys, ...problem?.keys };
+}
+
+/** Checked options with every default filled in (the problem name made canonical). */
+export function withDefaults(source: string, options: Record<string, ArgValue>): ResolvedData {
+  const given = String(options[source] ?? '');
+  const value = source === 'synthetic' ? (findSyntheticProblem(given)?.name ?? given) : given;
+  const out: Record<string, ArgValue> = {};
+  for (const [k, spec] of Object.entries(keysOf(source, value))) {
+    const v = options[k];
+    if (v !== undefined) {
+      const c = spec.type.kind === 'enum' ? checkValue(spec.type, v) : undefined;
+      out[k] = c?.ok ? c.value : v;
+    } else if (spec.default !== undefined) out[k] = spec.default;
+  }
+  if (source === 'synthetic' && value === 'cumsum' && out.threshold === undefined) out.threshold = (out.length as number) / 4;
+  return { source: source as ResolvedData['source'], value, options: out };
+}
+
+/** Rules between keys of checked options (index < length, frames ≤ size, a usable alphabet). */
+export function crossKeyProblems(source: string, options: Record<string, ArgValue>): { key?: string; message: string }[] {
+  const r = withDefaults(source, options);
+  const out = r.options;
+  const at = (k: string, other: string): string => (options[k] !== undefined ? k : other);
+  const problems: { key?: string; message: string }[] = [];
   if (source === 'synthetic') {
-    if (value === 'echo' && (out.index as number) >= (out.length as number)) {
-      return { error: `Data key "index" (${out.index}) must be less than "length" (${out.length}).`, key: options.index !== undefined ? 'index' : 'length' };
+    if (r.value === 'echo' && (out.index as number) >= (out.length as number)) {
+      problems.push({ message: `Data key "index" (${out.index}) must be less than "length" (${out.length}).`, key: at('index', 'length') });
     }
-    if (value === 'square' && (out.frames as number) > (out.size as number)) {
-      return { error: `Data key "frames" (${out.frames}) must be at most "size" (${out.size}): the dot moves one pixel per frame.`, key: options.frames !== undefined ? 'frames' : 'size' };
+    if (r.value === 'square' && (out.frames as number) > (out.size as number)) {
+      problems.push({ message: `Data key "frames" (${out.frames}) must be at most "size" (${out.size}): the dot moves one pixel per frame.`, key: at('frames', 'size') });
     }
-    if (value === 'cumsum' && out.threshold === undefined) out.threshold = (out.length as number) / 4;
   }
   if (source === 'text' && typeof out.alphabet === 'string') {
     const chars = [...out.alphabet];
-    if (chars.length < 2) return { error: 'Data key "alphabet" needs at least 2 symbols.', key: 'alphabet' };
-    if (new Set(chars).size !== chars.length) return { error: 'Data key "alphabet" repeats a symbol.', key: 'alphabet' };
+    if (chars.length < 2) problems.push({ message: 'Data key "alphabet" needs at least 2 symbols.', key: 'alphabet' });
+    else if (new Set(chars).size !== chars.length) problems.push({ message: 'Data key "alphabet" repeats a symbol.', key: 'alphabet' });
   }
-  return { source: source as ResolvedData['source'], value, options: out };
+  return problems;
 }
 
 /** Character lengths of the addition problem's input and output strings. */
@@ -338,7 +283,8 @@ export function additionLengths(terms: number, largest: number): { inLength: num
 }
 
 /** Input and target shapes (batch excluded) of resolved data options. */
-export function resolvedShapes(r: ResolvedData): DataShapes {
+export function resolvedShapes(resolved: ResolvedData | string, options?: Record<string, ArgValue>): DataShapes {
+  const r = typeof resolved === 'string' ? withDefaults(resolved, options ?? {}) : resolved;
   const o = r.options;
   const n = (k: string) => o[k] as number;
   if (r.source === 'csv') return { input: [[n('window'), 1]], target: [[n('horizon')]] };
@@ -360,7 +306,7 @@ export function resolvedShapes(r: ResolvedData): DataShapes {
     case 'cumsum':
       return { input: [[n('length'), 1]], target: [[n('length'), 1]] };
     case 'chars':
-      return { input: [[n('window'), CHARS_ALPHABET.length]], target: [[CHARS_ALPHABET.length]] };
+      return { input: [[n('window'), n('vocab')]], target: [[n('vocab')]] };
     case 'rectangle':
       return { input: [[1, 2]], target: [[2]] };
     default:

@@ -4,7 +4,7 @@
 import { parseSpec, type SpecFormat } from '../grammar/index.js';
 import { Diagnostics, makeDiagnostic, sortDiagnostics, type Diagnostic } from '../base/diagnostics.js';
 import type { IRModel } from './ir.js';
-import { lowerSpec } from './lower.js';
+import { lowerSpec } from './lower/index.js';
 import { LAYER_SYNTAX } from './layers/table.js';
 
 export interface CheckOptions {
@@ -56,6 +56,6 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
   });
 }
 
-export { lowerSpec, parseParamOverride } from './lower.js';
+export { lowerSpec, parseParamOverride } from './lower/index.js';
 export type { Diagnostic } from '../base/diagnostics.js';
 export type { IRModel } from './ir.js';

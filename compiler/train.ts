@@ -1,14 +1,15 @@
 /**
- * The `train { }` and `data { }` blocks: validated against small tables (losses, optimizers and their
- * arguments, metrics; data sources from compiler/data-schema.ts), defaults filled, spans kept.
- * Pure; reports LSTM4xxx diagnostics and never throws.
+ * The train table (losses, metrics, optimizers with their Keras 2 defaults) and the `train { }`
+ * block's schema, bound by the one binder (compiler/bind.ts). Both back ends read the table: the
+ * emitter prints `optimizerCall()`, the runtime calls it. Pure; reports LSTM4xxx and never throws.
  */
-import type { Block, Span, Value } from '../grammar/ast.js';
-import { dataShapes, detectSource, shapesCompatible } from './data-schema.js';
-import { DiagnosticBag, Diagnostics } from '../base/diagnostics.js';
-import { didYouMeanHint } from '../base/did-you-mean.js';
-import type { ArgValue, IRData, IRInput, IRNode, IROptimizer, IRTrain, Shape } from './ir.js';
-import { formatShape } from './layers/common.js';
+import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
+import { didYouMean, didYouMeanHint } from '../base/did-you-mean.js';
+import type { Span } from '../base/span.js';
+import type { Block, Value } from '../grammar/ast.js';
+import { bindFields, blockEntries, unknownFieldHint, type BindIssue, type Entry, type Scope } from './bind.js';
+import type { IROptimizer, IRTrain } from './ir.js';
+import { checkValue, expectedWithRange, type FieldSpec, type Schema, type ValueType } from './schema.js';
 
 /** Canonical TF.js loss names, and the aliases Keras users type. */
 export const LOSSES: Readonly<Record<string, string>> = {
@@ -84,11 +85,90 @@ export const METRIC_TABLE: Readonly<Record<string, string>> = {
 
 export const METRICS: readonly string[] = Object.keys(METRIC_TABLE);
 
-const TRAIN_KEYS = ['loss', 'optimizer', 'metrics', 'epochs', 'batchSize', 'validationSplit', 'shuffle', 'clipNorm', 'clipValue', 'earlyStopping', 'seed'] as const;
 
-type Resolve = (v: Value) => { value: number | string | boolean; param?: string } | undefined;
+export function defaultTrain(): IRTrain {
+  return {
+    loss: 'meanSquaredError',
+    optimizer: { name: 'adam', args: {} },
+    metrics: [],
+    epochs: 1,
+    batchSize: 32,
+    validationSplit: 0,
+    shuffle: true,
+    spans: {},
+  };
+}
 
-function describe(v: Value): string {
+const canonicalLosses = [...new Set(Object.values(LOSSES))];
+const lossT: ValueType = {
+  kind: 'enum',
+  what: 'loss',
+  values: canonicalLosses,
+  aliases: Object.fromEntries(Object.entries(LOSSES).filter(([k, v]) => k !== v)),
+};
+const metricT: Extract<ValueType, { kind: 'enum' }> = {
+  kind: 'enum',
+  what: 'metric',
+  values: [...new Set(Object.values(METRIC_TABLE))],
+  aliases: Object.fromEntries(Object.entries(METRIC_TABLE).filter(([k, v]) => k !== v)),
+};
+const positive: ValueType = { kind: 'float', min: 0, minExclusive: true };
+
+/** The keys of `train { }`: types, ranges and defaults (defaultTrain), documented for docs/. */
+export const TRAIN_SCHEMA: Schema = {
+  fields: {
+    loss: { type: lossT, default: 'meanSquaredError', doc: 'The loss (TF.js name or Keras alias: mse, mae, ...).' },
+    optimizer: {
+      type: { kind: 'custom', expected: 'an optimizer name or call, e.g. adam or adam(learningRate: 0.001)' },
+      default: 'adam',
+      doc: `The optimizer: ${Object.keys(OPTIMIZER_TABLE).join(', ')}; a call sets its arguments.`,
+    },
+    metrics: { type: { kind: 'custom', expected: 'metric names' }, doc: 'Metrics reported while training.' },
+    epochs: { type: { kind: 'int', min: 1 }, default: 1, doc: 'Passes over the training data.' },
+    batchSize: { type: { kind: 'int', min: 1 }, default: 32, doc: 'Examples per gradient step.' },
+    validationSplit: {
+      type: { kind: 'float', min: 0, max: 1, maxExclusive: true },
+      default: 0,
+      doc: 'Fraction of the training data held out for validation.',
+    },
+    shuffle: { type: { kind: 'bool' }, default: true, doc: 'Shuffle the examples every epoch.' },
+    clipNorm: { type: positive, doc: 'Clip each gradient tensor to this L2 norm (Keras clipnorm).' },
+    clipValue: { type: positive, doc: 'Clip gradients element-wise to [-clipValue, clipValue].' },
+    earlyStopping: {
+      type: { kind: 'custom', expected: 'a block `earlyStopping { patience: 3 }` or a patience number' },
+      doc: 'Stop when the monitored value stops improving.',
+    },
+    seed: { type: { kind: 'int', min: 0 }, doc: 'Seed for weight initialisation and shuffling (exact resume).' },
+  },
+};
+
+/** The keys of `earlyStopping { }`. */
+export const EARLY_STOPPING_SCHEMA: Schema = {
+  fields: {
+    patience: { type: { kind: 'int', min: 0 }, default: 0, doc: 'Epochs without improvement before stopping.' },
+    minDelta: { type: { kind: 'float', min: 0 }, default: 0, doc: 'The smallest change that counts as an improvement.' },
+    monitor: { type: { kind: 'string' }, default: 'val_loss', doc: 'The value watched: loss, val_loss, or a metric (val_ prefix for validation).' },
+  },
+};
+
+/** The arguments an optimizer call takes (its numeric parameters; the first is positional). */
+export function optimizerSchema(name: string): Schema | undefined {
+  const def = OPTIMIZER_TABLE[name];
+  if (!def) return undefined;
+  const fields: Record<string, FieldSpec> = {};
+  for (const p of def.params) {
+    if (typeof p.default !== 'number') continue;
+    fields[p.name] = {
+      type: p.name === 'learningRate' ? positive : { kind: 'float', min: 0 },
+      default: p.default,
+      doc: `${p.name} (default ${p.default}).`,
+    };
+  }
+  return { fields, main: ['learningRate'] };
+}
+
+/** A value as written, for "got ..." in train and data messages. */
+export function describeWritten(v: Value): string {
   switch (v.kind) {
     case 'int':
     case 'float':
@@ -110,336 +190,166 @@ function describe(v: Value): string {
   }
 }
 
-/** A scalar value, with params substituted. */
-function scalar(v: Value, resolve: Resolve): number | string | boolean | undefined {
-  switch (v.kind) {
-    case 'int':
-    case 'float':
-      return Number.isFinite(v.value) ? v.value : undefined;
-    case 'string':
-      return v.value;
-    case 'bool':
-      return v.value;
-    case 'ident':
-      return resolve(v)?.value;
-    default:
-      return undefined;
+/** A binder issue in a `train`-like block as LSTM4004/4005 (and 2006, 2010) say it. */
+export function reportBlockIssue(bag: DiagnosticBag, block: string, i: BindIssue, keyPrefix = ''): void {
+  switch (i.kind) {
+    case 'unknown':
+      bag.add(Diagnostics.UnknownTrainKey, i.span, { key: i.name, block }, i.hint);
+      return;
+    case 'duplicate':
+      bag.add(Diagnostics.DuplicateArgument, i.span, { name: i.name });
+      return;
+    case 'undefinedParam':
+      bag.add(
+        Diagnostics.UndefinedParam,
+        i.span,
+        { name: i.name },
+        i.hint ?? (i.dollar ? `Declare it with \`param ${i.name} = ...\`.` : `${keyPrefix}${i.field} must be ${expectedWithRange(i.type)}; \`${i.name}\` is not a declared param.`),
+      );
+      return;
+    case 'value': {
+      const expected = i.problem.problem === 'enum' ? `one of ${i.problem.values.join(', ')}` : expectedFor(i);
+      bag.add(Diagnostics.TrainValue, i.span, { key: `${keyPrefix}${i.name}`, expected, got: describeWritten(i.value) });
+      return;
+    }
+    case 'positional':
+    case 'missing':
+      // Blocks have no positional or required keys; callers with those handle them.
+      return;
   }
 }
 
-export function defaultTrain(): IRTrain {
-  return {
-    loss: 'meanSquaredError',
-    optimizer: { name: 'adam', args: {} },
-    metrics: [],
-    epochs: 1,
-    batchSize: 32,
-    validationSplit: 0,
-    shuffle: true,
-    spans: {},
-  };
+function expectedFor(i: Extract<BindIssue, { kind: 'value' }>): string {
+  return i.problem.problem === 'length' ? i.problem.expected : expectedWithRange(i.type);
 }
 
-export function lowerTrain(block: Block | undefined, span: Span, bag: DiagnosticBag, resolve: Resolve): IRTrain {
+export function lowerTrain(block: Block | undefined, span: Span, bag: DiagnosticBag, scope: Scope): IRTrain {
   const t = defaultTrain();
   if (!block) return t;
-  const seen = new Set<string>();
-  for (const e of block.entries) {
-    if (seen.has(e.key)) {
-      bag.add(Diagnostics.DuplicateArgument, e.keySpan, { name: e.key });
-      continue;
-    }
-    seen.add(e.key);
-    t.spans[e.key] = e.span;
-    const v = e.value;
-    const bad = (expected: string): void => {
-      bag.add(Diagnostics.TrainValue, v.span, { key: e.key, expected, got: describe(v) });
-    };
-    const num = (min: number, opts: { int?: boolean; maxExclusive?: number; minExclusive?: boolean } = {}): number | undefined => {
-      const x = scalar(v, resolve);
-      const expected = `${opts.int ? 'an integer' : 'a number'} ${opts.minExclusive ? '>' : '≥'} ${min}${opts.maxExclusive !== undefined ? ` and < ${opts.maxExclusive}` : ''}`;
-      if (typeof x !== 'number' || (opts.int && !Number.isInteger(x)) || (opts.minExclusive ? x <= min : x < min) || (opts.maxExclusive !== undefined && x >= opts.maxExclusive)) {
-        bad(expected);
-        return undefined;
+  const bound = bindFields(TRAIN_SCHEMA, blockEntries(block.entries), scope, (i) => reportTrainIssue(bag, i), {
+    defaults: false,
+    noun: 'Keys',
+    special: (name, _spec, v) => {
+      if (name === 'optimizer') {
+        const o = lowerOptimizer(v, bag, scope);
+        if (o) t.optimizer = o;
+        return o ? o.name : undefined;
       }
-      return x;
-    };
-    switch (e.key) {
-      case 'loss': {
-        const x = scalar(v, resolve);
-        if (typeof x !== 'string') {
-          bad('a loss name, e.g. categoricalCrossentropy');
-          break;
-        }
-        const canon = LOSSES[x];
-        if (!canon) {
-          bag.add(Diagnostics.UnknownLoss, v.span, { name: x }, didYouMeanHint(x, Object.keys(LOSSES)));
-          break;
-        }
-        t.loss = canon;
-        break;
+      if (name === 'metrics') {
+        t.metrics = lowerMetrics(v, bag, scope);
+        return t.metrics;
       }
-      case 'optimizer': {
-        let name: string | undefined;
-        const args: Record<string, number> = {};
-        if (v.kind === 'call') {
-          name = v.call.name;
-          const allowed = OPTIMIZERS[name];
-          if (!allowed) {
-            bag.add(Diagnostics.UnknownOptimizer, v.call.nameSpan, { name }, didYouMeanHint(name, Object.keys(OPTIMIZERS)));
-            break;
-          }
-          let positional = 0;
-          for (const a of v.call.args) {
-            const argName = a.name ?? (positional++ === 0 ? 'learningRate' : undefined);
-            if (argName === undefined || !allowed.includes(argName)) {
-              bag.add(Diagnostics.UnknownArgument, a.nameSpan ?? a.span, { what: 'Optimizer', layer: name, name: argName ?? '(positional)' }, didYouMeanHint(argName ?? '', allowed) ?? `${name} takes: ${allowed.join(', ')}.`);
-              continue;
-            }
-            const x = scalar(a.value, resolve);
-            if (typeof x !== 'number' || x < 0 || (argName === 'learningRate' && x <= 0)) {
-              bag.add(Diagnostics.TrainValue, a.value.span, { key: `${name}.${argName}`, expected: argName === 'learningRate' ? 'a number > 0' : 'a number ≥ 0', got: describe(a.value) });
-              continue;
-            }
-            args[argName] = x;
-          }
-        } else {
-          const x = scalar(v, resolve);
-          if (typeof x !== 'string') {
-            bad('an optimizer name or call, e.g. adam or adam(learningRate: 0.001)');
-            break;
-          }
-          name = x;
-          if (!OPTIMIZERS[name]) {
-            bag.add(Diagnostics.UnknownOptimizer, v.span, { name }, didYouMeanHint(name, Object.keys(OPTIMIZERS)));
-            break;
-          }
-        }
-        t.optimizer = { name, args };
-        break;
-      }
-      case 'metrics': {
-        const items = v.kind === 'list' ? v.items : [v];
-        const out: string[] = [];
-        for (const it of items) {
-          const x = scalar(it, resolve);
-          if (typeof x !== 'string') {
-            bag.add(Diagnostics.TrainValue, it.span, { key: 'metrics', expected: 'metric names', got: describe(it) });
-            continue;
-          }
-          if (!METRICS.includes(x)) {
-            bag.add(Diagnostics.UnknownMetric, it.span, { name: x }, didYouMeanHint(x, METRICS) ?? `TF.js's model.compile knows: ${[...new Set(Object.values(METRIC_TABLE))].join(', ')}.`);
-            continue;
-          }
-          out.push(METRIC_TABLE[x]!);
-        }
-        t.metrics = out;
-        break;
-      }
-      case 'epochs': {
-        const x = num(1, { int: true });
-        if (x !== undefined) t.epochs = x;
-        break;
-      }
-      case 'batchSize': {
-        const x = num(1, { int: true });
-        if (x !== undefined) t.batchSize = x;
-        break;
-      }
-      case 'validationSplit': {
-        const x = num(0, { maxExclusive: 1 });
-        if (x !== undefined) t.validationSplit = x;
-        break;
-      }
-      case 'shuffle': {
-        const x = scalar(v, resolve);
-        if (typeof x !== 'boolean') bad('true or false');
-        else t.shuffle = x;
-        break;
-      }
-      case 'clipNorm': {
-        const x = num(0, { minExclusive: true });
-        if (x !== undefined) t.clipNorm = x;
-        break;
-      }
-      case 'clipValue': {
-        const x = num(0, { minExclusive: true });
-        if (x !== undefined) t.clipValue = x;
-        break;
-      }
-      case 'seed': {
-        const x = num(0, { int: true });
-        if (x !== undefined) t.seed = x;
-        break;
-      }
-      case 'earlyStopping': {
-        const es = { patience: 0, monitor: 'val_loss', minDelta: 0 };
-        if (v.kind === 'block') {
-          for (const be of v.block.entries) {
-            const x = scalar(be.value, resolve);
-            if (be.key === 'patience') {
-              if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) bag.add(Diagnostics.TrainValue, be.value.span, { key: 'earlyStopping.patience', expected: 'an integer ≥ 0', got: describe(be.value) });
-              else es.patience = x;
-            } else if (be.key === 'minDelta') {
-              if (typeof x !== 'number' || x < 0) bag.add(Diagnostics.TrainValue, be.value.span, { key: 'earlyStopping.minDelta', expected: 'a number ≥ 0', got: describe(be.value) });
-              else es.minDelta = x;
-            } else if (be.key === 'monitor') {
-              if (typeof x !== 'string' || !/^(val_)?[A-Za-z]+$/.test(x)) bag.add(Diagnostics.TrainValue, be.value.span, { key: 'earlyStopping.monitor', expected: 'a metric name such as val_loss or loss', got: describe(be.value) });
-              else es.monitor = x;
-            } else {
-              bag.add(Diagnostics.UnknownTrainKey, be.keySpan, { key: be.key, block: 'earlyStopping' }, didYouMeanHint(be.key, ['patience', 'minDelta', 'monitor']));
-            }
-          }
-        } else {
-          const x = scalar(v, resolve);
-          if (typeof x === 'number' && Number.isInteger(x) && x >= 0) es.patience = x;
-          else if (x === true) es.patience = 3;
-          else {
-            bad('a block `earlyStopping { patience: 3 }` or a patience number');
-            break;
-          }
-        }
-        t.earlyStopping = es;
-        break;
-      }
-      default:
-        bag.add(Diagnostics.UnknownTrainKey, e.keySpan, { key: e.key, block: 'train' }, didYouMeanHint(e.key, TRAIN_KEYS) ?? `Known keys: ${TRAIN_KEYS.join(', ')}.`);
-    }
-  }
-  if (t.clipNorm !== undefined && t.clipValue !== undefined) {
-    bag.add(Diagnostics.ClipBoth, t.spans['clipValue'] ?? span);
-  }
+      const es = lowerEarlyStopping(v, bag, scope);
+      if (es) t.earlyStopping = es;
+      return es ? es.patience : undefined;
+    },
+  });
+  for (const e of block.entries) t.spans[e.key] ??= e.span;
+  const v = bound.values;
+  if (typeof v.loss === 'string') t.loss = v.loss;
+  if (typeof v.epochs === 'number') t.epochs = v.epochs;
+  if (typeof v.batchSize === 'number') t.batchSize = v.batchSize;
+  if (typeof v.validationSplit === 'number') t.validationSplit = v.validationSplit;
+  if (typeof v.shuffle === 'boolean') t.shuffle = v.shuffle;
+  if (typeof v.clipNorm === 'number') t.clipNorm = v.clipNorm;
+  if (typeof v.clipValue === 'number') t.clipValue = v.clipValue;
+  if (typeof v.seed === 'number') t.seed = v.seed;
   return t;
 }
 
-function toArgValue(v: Value, resolve: Resolve): ArgValue | undefined {
-  if (v.kind === 'list') {
-    const out: ArgValue[] = [];
-    for (const it of v.items) {
-      const x = toArgValue(it, resolve);
-      if (x === undefined) return undefined;
-      out.push(x);
-    }
-    return out;
+function reportTrainIssue(bag: DiagnosticBag, i: BindIssue): void {
+  if (i.kind === 'value' && i.name === 'loss') {
+    const x = i.resolved?.value;
+    if (typeof x === 'string') bag.add(Diagnostics.UnknownLoss, i.span, { name: x }, didYouMeanHint(x, Object.keys(LOSSES)));
+    else bag.add(Diagnostics.TrainValue, i.span, { key: 'loss', expected: 'a loss name, e.g. categoricalCrossentropy', got: describeWritten(i.value) });
+    return;
   }
-  if (v.kind === 'unknown') return null;
-  return scalar(v, resolve);
+  reportBlockIssue(bag, 'train', i);
 }
 
-export function lowerData(
-  block: Block,
-  span: Span,
-  bag: DiagnosticBag,
-  resolve: Resolve,
-  inputs: readonly IRInput[],
-  outputShapes: readonly Shape[],
-): IRData | undefined {
-  const options: Record<string, ArgValue> = {};
-  const spans: Record<string, Span> = {};
-  let ok = true;
-  for (const e of block.entries) {
-    if (e.key in options) {
-      bag.add(Diagnostics.DuplicateArgument, e.keySpan, { name: e.key });
-      ok = false;
-      continue;
+function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer | undefined {
+  if (v.kind === 'call') {
+    const name = v.call.name;
+    const schema = optimizerSchema(name);
+    if (!schema) {
+      bag.add(Diagnostics.UnknownOptimizer, v.call.nameSpan, { name }, didYouMeanHint(name, Object.keys(OPTIMIZER_TABLE)));
+      return undefined;
     }
-    const x = toArgValue(e.value, resolve);
-    if (x === undefined) {
-      bag.add(Diagnostics.DataConfig, e.value.span, { message: `Data key "${e.key}" has a value of the wrong kind (${describe(e.value)}).` });
-      ok = false;
-      continue;
-    }
-    options[e.key] = x;
-    spans[e.key] = e.keySpan;
+    const entries: Entry[] = v.call.args.map((a) => {
+      const e: Entry = { value: a.value, span: a.span };
+      if (a.name !== undefined) e.name = a.name;
+      if (a.nameSpan !== undefined) e.nameSpan = a.nameSpan;
+      return e;
+    });
+    const allowed = Object.keys(schema.fields);
+    const bound = bindFields(
+      schema,
+      entries,
+      scope,
+      (i) => {
+        if (i.kind === 'unknown' || i.kind === 'positional') {
+          const argName = i.kind === 'unknown' ? i.name : '(positional)';
+          const hint = (i.kind === 'unknown' ? unknownFieldHint(i.name, allowed, scope.format) : undefined) ?? `${name} takes: ${allowed.join(', ')}.`;
+          bag.add(Diagnostics.UnknownArgument, i.span, { what: 'Optimizer', layer: name, name: argName }, hint);
+        } else reportBlockIssue(bag, 'train', i, `${name}.`);
+      },
+      { defaults: false },
+    );
+    // Only what the spec gave: the table's defaults are applied by optimizerCall.
+    return { name, args: bound.values as Record<string, number> };
   }
-  if (!ok) return undefined;
-  const src = detectSource(Object.keys(options));
-  if ('error' in src) {
-    bag.add(Diagnostics.DataConfig, (src.key && spans[src.key]) || span, { message: src.error });
+  const x = v.kind === 'ident' ? scope.param(v.name) ?? v.name : v.kind === 'string' ? v.value : undefined;
+  if (x === 'poisoned') return undefined;
+  if (typeof x !== 'string') {
+    bag.add(Diagnostics.TrainValue, v.span, { key: 'optimizer', expected: 'an optimizer name or call, e.g. adam or adam(learningRate: 0.001)', got: describeWritten(v) });
     return undefined;
   }
-  const shapes = dataShapes(src.source, options);
-  if ('error' in shapes) {
-    const keySpan = shapes.key ? spans[shapes.key] : undefined;
-    const known = /^Unknown key "([^"]+)"/.exec(shapes.error);
-    if (known && keySpan) {
-      bag.add(Diagnostics.UnknownTrainKey, keySpan, { key: known[1], block: 'data' }, extractHint(shapes.error));
-    } else {
-      bag.add(Diagnostics.DataConfig, keySpan ?? span, { message: shapes.error });
-    }
+  if (!OPTIMIZER_TABLE[x]) {
+    bag.add(Diagnostics.UnknownOptimizer, v.span, { name: x }, didYouMeanHint(x, Object.keys(OPTIMIZER_TABLE)));
     return undefined;
   }
-  const data: IRData = { source: src.source, options, spans, span };
-  // Shape mismatches point at the entry that names the source (`synthetic: echo`), not the whole block.
-  const at = spans[src.source] ?? span;
-  // Inputs: the data gives one input per model input.
-  if (shapes.input.length === inputs.length) {
-    shapes.input.forEach((s, i) => {
-      const inp = inputs[i]!;
-      if (!shapesCompatible(s, inp.shape)) {
-        bag.add(Diagnostics.DataInputShape, at, { data: formatShape(s), name: inp.name, input: formatShape(inp.shape) }, `Declare \`input ${inp.name}: [${s.map((d) => d ?? '?').join(', ')}]\` or change the data options.`);
-      }
-    });
-  }
-  if (shapes.target.length === outputShapes.length) {
-    shapes.target.forEach((s, i) => {
-      const out = outputShapes[i]!;
-      if (!shapesCompatible(s, out)) {
-        let hint: string | undefined;
-        if (out.length === s.length + 1) hint = 'The model outputs a sequence but the targets are one vector per example: remove `returnSequences: true` from the last recurrent layer, or drop timeDistributed.';
-        else if (out.length + 1 === s.length) hint = 'The targets are sequences but the model outputs one vector per example: set `returnSequences: true` on the last recurrent layer and wrap the output layer in timeDistributed(...).';
-        bag.add(Diagnostics.TargetShape, at, { target: formatShape(s), output: formatShape(out) }, hint);
-      }
-    });
-  }
-  return data;
+  return { name: x, args: {} };
 }
 
-function extractHint(msg: string): string | undefined {
-  const m = /expected one of (.*)\.$/.exec(msg);
-  return m ? `Known keys: ${m[1]}.` : undefined;
+/** Metrics one by one, so each bad name is reported where it is and the good ones are kept. */
+function lowerMetrics(v: Value, bag: DiagnosticBag, scope: Scope): string[] {
+  const items = v.kind === 'list' ? v.items : [v];
+  const out: string[] = [];
+  for (const it of items) {
+    const x = it.kind === 'ident' ? scope.param(it.name) ?? it.name : it.kind === 'string' ? it.value : undefined;
+    if (x === 'poisoned') continue;
+    if (typeof x !== 'string') {
+      bag.add(Diagnostics.TrainValue, it.span, { key: 'metrics', expected: 'metric names', got: describeWritten(it) });
+      continue;
+    }
+    const c = checkValue(metricT, x);
+    if (!c.ok) {
+      const known = [...metricT.values];
+      bag.add(Diagnostics.UnknownMetric, it.span, { name: x }, didYouMeanHint(x, [...known, ...Object.keys(metricT.aliases ?? {})]) ?? `TF.js's model.compile knows: ${known.join(', ')}.`);
+      continue;
+    }
+    out.push(c.value as string);
+  }
+  return out;
 }
 
-/** The activation applied last by a node (looking through timeDistributed / bidirectional). */
-function finalActivation(node: IRNode | undefined): { activation: string; layer: string } | undefined {
-  if (!node) return undefined;
-  const inner = node.inner;
-  const a = node.args['activation'] ?? inner?.args['activation'];
-  if (typeof a === 'string') return { activation: a, layer: node.name };
+function lowerEarlyStopping(v: Value, bag: DiagnosticBag, scope: Scope): IRTrain['earlyStopping'] {
+  if (v.kind === 'block') {
+    const b = bindFields(EARLY_STOPPING_SCHEMA, blockEntries(v.block.entries), scope, (i) => reportBlockIssue(bag, 'earlyStopping', i, 'earlyStopping.'), {
+      noun: 'Keys',
+    });
+    const monitor = b.values.monitor as string;
+    if (!/^(val_)?[A-Za-z]+$/.test(monitor)) {
+      bag.add(Diagnostics.TrainValue, b.spans.monitor ?? v.span, { key: 'earlyStopping.monitor', expected: 'a metric name such as val_loss or loss', got: JSON.stringify(monitor) });
+      return undefined;
+    }
+    return { patience: b.values.patience as number, monitor, minDelta: b.values.minDelta as number };
+  }
+  const x = v.kind === 'int' || v.kind === 'float' ? v.value : v.kind === 'bool' ? v.value : v.kind === 'ident' ? scope.param(v.name) : undefined;
+  if (typeof x === 'number' && Number.isInteger(x) && x >= 0) return { patience: x, monitor: 'val_loss', minDelta: 0 };
+  if (x === true) return { patience: 3, monitor: 'val_loss', minDelta: 0 };
+  if (x !== 'poisoned') {
+    bag.add(Diagnostics.TrainValue, v.span, { key: 'earlyStopping', expected: 'a block `earlyStopping { patience: 3 }` or a patience number', got: describeWritten(v) });
+  }
   return undefined;
-}
-
-/** The loss that usually goes with an output activation (for hints). */
-const FITTING_LOSS: Readonly<Record<string, string>> = {
-  sigmoid: 'binaryCrossentropy',
-  softmax: 'categoricalCrossentropy',
-  linear: 'meanSquaredError',
-};
-
-export function checkLossAgainstOutputs(
-  train: IRTrain,
-  producers: readonly (IRNode | undefined)[],
-  span: Span,
-  bag: DiagnosticBag,
-): void {
-  const lossSpan = train.spans['loss'] ?? span;
-  const want: Record<string, string> = {
-    categoricalCrossentropy: 'softmax',
-    sparseCategoricalCrossentropy: 'softmax',
-    binaryCrossentropy: 'sigmoid',
-  };
-  const expected = want[train.loss];
-  if (!expected || !train.spans['loss']) return;
-  producers.forEach((p, i) => {
-    const fa = finalActivation(p);
-    if (!fa) return;
-    if (fa.activation !== expected) {
-      bag.add(
-        Diagnostics.LossActivation,
-        lossSpan,
-        { loss: train.loss, expected: `a ${expected} output`, layer: fa.layer, activation: fa.activation },
-        `Add \`activation: ${expected}\` to ${fa.layer} (line ${p!.span.line}), or pick a loss that fits a ${fa.activation} output${FITTING_LOSS[fa.activation] ? ` (${FITTING_LOSS[fa.activation]})` : ''}.`,
-      );
-    }
-  });
 }

@@ -8,32 +8,11 @@
  */
 import type { DiagnosticKey } from '../../base/diagnostics.js';
 import type { ArgValue, ParamCount, Shape } from '../ir.js';
+import type { FieldSpec, ValueType } from '../schema.js';
 
-export type ArgType =
-  | { kind: 'int'; min?: number; max?: number }
-  | { kind: 'float'; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean }
-  | { kind: 'bool' }
-  | { kind: 'string' }
-  /** An identifier or string from a fixed set (activation, padding, mergeMode, ...). */
-  | { kind: 'enum'; values: readonly string[]; what: string }
-  /** An int or a list of ints of the given length (kernelSize: 3 or [3]; poolSize: [2, 2]). */
-  | { kind: 'intOrList'; length: number; min?: number }
-  /** A list of ints (permute dims, reshape targetShape which may hold one -1). */
-  | { kind: 'intList'; min?: number; allowMinusOne?: boolean; minLength?: number; maxLength?: number }
-  /** A nested layer call (wrappers). */
-  | { kind: 'layer' }
-  /** Graph-only: a list of value names (initialState). Resolved by the checker, not passed as config. */
-  | { kind: 'valueRefs' };
-
-export interface ArgSpec {
-  type: ArgType;
-  /** Keras 2 default; lowered explicitly. `undefined` = no default (argument optional or required). */
-  default?: ArgValue;
-  required?: boolean;
-  /** false: not part of the TF.js config (e.g. initialState, which goes to `apply`). */
-  tf?: boolean;
-  doc: string;
-}
+/** Layer arguments use the one schema language (compiler/schema.ts), as train and data keys do. */
+export type ArgType = ValueType;
+export type ArgSpec = FieldSpec;
 
 /** A layer with resolved args; for wrappers `inner` is the wrapped one. */
 export interface LayerInstance {

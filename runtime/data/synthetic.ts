@@ -169,13 +169,16 @@ export function wellFormedWords(text: string): number {
   return inner.filter((w) => CHARS_WORDS.has(w) || /^\d+$/.test(w)).length / inner.length;
 }
 
-/** One-hot windows of `window` characters → the next character. */
-export function charWindows(corpus: string, alphabet: string, window: number, step: number, limit = Infinity): Split {
+/**
+ * One-hot windows of `window` characters → the next character. `width` (≥ the alphabet's size) is the
+ * one-hot width: positions past the alphabet never occur (a model sized for a larger vocabulary).
+ */
+export function charWindows(corpus: string, alphabet: string, window: number, step: number, limit = Infinity, width?: number): Split {
   const syms = [...alphabet];
   const map = new Map(syms.map((c, i) => [c, i]));
   const idx = [...corpus].map((c) => map.get(c) ?? -1);
   const count = Math.min(limit, Math.floor((idx.length - window - 1) / step) + 1);
-  const V = syms.length;
+  const V = Math.max(width ?? 0, syms.length);
   const s = alloc(Math.max(0, count), [window, V], [V]);
   for (let i = 0; i < count; i++) {
     const start = i * step;
@@ -193,7 +196,7 @@ export function chars(n: number, o: Opts, rng: Rng): Split {
   const W = num(o, 'window');
   const step = num(o, 'step');
   const corpus = charsCorpus(n * step + W + 1, rng);
-  return charWindows(corpus, CHARS_ALPHABET, W, step, n);
+  return charWindows(corpus, CHARS_ALPHABET, W, step, n, num(o, 'vocab'));
 }
 
 /** Corners of a random rectangle, clockwise from the bottom-left. */
