@@ -53,6 +53,8 @@ export interface FieldSpec {
   /** false: not part of the TF.js config (e.g. initialState, which goes to `apply`). */
   tf?: boolean;
   doc: string;
+  /** Said with an out-of-range value (permute's 1-based dims). */
+  rangeHint?: string;
 }
 
 /** A set of named fields, the first `main` of which may also be given positionally. */

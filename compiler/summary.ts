@@ -33,36 +33,13 @@ export interface ModelSummary {
 }
 
 export interface SummaryOptions {
-  /** Override the class-name lookup (default: the layer table's `className`, then `defaultClassName`). */
+  /** Override the class-name lookup (default: the layer table's `className`). */
   className?: (type: string) => string | undefined;
 }
 
 /** `lstmc summary --json` top level. */
 export interface SummaryReport {
   models: ModelSummary[];
-}
-
-const KNOWN_CLASS_NAMES: Readonly<Record<string, string>> = {
-  lstm: 'LSTM',
-  gru: 'GRU',
-  simpleRNN: 'SimpleRNN',
-  convLstm2d: 'ConvLSTM2D',
-  prelu: 'PReLU',
-  elu: 'ELU',
-  reLU: 'ReLU',
-  leakyReLU: 'LeakyReLU',
-  thresholdedReLU: 'ThresholdedReLU',
-};
-
-/**
- * Fallback for a type the layer table does not know: the TF.js class name derived from the factory name
- * (`timeDistributed` -> `TimeDistributed`, `conv2d` -> `Conv2D`, `maxPooling1d` -> `MaxPooling1D`).
- */
-export function defaultClassName(type: string): string {
-  const known = KNOWN_CLASS_NAMES[type];
-  if (known !== undefined) return known;
-  const cap = type.charAt(0).toUpperCase() + type.slice(1);
-  return cap.replace(/(\d)d$/, '$1D');
 }
 
 /** Prepend the batch dimension (null). */
@@ -83,7 +60,7 @@ function refShape(model: IRModel, ref: ValueRef): Shape | undefined {
 
 export function summarize(model: IRModel, options: SummaryOptions = {}): ModelSummary {
   const classOf = (type: string): string =>
-    options.className?.(type) ?? getLayer(type)?.className ?? defaultClassName(type);
+    options.className?.(type) ?? getLayer(type)?.className ?? type;
   let trainable = 0;
   let nonTrainable = 0;
   const layers: SummaryLayer[] = model.nodes.map((node) => {

@@ -209,7 +209,8 @@ export function reportBlockIssue(bag: DiagnosticBag, block: string, i: BindIssue
       return;
     case 'value': {
       const expected = i.problem.problem === 'enum' ? `one of ${i.problem.values.join(', ')}` : expectedFor(i);
-      bag.add(Diagnostics.TrainValue, i.span, { key: `${keyPrefix}${i.name}`, expected, got: describeWritten(i.value) });
+      const got = i.resolved?.param !== undefined ? `${i.resolved.param} = ${JSON.stringify(i.resolved.value)}` : describeWritten(i.value);
+      bag.add(Diagnostics.TrainValue, i.span, { key: `${keyPrefix}${i.name}`, expected, got });
       return;
     }
     case 'positional':

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Span } from '../grammar/ast.js';
 import type { IRModel, IRNode, IRTrain, Shape, ValueRef } from '../compiler/ir.js';
 import {
-  defaultClassName,
   formatCount,
   renderSummaryTable,
   summarize,
   summaryGraph,
   type SummaryReport,
 } from '../compiler/summary.js';
+import { getLayer, LAYERS } from '../compiler/layers/table.js';
 
 const span: Span = { file: 'm.lstm', line: 1, column: 1, endLine: 1, endColumn: 2 };
 const train: IRTrain = {
@@ -148,15 +148,9 @@ describe('summarize', () => {
     expect(s.layers.map((l) => l.type)).toEqual(['LSTMFromTable', 'Dense']);
   });
 
-  it('derives TF.js class names as a fallback', () => {
-    expect(defaultClassName('lstm')).toBe('LSTM');
-    expect(defaultClassName('gru')).toBe('GRU');
-    expect(defaultClassName('simpleRNN')).toBe('SimpleRNN');
-    expect(defaultClassName('timeDistributed')).toBe('TimeDistributed');
-    expect(defaultClassName('bidirectional')).toBe('Bidirectional');
-    expect(defaultClassName('conv2d')).toBe('Conv2D');
-    expect(defaultClassName('maxPooling1d')).toBe('MaxPooling1D');
-    expect(defaultClassName('globalAveragePooling1d')).toBe('GlobalAveragePooling1D');
+  it('takes class names from the layer table', () => {
+    for (const def of LAYERS.values()) expect(summarize(vanilla, { className: (t) => (t === 'lstm' ? def.className : undefined) }).layers[0]!.type).toBe(def.className);
+    expect(summarize(vanilla).layers.map((l) => l.type)).toEqual([getLayer('lstm')!.className, getLayer('dense')!.className]);
   });
 
   it('takes output shapes from the output refs when the model has none recorded', () => {

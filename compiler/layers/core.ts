@@ -165,9 +165,10 @@ export const permute: LayerDef = defineLayer({
   shapeDoc: '[d1, d2] with dims [2, 1] -> [d2, d1]',
   main: ['dims'],
   args: {
-    dims: arg({ kind: 'intList', min: 1, minLength: 1 }, 'A permutation of 1..rank (1-based, batch excluded).', {
-      required: true,
-    }),
+    dims: {
+      ...arg({ kind: 'intList', min: 1, minLength: 1 }, 'A permutation of 1..rank (1-based, batch excluded).', { required: true }),
+      rangeHint: 'permute dims are 1-based and exclude the batch axis, as in Keras: [2, 1] swaps the two dimensions of a [T, F] input.',
+    },
     name: nameArg(),
   },
   outputShapes(inst, inputs): ShapeResult {

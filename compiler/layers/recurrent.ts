@@ -97,6 +97,7 @@ function recurrent(cell: CellInfo): LayerDef {
     tfjs: { kernels: cell.kernels },
     main: ['units'],
     args,
+    stateNames: nStates === 2 ? ['h', 'c'] : ['h'],
     stateShapes: (inst) => Array.from({ length: nStates }, () => [numArg(inst, 'units', 1)]),
     outputCount: (inst) => (boolArg(inst, 'returnState', false) ? 1 + nStates : 1),
     outputShapes(inst: LayerInstance, inputs: readonly Shape[]): ShapeResult {
@@ -181,6 +182,7 @@ export const bidirectional: LayerDef = defineLayer({
     ),
   },
   canWrap: (inner) => inner.category === 'recurrent',
+  wrapHint: 'bidirectional wraps a recurrent layer: lstm, gru or simpleRNN.',
   stateShapes(inst) {
     const states = inst.inner ? stateShapesOf(inst.inner) : [];
     return [...states, ...states.map((s) => s.slice())];

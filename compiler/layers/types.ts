@@ -83,6 +83,10 @@ export interface LayerDef {
   readsSequence: boolean;
   /** For wrappers: may this layer be wrapped by `wrapper`? */
   canWrap?: (inner: LayerDef) => boolean;
+  /** For wrappers: what it can wrap, said when `canWrap` refuses. */
+  wrapHint?: string;
+  /** Recurrent layers: the names of the states, in order, as users destructure them (lstm: h, c). */
+  stateNames?: readonly string[];
   /**
    * Recurrent layers: the shapes (batch excluded) of the initial states `initialState` takes and
    * `returnState` returns, in order (lstm: [h, c]; bidirectional: forward states then backward ones).

@@ -83,7 +83,7 @@ export function bindCall(st: ModelState, call: Call, graph: boolean): IRLayer | 
         Diagnostics.NotAWrapper,
         bound.spans['layer'] ?? call.span,
         { layer: call.name, inner: inner.type },
-        def.name === 'bidirectional' ? 'bidirectional wraps a recurrent layer: lstm, gru or simpleRNN.' : undefined,
+        def.wrapHint,
       );
       return undefined;
     }
@@ -191,10 +191,7 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
         st.err(Diagnostics.UnknownEnumValue, i.span, { value, what: p.what }, dm ? `Did you mean "${dm}"?` : `Expected one of: ${p.values.join(', ')}.`);
       } else if (p.problem === 'range') {
         const list = Array.isArray(i.resolved?.value) && def.args[i.name]?.type.kind === 'intList';
-        const hint =
-          list && def.name === 'permute'
-            ? 'permute dims are 1-based and exclude the batch axis, as in Keras: [2, 1] swaps the two dimensions of a [T, F] input.'
-            : undefined;
+        const hint = def.args[i.name]?.rangeHint;
         st.err(Diagnostics.ArgumentRange, i.span, { name: i.name, layer, range: p.range, got: list ? JSON.stringify(i.resolved!.value) : shown }, hint);
       } else if (p.problem === 'length') {
         st.err(Diagnostics.ArgumentType, i.span, { name: i.name, layer, expected: p.expected, got: `a list of ${p.got}` });

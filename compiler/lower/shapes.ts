@@ -308,14 +308,15 @@ function destructure(st: ModelState, s: LetStmt, result: Binding, last: IRNode |
     const targetsSpan: Span = { ...first, endLine: lastT.endLine, endColumn: lastT.endColumn };
     if (lastT.endOffset !== undefined) targetsSpan.endOffset = lastT.endOffset;
     const lastDef = last ? getLayer(last.type) : undefined;
-    const innerRecurrent = last?.inner && getLayer(last.inner.type)?.category === 'recurrent';
-    const recurrentType = lastDef?.category === 'recurrent' ? last!.type : innerRecurrent ? last!.inner!.type : undefined;
+    const innerDef = last?.inner ? getLayer(last.inner.type) : undefined;
+    const recurrent = lastDef?.category === 'recurrent' ? lastDef : innerDef?.category === 'recurrent' ? innerDef : undefined;
     let hint: string | undefined;
-    if (count === 1 && recurrentType) hint = 'Set `returnState: true` on the layer to get its states.';
+    if (count === 1 && recurrent) hint = 'Set `returnState: true` on the layer to get its states.';
     else if (count > 1 && last) {
+      const names = ['out', ...(lastDef?.stateNames ?? [])];
       hint =
-        recurrentType === 'lstm' && last.type === 'lstm'
-          ? 'An lstm with returnState: true returns [output, h, c]: `let [out, h, c] = ...` (use _ for a value you do not need).'
+        lastDef?.category === 'recurrent' && names.length === count
+          ? `An ${last.type} with returnState: true returns [output, ${names.slice(1).join(', ')}]: \`let [${names.join(', ')}] = ...\` (use _ for a value you do not need).`
           : `${last.type} returns ${count} values here: write ${count} names (use _ for a value you do not need).`;
     }
     st.err(Diagnostics.DestructureCount, targetsSpan, { want: s.targets.length, got: count }, hint);
@@ -412,7 +413,7 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
         Diagnostics.InitialStateMismatch,
         stateSpan,
         { message: `${call.name} takes ${expected.length} initial state(s), got ${refs.length}.` },
-        expected.length === 2 ? 'An LSTM takes [h, c].' : undefined,
+        def.stateNames && def.stateNames.length === expected.length ? `An ${call.name} takes [${def.stateNames.join(', ')}].` : undefined,
       );
       return undefined;
     }
@@ -469,8 +470,8 @@ function classicHint(call: Call, from: Binding | undefined, def: LayerDef): stri
     const where = producer.span.line;
     return `The ${producer.inner?.type ?? producer.type} on line ${where} returns only its last output; add \`returnSequences: true\` to it (line ${where}) so it passes the whole sequence to this ${call.name}.`;
   }
-  if (pdef?.category === 'core' && producer.type === 'dense') {
-    return `The dense on line ${producer.span.line} produces one vector per example; to feed a recurrent layer use repeatVector(n) or keep the time dimension.`;
+  if (producer.outputShapes[0]?.length === 1) {
+    return `The ${producer.type} on line ${producer.span.line} produces one vector per example; to feed this ${call.name}, use repeatVector(n) or keep the time dimension.`;
   }
   return undefined;
 }

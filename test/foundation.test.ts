@@ -1,0 +1,132 @@
+/**
+ * The foundation's promises (issue #7), as tests that fail when they are broken:
+ * - the layer table is the only home of per-layer knowledge: no map, set, switch or comparison keyed
+ *   by layer names outside compiler/layers/;
+ * - regressions of the bugs found by trying lstmc as a new user (the rest are in specs/invalid/).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkSource } from '../compiler/index.js';
+import { ACTIVATIONS, LAYERS } from '../compiler/layers/table.js';
+import { UNSUPPORTED_LAYERS } from '../compiler/layers/unsupported.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = path.join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** DSL layer names. Words that also name an activation (softmax) or a layer category (embedding) are left out. */
+const OTHER_MEANINGS = new Set<string>([...ACTIVATIONS, ...[...LAYERS.values()].map((d) => d.category)]);
+const LAYER_WORDS = new Set<string>([...LAYERS.keys(), ...Object.keys(UNSUPPORTED_LAYERS)].filter((w) => !OTHER_MEANINGS.has(w)));
+
+/**
+ * Places in `text` that key something by layer names: comparisons with a layer name, `case` labels,
+ * object keys, and lists / sets of two or more quoted layer names. 'lstm' alone also names the
+ * `.lstm` spelling (format: 'lstm' | 'yaml'), so it counts only beside another layer name.
+ */
+export function layerKeyedPlaces(text: string): string[] {
+  const found: string[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    const where = `${i + 1}: ${line.trim()}`;
+    for (const m of line.matchAll(/(?:\.(?:type|name|factory|className)|\bfactory|\btype)\s*[!=]==?\s*['"]([A-Za-z0-9]+)['"]/g)) {
+      if (LAYER_WORDS.has(m[1]!) && m[1] !== 'lstm') found.push(where);
+      else if (m[1] === 'lstm' && !/format|form\b|spelling/.test(line)) found.push(where);
+    }
+    const kase = /\bcase\s+['"]([A-Za-z0-9]+)['"]\s*:/.exec(line);
+    if (kase && LAYER_WORDS.has(kase[1]!) && kase[1] !== 'lstm') found.push(where);
+    const key = /^\s*['"]?([A-Za-z0-9]+)['"]?\s*:\s*(?:\[|\{|'|")/.exec(line);
+    if (key && LAYER_WORDS.has(key[1]!) && key[1] !== 'lstm') found.push(where);
+    const quoted = [...line.matchAll(/['"]([A-Za-z0-9]+)['"]/g)].map((m) => m[1]!).filter((w) => LAYER_WORDS.has(w));
+    if (new Set(quoted).size >= 2 && /[[(]/.test(line)) found.push(where);
+  });
+  return [...new Set(found)];
+}
+
+describe('the layer table is the only home of per-layer knowledge', () => {
+  it('the scanner finds a per-layer map (it can fail)', () => {
+    const old = `const LAYER_KERNELS: Record<string, string[]> = {\n  conv1d: ['Conv2D'],\n  lstm: ['BatchMatMul'],\n};\nif (layer.type === 'reshape') x();\nconst W = new Set(['timeDistributed', 'bidirectional']);`;
+    expect(layerKeyedPlaces(old)).toHaveLength(3);
+    expect(layerKeyedPlaces(`const f = format === 'lstm' ? a : b;`)).toEqual([]);
+  });
+
+  it('no source file outside compiler/layers/ keys anything by layer names', () => {
+    const dirs = ['base', 'grammar', 'compiler', 'runtime', 'cli'].map((d) => path.join(ROOT, d));
+    const offenders: string[] = [];
+    for (const f of dirs.flatMap(sourceFiles)) {
+      const rel = path.relative(ROOT, f);
+      if (rel.startsWith(path.join('compiler', 'layers') + path.sep)) continue;
+      for (const p of layerKeyedPlaces(readFileSync(f, 'utf8'))) offenders.push(`${rel}:${p}`);
+    }
+    expect(offenders, 'per-layer knowledge belongs in the layer table (compiler/layers/)').toEqual([]);
+  });
+
+  it('a layer in the table is never also listed as unsupported', () => {
+    for (const name of Object.keys(UNSUPPORTED_LAYERS)) expect(LAYERS.has(name), name).toBe(false);
+  });
+
+  it('every layer has its documentation, shape rule in words and a TF.js lowering', () => {
+    for (const def of LAYERS.values()) {
+      expect(def.doc, def.name).toMatch(/^[A-Z`].*\.$/);
+      expect(def.shapeDoc, def.name).toMatch(/->/);
+      expect(typeof def.lower.tfjs.spec, def.name).toBe('function');
+      expect(def.readsSequence === (def.category === 'recurrent' || def.category === 'wrapper' || /1d$/.test(def.name)), def.name).toBe(true);
+      for (const [arg, spec] of Object.entries(def.args)) expect(spec.doc, `${def.name}.${arg}`).not.toBe('');
+    }
+  });
+});
+
+describe('regressions (issue #7)', () => {
+  const read = (f: string): string => readFileSync(path.join(ROOT, 'specs', f), 'utf8');
+
+  it('bug 4: --param vocab=60 on the generative spec checks clean in both spellings', () => {
+    for (const f of ['generative.lstm', 'generative.yaml']) {
+      const r = checkSource(read(f), `specs/${f}`, { params: { vocab: '60' } });
+      expect(r.diagnostics, f).toEqual([]);
+      expect(r.models[0]!.outputShapes).toEqual([[60]]);
+    }
+    // Smaller than the corpus's alphabet: the data cannot be one-hot encoded; a located error.
+    const small = checkSource(read('generative.lstm'), 'specs/generative.lstm', { params: { vocab: '30' } });
+    expect(small.diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM4005', 20]]);
+    expect(small.diagnostics[0]!.message).toContain('got vocab = 30');
+  });
+
+  it('bug 3: check refuses every model name compile refuses', () => {
+    for (const name of ['CON', 'lpt1', 'nul']) {
+      const r = checkSource(`model ${name} {\n  input x: [3]\n  dense(2)\n}\n`, 'm.lstm');
+      expect(r.diagnostics.map((d) => d.code), name).toEqual(['LSTM2019']);
+    }
+    const clash = checkSource('model Abc {\n  input x: [3]\n  dense(2)\n}\nmodel ABC {\n  input x: [3]\n  dense(2)\n}\n', 'm.lstm');
+    expect(clash.diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM2019', 5]]);
+  });
+
+  it('bug 6: after a failed destructuring, uses of its names say nothing more', () => {
+    const src = readFileSync(path.join(ROOT, 'specs/invalid/093-destructure-without-return-state.lstm'), 'utf8');
+    const r = checkSource(src, 'x.lstm');
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['LSTM2017']);
+  });
+
+  it('bidirectional takes forward then backward initial states', () => {
+    const src = [
+      'model BiInit {',
+      '  input x: [T, 4]',
+      '  input h0: [8]',
+      '  let y = x -> bidirectional(lstm(8), initialState: [h0, h0, h0, h0])',
+      '  output y',
+      '}',
+    ].join('\n');
+    expect(checkSource(src, 'b.lstm').diagnostics).toEqual([]);
+    const wrong = checkSource(src.replace('[h0, h0, h0, h0]', '[h0, h0]'), 'b.lstm');
+    expect(wrong.diagnostics.map((d) => d.code)).toEqual(['LSTM3004']);
+    expect(wrong.diagnostics[0]!.message).toContain('takes 4 initial state(s), got 2');
+  });
+});
