@@ -85,6 +85,65 @@ describe('the layer table is the only home of per-layer knowledge', () => {
   });
 });
 
+/** Every module a file imports, type-only imports included (a type circle is still a circle). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'";]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+    out.push(path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+  }
+  for (const m of text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) out.push(path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+  return out;
+}
+
+/** Every circle of a directed graph met by a depth-first walk, as `a -> b -> a`. */
+function circles(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const state = new Map<string, 'open' | 'done'>();
+  const found: string[] = [];
+  const visit = (f: string, stack: string[]): void => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const d of graph.get(f) ?? []) {
+      if (state.get(d) === 'open') found.push([...stack.slice(stack.indexOf(d)), d].join(' -> '));
+      else if (!state.has(d)) visit(d, stack);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of graph.keys()) if (!state.has(f)) visit(f, []);
+  return found;
+}
+
+/** The floors, lowest first: a file imports only from its own floor or below. */
+const FLOORS: Readonly<Record<string, number>> = { base: 0, grammar: 1, compiler: 2, runtime: 3, cli: 4 };
+
+describe('floors without loops', () => {
+  const files = Object.keys(FLOORS).flatMap((d) => sourceFiles(path.join(ROOT, d)));
+  const floorOf = (f: string): number | undefined => FLOORS[path.relative(ROOT, f).split(path.sep)[0]!];
+
+  it('every import goes to the same floor or below (base < grammar < compiler < runtime < cli)', () => {
+    const bad: string[] = [];
+    for (const f of files) {
+      for (const dep of importsOf(f)) {
+        const a = floorOf(f)!;
+        const b = floorOf(dep);
+        if (b !== undefined && b > a) bad.push(`${path.relative(ROOT, f)} -> ${path.relative(ROOT, dep)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the circle finder finds circles (it can fail)', () => {
+    const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['d']], ['e', ['a']]]);
+    expect(circles(g)).toEqual(['a -> b -> c -> a', 'd -> d']);
+  });
+
+  it('no import circles between files, type imports included', () => {
+    const graph = new Map(files.map((f) => [path.relative(ROOT, f), importsOf(f).filter((d) => files.includes(d)).map((d) => path.relative(ROOT, d))]));
+    expect(circles(graph)).toEqual([]);
+  });
+});
+
 describe('regressions (issue #7)', () => {
   const read = (f: string): string => readFileSync(path.join(ROOT, 'specs', f), 'utf8');
 
