@@ -81,7 +81,7 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
       bag.add(Diagnostics.UnknownTrainKey, i.span, { key: i.name, block: 'data' }, hint);
       return;
     }
-    reportBlockIssue(bag, 'data', i);
+    reportBlockIssue(bag, 'data', i, scope.format);
   };
   const bound = bindFields({ fields }, blockEntries(block.entries), scope, report, { defaults: false });
   if (!bound.ok) return undefined;

@@ -191,7 +191,7 @@ export function describeWritten(v: Value): string {
 }
 
 /** A binder issue in a `train`-like block as LSTM4004/4005 (and 2006, 2010) say it. */
-export function reportBlockIssue(bag: DiagnosticBag, block: string, i: BindIssue, keyPrefix = ''): void {
+export function reportBlockIssue(bag: DiagnosticBag, block: string, i: BindIssue, format: Scope['format'], keyPrefix = ''): void {
   switch (i.kind) {
     case 'unknown':
       bag.add(Diagnostics.UnknownTrainKey, i.span, { key: i.name, block }, i.hint);
@@ -204,7 +204,7 @@ export function reportBlockIssue(bag: DiagnosticBag, block: string, i: BindIssue
         Diagnostics.UndefinedParam,
         i.span,
         { name: i.name },
-        i.hint ?? (i.dollar ? `Declare it with \`param ${i.name} = ...\`.` : `${keyPrefix}${i.field} must be ${expectedWithRange(i.type)}; \`${i.name}\` is not a declared param.`),
+        i.hint ?? (i.dollar ? `Declare it with ${format === 'yaml' ? `\`params: {${i.name}: ...}\`` : `\`param ${i.name} = ...\``}.` : `${keyPrefix}${i.field} must be ${expectedWithRange(i.type)}; \`${i.name}\` is not a declared param.`),
       );
       return;
     case 'value': {
@@ -227,7 +227,7 @@ function expectedFor(i: Extract<BindIssue, { kind: 'value' }>): string {
 export function lowerTrain(block: Block | undefined, span: Span, bag: DiagnosticBag, scope: Scope): IRTrain {
   const t = defaultTrain();
   if (!block) return t;
-  const bound = bindFields(TRAIN_SCHEMA, blockEntries(block.entries), scope, (i) => reportTrainIssue(bag, i), {
+  const bound = bindFields(TRAIN_SCHEMA, blockEntries(block.entries), scope, (i) => reportTrainIssue(bag, i, scope), {
     defaults: false,
     noun: 'Keys',
     special: (name, _spec, v) => {
@@ -258,14 +258,14 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
   return t;
 }
 
-function reportTrainIssue(bag: DiagnosticBag, i: BindIssue): void {
+function reportTrainIssue(bag: DiagnosticBag, i: BindIssue, scope: Scope): void {
   if (i.kind === 'value' && i.name === 'loss') {
     const x = i.resolved?.value;
     if (typeof x === 'string') bag.add(Diagnostics.UnknownLoss, i.span, { name: x }, didYouMeanHint(x, Object.keys(LOSSES)));
     else bag.add(Diagnostics.TrainValue, i.span, { key: 'loss', expected: 'a loss name, e.g. categoricalCrossentropy', got: describeWritten(i.value) });
     return;
   }
-  reportBlockIssue(bag, 'train', i);
+  reportBlockIssue(bag, 'train', i, scope.format);
 }
 
 function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer | undefined {
@@ -292,7 +292,7 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
           const argName = i.kind === 'unknown' ? i.name : '(positional)';
           const hint = (i.kind === 'unknown' ? unknownFieldHint(i.name, allowed, scope.format) : undefined) ?? `${name} takes: ${allowed.join(', ')}.`;
           bag.add(Diagnostics.UnknownArgument, i.span, { what: 'Optimizer', layer: name, name: argName }, hint);
-        } else reportBlockIssue(bag, 'train', i, `${name}.`);
+        } else reportBlockIssue(bag, 'train', i, scope.format, `${name}.`);
       },
       { defaults: false },
     );
@@ -336,7 +336,7 @@ function lowerMetrics(v: Value, bag: DiagnosticBag, scope: Scope): string[] {
 
 function lowerEarlyStopping(v: Value, bag: DiagnosticBag, scope: Scope): IRTrain['earlyStopping'] {
   if (v.kind === 'block') {
-    const b = bindFields(EARLY_STOPPING_SCHEMA, blockEntries(v.block.entries), scope, (i) => reportBlockIssue(bag, 'earlyStopping', i, 'earlyStopping.'), {
+    const b = bindFields(EARLY_STOPPING_SCHEMA, blockEntries(v.block.entries), scope, (i) => reportBlockIssue(bag, 'earlyStopping', i, scope.format, 'earlyStopping.'), {
       noun: 'Keys',
     });
     const monitor = b.values.monitor as string;

@@ -173,7 +173,7 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
       const hint =
         i.hint ??
         (i.dollar
-          ? `Declare it with \`param ${i.name} = ...\`.`
+          ? `Declare it with ${st.spell(`\`param ${i.name} = ...\``, `\`params: {${i.name}: ...}\``)}.`
           : `${i.field} must be ${expectedText(i.type)}; \`${i.name}\` is not a declared param.`);
       st.err(Diagnostics.UndefinedParam, i.span, { name: i.name }, hint);
       return;

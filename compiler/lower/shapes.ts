@@ -44,7 +44,7 @@ export function inferShapes(st: ModelState, ordered: readonly Statement[]): Outp
         break;
       case 'output':
         st.sawGraphFeature = true;
-        if (outputStmt) st.err(Diagnostics.DuplicateName, s.span, { name: 'output' }, 'Name all outputs in one `output a, b` line.');
+        if (outputStmt) st.err(Diagnostics.DuplicateName, s.span, { name: 'output' }, st.spell('Name all outputs in one `output a, b` line.', 'Name all outputs in one `outputs: [a, b]` list.'));
         outputStmt = s;
         break;
     }
@@ -64,7 +64,7 @@ function collectOutputs(st: ModelState, outputStmt: Extract<Statement, { kind: '
       const b = st.lookup(n);
       if (!b) continue;
       if (b.multi !== undefined) {
-        st.err(Diagnostics.OutputIsNotTensor, n.span, { name: n.name }, 'It holds several outputs (returnState: true); destructure them with `let [out, h, c] = ...`.');
+        st.err(Diagnostics.OutputIsNotTensor, n.span, { name: n.name }, `It holds several outputs (returnState: true); destructure them with ${st.destructureExample()}.`);
         continue;
       }
       push(b.ref, b.shape, b.producer);
@@ -235,7 +235,7 @@ function lowerLet(st: ModelState, s: LetStmt): void {
       continue;
     }
     if (b.multi !== undefined && s.chain.length > 0) {
-      st.err(Diagnostics.MultiOutputAsSingle, f.span, { layer: b.producer?.type ?? f.name, count: b.multi }, 'Destructure it first: `let [out, h, c] = ...`.');
+      st.err(Diagnostics.MultiOutputAsSingle, f.span, { layer: b.producer?.type ?? f.name, count: b.multi }, `Destructure it first: ${st.destructureExample()}.`);
       ok = false;
       continue;
     }
@@ -251,7 +251,7 @@ function lowerLet(st: ModelState, s: LetStmt): void {
           Diagnostics.MultiOutputAsSingle,
           s.chain[i - 1]!.span,
           { layer: last.type, count: last.outputShapes.length },
-          'Only the last layer of a chain may return several outputs; destructure it with `let [out, h, c] = ...`.',
+          `Only the last layer of a chain may return several outputs; destructure it with ${st.destructureExample()}.`,
         );
         ok = false;
         break;
@@ -316,7 +316,7 @@ function destructure(st: ModelState, s: LetStmt, result: Binding, last: IRNode |
       const names = ['out', ...(lastDef?.stateNames ?? [])];
       hint =
         lastDef?.category === 'recurrent' && names.length === count
-          ? `An ${last.type} with returnState: true returns [output, ${names.slice(1).join(', ')}]: \`let [${names.join(', ')}] = ...\` (use _ for a value you do not need).`
+          ? `An ${last.type} with returnState: true returns [output, ${names.slice(1).join(', ')}]: ${st.destructureExample(names)} (use _ for a value you do not need).`
           : `${last.type} returns ${count} values here: write ${count} names (use _ for a value you do not need).`;
     }
     st.err(Diagnostics.DestructureCount, targetsSpan, { want: s.targets.length, got: count }, hint);
@@ -337,7 +337,7 @@ function destructure(st: ModelState, s: LetStmt, result: Binding, last: IRNode |
 
 function checkAnnotation(st: ModelState, ann: Value, b: Binding): void {
   if (b.multi !== undefined) {
-    st.err(Diagnostics.MultiOutputAsSingle, ann.span, { layer: b.producer?.type ?? 'value', count: b.multi }, 'Destructure it first: `let [out, h, c] = ...`.');
+    st.err(Diagnostics.MultiOutputAsSingle, ann.span, { layer: b.producer?.type ?? 'value', count: b.multi }, `Destructure it first: ${st.destructureExample()}.`);
     return;
   }
   if (ann.kind !== 'list') {
@@ -376,7 +376,7 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
 
   for (const b of from) {
     if (b.multi !== undefined) {
-      st.err(Diagnostics.MultiOutputAsSingle, call.span, { layer: b.producer?.type ?? 'value', count: b.multi }, 'Destructure it first: `let [out, h, c] = ...`.');
+      st.err(Diagnostics.MultiOutputAsSingle, call.span, { layer: b.producer?.type ?? 'value', count: b.multi }, `Destructure it first: ${st.destructureExample()}.`);
       return undefined;
     }
     if (b.poisoned) return undefined;
@@ -388,7 +388,7 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
       Diagnostics.InputCount,
       call.nameSpan,
       { layer: call.name, expected, got: from.length },
-      min >= 2 ? 'Feed it a list: `let m = [a, b] -> ' + call.name + '()`.' : undefined,
+      min >= 2 ? `Feed it a list: ${st.spell(`\`let m = [a, b] -> ${call.name}()\``, `\`{let: m, from: [a, b], layers: [${call.name}]}\``)}.` : undefined,
     );
     return undefined;
   }
@@ -438,7 +438,7 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
   if (!res.ok) {
     const e = res.error;
     const span = (e.argName && (layer.argSpans[e.argName] ?? layer.inner?.argSpans[e.argName])) || call.span;
-    const hint = e.key === 'RankMismatch' ? (classicHint(call, from[0], def) ?? e.hint) : e.hint;
+    const hint = e.key === 'RankMismatch' ? (classicHint(st, call, from[0], def) ?? e.hint) : e.hint;
     st.bag.add(Diagnostics[e.key], span, e.args, hint);
     return undefined;
   }
@@ -456,11 +456,11 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
 }
 
 /** The classic mistakes, said in words a Keras user knows. */
-function classicHint(call: Call, from: Binding | undefined, def: LayerDef): string | undefined {
+function classicHint(st: ModelState, call: Call, from: Binding | undefined, def: LayerDef): string | undefined {
   const producer = from?.producer;
   if (!producer || !def.readsSequence) {
     if (!producer && from && from.kind === 'input' && def.category === 'recurrent' && from.shape.length === 1) {
-      return `An ${call.name} reads [timesteps, features]; declare the input with a time dimension, e.g. \`input ${from.ref.node}: [T, ${from.shape[0]}]\`.`;
+      return `An ${call.name} reads [timesteps, features]; declare the input with a time dimension, e.g. ${st.inputExample(from.ref.node, `T, ${from.shape[0]}`)}.`;
     }
     return undefined;
   }

@@ -61,6 +61,21 @@ export class ModelState implements Scope {
     this.bag.add(def, span, args, hint);
   }
 
+  /** A hint's code example in the spelling of the file. */
+  spell(lstm: string, yaml: string): string {
+    return this.format === 'yaml' ? yaml : lstm;
+  }
+
+  /** How to destructure a multi-output step, in the file's spelling. */
+  destructureExample(names = ['out', 'h', 'c']): string {
+    return this.spell(`\`let [${names.join(', ')}] = ...\``, `\`let: [${names.join(', ')}]\``);
+  }
+
+  /** How to declare an input, in the file's spelling. */
+  inputExample(name: string, dims: string): string {
+    return this.spell(`\`input ${name}: [${dims}]\``, `\`inputs: {${name}: [${dims}]}\``);
+  }
+
   param(name: string): ParamValue | 'poisoned' | undefined {
     const p = this.params.get(name);
     if (!p) return undefined;
@@ -87,7 +102,7 @@ export class ModelState implements Scope {
         ? `Did you mean "${meant}"?`
         : candidates.length
           ? `Defined names: ${candidates.slice(0, 8).join(', ')}.`
-          : 'Declare an input first, e.g. `input x: [T, 1]`.';
+          : `Declare an input first, e.g. ${this.inputExample('x', 'T, 1')}.`;
     this.err(Diagnostics.UndefinedName, n.span, { name: n.name }, hint);
     return undefined;
   }

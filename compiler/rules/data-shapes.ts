@@ -19,7 +19,7 @@ export const dataShapes: ModelRule = ({ st, outputs, data }) => {
         Diagnostics.DataInputShape,
         at,
         { data: formatShape(s), name: inp.name, input: formatShape(inp.shape) },
-        `Declare \`input ${inp.name}: [${s.map((d) => d ?? '?').join(', ')}]\` or change the data options.`,
+        `Declare ${st.inputExample(inp.name, s.map((d) => d ?? '?').join(', '))} or change the data options.`,
       );
     });
   }

@@ -33,6 +33,6 @@ export const overridesDeclared: FileRule = ({ spec, bag, overrides }) => {
   for (const name of Object.keys(overrides)) {
     if (declared.has(name)) continue;
     const span = spec.models[0]?.name.span ?? spec.span;
-    bag.add(Diagnostics.UndefinedParam, span, { name }, didYouMeanHint(name, declared) ?? `Declare it with \`param ${name} = ...\` or drop the --param override.`);
+    bag.add(Diagnostics.UndefinedParam, span, { name }, didYouMeanHint(name, declared) ?? `Declare it with ${spec.format === 'yaml' ? `\`params: {${name}: ...}\`` : `\`param ${name} = ...\``} or drop the --param override.`);
   }
 };

@@ -13,6 +13,6 @@ export const hasLayers: ModelRule = ({ st }) => {
   const declaresInput = stmts.some((s) => s.kind === 'input');
   const hasAny = stmts.some((s) => s.kind === 'layer' || (s.kind === 'let' && s.chain.length > 0));
   if (!hasAny && declaresInput && !st.afterSyntaxErrors) {
-    st.err(Diagnostics.EmptyModel, st.decl.name.span, { model: st.decl.name.name }, 'Add a layer line such as `lstm(32)` after the input.');
+    st.err(Diagnostics.EmptyModel, st.decl.name.span, { model: st.decl.name.name }, st.spell('Add a layer line such as `lstm(32)` after the input.', 'Add layers such as `layers: [{lstm: 32}]`.'));
   }
 };
