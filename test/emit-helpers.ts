@@ -1,8 +1,8 @@
 /**
  * Shared helpers for the emitter tests: hand-built IR (filled from the layer table like the checker
- * does), the TfModelSpec for it, and real specs through `checkSource` when the front end is present.
+ * does), the TfModelSpec for it (production's `toTfModelSpec`), and the reference specs under specs/.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Span } from '../grammar/ast.js';
@@ -108,7 +108,7 @@ export function chainModel(
 export const tfSpecOf = toTfModelSpec;
 
 // ---------------------------------------------------------------------------------------------
-// Hand-built reference models (used until specs/ and the front end land; kept as extra cases after)
+// Hand-built reference models (graph form, params, clipping: cases the specs alone do not cover)
 
 export function handModels(): IRModel[] {
   const vanilla = chainModel(
@@ -183,27 +183,14 @@ export interface SpecCase {
   source: string;
 }
 
+/** The reference specs (both spellings); throws when specs/ is missing or holds none. */
 export function specFiles(): SpecCase[] {
-  if (!existsSync(SPECS_DIR)) return [];
-  return readdirSync(SPECS_DIR)
+  const specs = readdirSync(SPECS_DIR)
     .filter((f) => /\.(lstm|ya?ml)$/i.test(f))
     .sort()
     .map((f) => ({ file: `specs/${f}`, source: readFileSync(path.join(SPECS_DIR, f), 'utf8') }));
-}
-
-export type CheckSourceFn = (source: string, file: string, options?: { params?: Record<string, string> }) => {
-  models: IRModel[];
-  diagnostics: { severity: string; message: string; line: number }[];
-};
-
-/** checkSource when the front end is complete, else undefined. */
-export async function loadCheckSource(): Promise<CheckSourceFn | undefined> {
-  try {
-    const mod = (await import('../compiler/index.js')) as { checkSource?: CheckSourceFn };
-    return typeof mod.checkSource === 'function' ? mod.checkSource : undefined;
-  } catch {
-    return undefined;
-  }
+  if (specs.length === 0) throw new Error(`no specs in ${SPECS_DIR}`);
+  return specs;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,30 +7,29 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emitModules, type EmitInput, type TfModule } from '../compiler/emit.js';
-import { evilModel, graphWithNames, handInputs, loadCheckSource, projectTempDir, ROOT, specFiles, tfSpecOf } from './emit-helpers.js';
-import { toTfModelSpec } from '../compiler/tfspec.js';
+import { emitModules, moduleNames, type EmitInput, type TfModule } from '../compiler/emit.js';
+import { checkSource } from '../compiler/index.js';
+import { evilModel, graphWithNames, handInputs, projectTempDir, ROOT, specFiles, tfSpecOf } from './emit-helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function allInputs(tfModule: TfModule): Promise<EmitInput[]> {
+function allInputs(tfModule: TfModule): EmitInput[] {
   const inputs: EmitInput[] = handInputs();
   for (const model of [evilModel(), graphWithNames(['class', 'a b', '1st', 'tf', 'p', 'a_b'])]) {
     inputs.push({ model, tfSpec: tfSpecOf(model), options: { sourcePath: 'x.lstm', source: '', version: '0' } });
   }
   // Hand-built models go under other names so that they do not collide with the specs' models.
   for (const input of inputs) input.model = { ...input.model, name: `Hand${input.model.name}` };
-  const checkSource = await loadCheckSource();
-  const toSpec = toTfModelSpec;
-  if (checkSource !== undefined) {
-    for (const s of specFiles()) {
-      if (!/\.ya?ml$/.test(s.file)) continue; // .lstm twins give the same models
-      for (const model of checkSource(s.source, s.file).models) {
-        inputs.push({ model, tfSpec: toSpec(model), options: { sourcePath: s.file, source: s.source, version: '0' } });
-      }
+  for (const s of specFiles()) {
+    if (!/\.ya?ml$/.test(s.file)) continue; // .lstm twins give the same models
+    const r = checkSource(s.source, s.file);
+    expect(r.diagnostics, s.file).toEqual([]);
+    expect(r.models.length, s.file).toBeGreaterThan(0);
+    for (const model of r.models) {
+      inputs.push({ model, tfSpec: tfSpecOf(model), options: { sourcePath: s.file, source: s.source, version: '0' } });
     }
   }
   for (const input of inputs) input.options = { ...input.options, tfModule };
@@ -67,9 +66,12 @@ if (existsSync(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'pack
 describe('emitted modules type-check (tsc --noEmit --strict)', () => {
   for (const tfModule of modules) {
     it(`against ${tfModule}`, async () => {
-      const { modules: emitted, diagnostics } = emitModules(await allInputs(tfModule));
+      const inputs = allInputs(tfModule);
+      const { modules: emitted, diagnostics } = emitModules(inputs);
       expect(diagnostics).toEqual([]);
-      expect(emitted.length).toBeGreaterThanOrEqual(6);
+      // Every input became a module: the hand-built ones and at least the six reference models.
+      expect(emitted).toHaveLength(inputs.length);
+      expect(emitted.filter((m) => !m.model.startsWith('Hand')).length).toBeGreaterThanOrEqual(6);
       const dir = projectTempDir('tsc');
       dirs.push(dir);
       const files = emitted.map((m) => {
@@ -80,15 +82,16 @@ describe('emitted modules type-check (tsc --noEmit --strict)', () => {
       // A consumer that uses every export, as a user would.
       const consumer = emitted
         .map((m, i) => {
+          // The exported names as the emitter chooses them (compiler/emit.ts moduleNames).
+          const names = moduleNames(m.model);
           const base = m.fileName.replace(/\.ts$/, '');
-          const cap = base.charAt(0).toUpperCase() + base.slice(1);
           return [
             `import * as m${i} from './${base}.js';`,
-            `const model${i}: tf.LayersModel = m${i}.build${cap}({});`,
-            `m${i}.compile${cap}(model${i});`,
+            `const model${i}: tf.LayersModel = m${i}.${names.build}({});`,
+            `m${i}.${names.compile}(model${i});`,
             `const shapes${i}: Readonly<Record<string, readonly (number | null)[]>> = m${i}.inputShapes;`,
             `const epochs${i}: number = m${i}.trainingConfig.epochs;`,
-            `const defaults${i}: m${i}.${cap}Params = m${i}.default${cap}Params;`,
+            `const defaults${i}: m${i}.${names.paramsType} = m${i}.${names.defaults};`,
             `export { shapes${i}, epochs${i}, defaults${i} };`,
           ].join('\n');
         })

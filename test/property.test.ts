@@ -37,8 +37,58 @@ const YAML_SEEDS = [...YAML_SPECS, ...corpus('.yaml')];
 
 const CODES = new Set<string>(Object.values(Diagnostics).map((d) => d.code));
 const RUNS = Number(process.env.PROP_RUNS ?? 400);
-/** A generous bound for one check of a small input (the CI machine may be slow). */
-const SLOW_MS = 2000;
+
+// ---------------------------------------------------------------- time, relative to a reference spec
+//
+// No absolute limits (a loaded CI machine is 10x slower): an input's check time is compared with the
+// check time of a reference spec of the same spelling, measured in the same run, per character.
+// Checking is linear, so a healthy input stays within a small factor; a pathological one (backtracking,
+// a quadratic pass, a cascade of diagnostics) is hundreds of times off.
+
+/** How much slower per character than the reference an input may be. */
+const MAX_SLOWDOWN = 100;
+/** First measurements above this factor are measured again, alternating with the reference. */
+const SUSPECT = 20;
+
+function elapsed(f: () => unknown): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+interface TimingReference {
+  name: string;
+  text: string;
+  file: string;
+  /** Best-of time measured when the suite loads (only decides whether to measure again). */
+  ms: number;
+}
+
+function timingReference(specs: { name: string; text: string }[]): TimingReference {
+  const spec = [...specs].sort((a, b) => b.text.length - a.text.length)[0]!;
+  const run = () => checkSource(spec.text, spec.name);
+  for (let i = 0; i < 5; i++) run(); // warm up
+  return { ...spec, file: spec.name, ms: Math.min(...Array.from({ length: 7 }, () => elapsed(run))) };
+}
+
+const TIMING = { lstm: timingReference(LSTM_SPECS), yaml: timingReference(YAML_SPECS) };
+
+/** Undefined when checking `source` took a time in line with its length; else what happened. */
+function slowness(source: string, file: string, firstMs: number): string | undefined {
+  const ref = /\.ya?ml$/i.test(file) ? TIMING.yaml : TIMING.lstm;
+  const scale = Math.max(1, source.length / ref.text.length);
+  if (firstMs <= SUSPECT * scale * Math.max(ref.ms, 0.05)) return undefined;
+  // Suspicious (or just a GC pause): the best of five, alternating with the reference under the same load.
+  let best = Infinity;
+  let bestRef = Infinity;
+  for (let i = 0; i < 5; i++) {
+    best = Math.min(best, elapsed(() => checkSource(source, file)));
+    bestRef = Math.min(bestRef, elapsed(() => checkSource(ref.text, ref.file)));
+  }
+  const ratio = best / (scale * Math.max(bestRef, 0.05));
+  if (ratio <= MAX_SLOWDOWN) return undefined;
+  return `took ${best.toFixed(1)} ms, ${ratio.toFixed(0)}x the time per character of ${ref.name} (${bestRef.toFixed(2)} ms)`;
+}
 
 /** Lines as the front ends count them (\r\n, \r and \n all end a line). */
 function lineCount(text: string): number {
@@ -54,8 +104,8 @@ function violation(source: string, file: string): string | undefined {
   } catch (e) {
     return `threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
   }
-  const ms = performance.now() - t0;
-  if (ms > SLOW_MS) return `took ${ms.toFixed(0)} ms`;
+  const slow = slowness(source, file, performance.now() - t0);
+  if (slow !== undefined) return slow;
   const lines = lineCount(source);
   for (const d of res.diagnostics) {
     const where = `${d.code} at ${d.line}:${d.column}-${d.endLine}:${d.endColumn} (${d.message})`;
