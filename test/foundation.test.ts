@@ -174,6 +174,13 @@ describe('regressions (issue #7)', () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(['LSTM2017']);
   });
 
+  it('layer names written as bare words are checked like quoted ones (unique, valid for TF.js)', () => {
+    const dup = 'model: M\ninputs:\n  x: [3]\nlayers:\n  - dense: {units: 2, name: enc}\n  - dense: {units: 2, name: enc}\n';
+    expect(checkSource(dup, 'm.yaml').diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM2009', 6]]);
+    const viaParam = 'model M {\n  param n = "enc"\n  input x: [3]\n  dense(2, name: n)\n  dense(2, name: enc)\n}\n';
+    expect(checkSource(viaParam, 'm.lstm').diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM2009', 5]]);
+  });
+
   it('bidirectional takes forward then backward initial states', () => {
     const src = [
       'model BiInit {',

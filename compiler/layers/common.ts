@@ -90,11 +90,9 @@ export const nameArg = (): ArgSpec =>
 
 export const unitsArg = (what = 'output units'): ArgSpec => arg(intT(1), `Number of ${what}.`, { required: true });
 
-export const activationArg = (dflt: string, what = 'Activation function'): ArgSpec =>
-  arg(activationT, `${what} (default ${dflt}).`, { default: dflt });
+export const activationArg = (dflt: string, what = 'Activation function'): ArgSpec => arg(activationT, `${what}.`, { default: dflt });
 
-export const initArg = (dflt: string, what: string): ArgSpec =>
-  arg(initializerT, `Initializer for ${what} (default ${dflt}).`, { default: dflt });
+export const initArg = (dflt: string, what: string): ArgSpec => arg(initializerT, `Initializer for ${what}.`, { default: dflt });
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -160,7 +158,7 @@ export function expectMinRank(
   if (input.length >= min) return undefined;
   return fail(
     'RankMismatch',
-    { layer, expected: `at least ${min + 1}-D`, expectedShape, got: formatShape(input) },
+    { layer, expected: `${min + 1}-D or higher`, expectedShape, got: formatShape(input) },
     hint,
   );
 }

@@ -64,7 +64,7 @@ function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): L
   const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;
   const args: Record<string, ArgSpec> = {
     filters: arg(intT(1), 'Number of output filters (channels).', { required: true }),
-    kernelSize: arg({ kind: 'intOrList', length: rank, min: 1 }, `Size of the convolution window (${rank === 1 ? 'int' : '[rows, cols]'}).`, {
+    kernelSize: arg({ kind: 'intOrList', length: rank, min: 1 }, `Size of the convolution window (${rank === 1 ? 'an int or [int]' : '[rows, cols], or one int for both'}).`, {
       required: true,
     }),
     strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the convolution.', { default: 1 }),
@@ -159,7 +159,7 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
         default: rank === 1 ? 2 : [2, 2],
       }),
       strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the pooling window (default: poolSize).'),
-      padding: arg(paddingT, 'valid or same.', { default: 'valid' }),
+      padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', { default: 'valid' }),
       name: nameArg(),
     },
     outputShapes(inst, inputs): ShapeResult {

@@ -121,7 +121,7 @@ export const flatten: LayerDef = defineLayer({
       // TF.js Flatten requires every non-batch dimension to be known.
       return fail(
         'UndefinedDim',
-        { layer: 'flatten', which: 'every non-batch', got: formatShape(x) },
+        { layer: 'flatten', which: 'size for every', got: formatShape(x) },
         'TF.js cannot flatten a shape with unknown or symbolic dimensions.',
       );
     }
@@ -275,7 +275,7 @@ export const embedding: LayerDef = defineLayer({
   className: 'Embedding',
   category: 'embedding',
   doc: 'Maps integer indices in [0, inputDim) to dense vectors of size outputDim.',
-  shapeDoc: '[T] -> [T, outputDim]',
+  shapeDoc: '[...] -> [..., outputDim]',
   tfjs: { kernels: ['GatherV2', 'UnsortedSegmentSum'] },
   main: ['inputDim', 'outputDim'],
   args: {

@@ -34,13 +34,13 @@ import {
 export const RECURRENT_HINT =
   'A recurrent layer reads a sequence [batch, timesteps, features]; if the previous layer is recurrent, give it `returnSequences: true`.';
 
-function recurrentArgs(opts: { unitForgetBias?: boolean }): Record<string, ArgSpec> {
+function recurrentArgs(opts: { unitForgetBias?: boolean; states: readonly string[] }): Record<string, ArgSpec> {
   const args: Record<string, ArgSpec> = {
     units: unitsArg('units (size of the hidden state)'),
     activation: activationArg('tanh', 'Activation of the candidate / output'),
   };
   // LSTM and GRU have a recurrent activation; simpleRNN does not (removed by the caller).
-  args.recurrentActivation = activationArg('sigmoid', 'Activation of the gates (Keras 2 default; TF.js would use hardSigmoid)');
+  args.recurrentActivation = activationArg('sigmoid', 'Activation of the gates');
   args.useBias = arg(boolT, 'Whether the layer uses a bias vector.', { default: true });
   args.kernelInitializer = initArg('glorotUniform', 'the input kernel');
   args.recurrentInitializer = initArg('orthogonal', 'the recurrent kernel');
@@ -55,7 +55,9 @@ function recurrentArgs(opts: { unitForgetBias?: boolean }): Record<string, ArgSp
   args.returnSequences = arg(boolT, 'Return the full sequence [timesteps, units] instead of the last output.', {
     default: false,
   });
-  args.returnState = arg(boolT, 'Also return the final state(s): `let [out, h, c] = ...`.', { default: false });
+  args.returnState = arg(boolT, `Also return the final state${opts.states.length > 1 ? 's' : ''}: \`let [out, ${opts.states.join(', ')}] = ...\`.`, {
+    default: false,
+  });
   args.goBackwards = arg(boolT, 'Process the sequence backwards and return the reversed sequence.', { default: false });
   args.name = nameArg();
   args.initialState = arg({ kind: 'valueRefs' }, 'Graph form: the initial state(s), e.g. `[h, c]` for an LSTM.', {
@@ -83,7 +85,8 @@ interface CellInfo {
 
 function recurrent(cell: CellInfo): LayerDef {
   const { name, className, gates, states: nStates } = cell;
-  const args = recurrentArgs({ unitForgetBias: name === 'lstm' ? true : undefined });
+  const stateNames = nStates === 2 ? ['h', 'c'] : ['h'];
+  const args = recurrentArgs({ unitForgetBias: name === 'lstm' ? true : undefined, states: stateNames });
   if (name === 'simpleRNN') delete args.recurrentActivation;
   if (name !== 'lstm') delete args.unitForgetBias;
   return defineLayer({
@@ -97,7 +100,7 @@ function recurrent(cell: CellInfo): LayerDef {
     tfjs: { kernels: cell.kernels },
     main: ['units'],
     args,
-    stateNames: nStates === 2 ? ['h', 'c'] : ['h'],
+    stateNames,
     stateShapes: (inst) => Array.from({ length: nStates }, () => [numArg(inst, 'units', 1)]),
     outputCount: (inst) => (boolArg(inst, 'returnState', false) ? 1 + nStates : 1),
     outputShapes(inst: LayerInstance, inputs: readonly Shape[]): ShapeResult {

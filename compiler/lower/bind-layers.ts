@@ -29,15 +29,17 @@ export function bindLayers(st: ModelState, ordered: readonly Statement[]): void 
 function reserveUserNames(st: ModelState): void {
   const visit = (c: Call): void => {
     for (const a of c.args) {
-      if (a.name === 'name' && a.value.kind === 'string') {
-        const name = a.value.value;
+      // `name: "enc"`, or a bare word `name: enc` (a string too, unless it names a param).
+      const v = a.value;
+      const name = a.name === 'name' ? layerNameOf(st, v) : undefined;
+      if (name !== undefined) {
         if (!TF_NAME_RE.test(name)) {
-          st.err(Diagnostics.InvalidModelName, a.value.span, {
+          st.err(Diagnostics.InvalidModelName, v.span, {
             name,
             reason: 'a layer name must start with a letter or digit and contain only letters, digits, -, _, . and / (TensorFlow.js rejects others)',
           });
         }
-        if (st.usedNames.has(name)) st.err(Diagnostics.DuplicateName, a.value.span, { name }, 'Layer names must be unique in a model.');
+        if (st.usedNames.has(name)) st.err(Diagnostics.DuplicateName, v.span, { name }, 'Layer names must be unique in a model.');
         st.usedNames.add(name);
       }
       if (a.value.kind === 'call') visit(a.value.call);
@@ -47,6 +49,15 @@ function reserveUserNames(st: ModelState): void {
     if (s.kind === 'layer') visit(s.call);
     else if (s.kind === 'let') s.chain.forEach(visit);
   }
+}
+
+/** The layer name a `name:` value gives: a string, a bare word, or a string param. */
+function layerNameOf(st: ModelState, v: Value): string | undefined {
+  if (v.kind === 'string') return v.value;
+  if (v.kind !== 'ident') return undefined;
+  const p = st.param(v.name);
+  if (p === undefined) return v.dollar ? undefined : v.name;
+  return typeof p === 'string' ? p : undefined;
 }
 
 /** Bind a call's arguments against the layer table. Reports and returns undefined on errors. */
