@@ -223,7 +223,7 @@ export function resolveDataOptions(source: string, options: Record<string, ArgVa
     if (!r.ok) return { error: `Data key "${k}" must be ${expectedWithRange(spec.type)}, got ${describeArgValue(v)}.`, key: k };
   }
   for (const [k, spec] of Object.entries(keys)) {
-    if (spec.required && options[k] === undefined) return { error: `The ${source} data source needs key "${k}" (${spec.doc})`, key: source };
+    if (spec.required && options[k] === undefined) return { error: `The ${source} data source needs key "${k}": ${spec.doc}`, key: source };
   }
   const [problem] = crossKeyProblems(source, options);
   if (problem) return { error: problem.message, ...(problem.key !== undefined ? { key: problem.key } : {}) };

@@ -70,7 +70,7 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
       return;
     }
     if (i.kind === 'missing') {
-      bag.add(Diagnostics.DataConfig, sourceEntry.keySpan, { message: `The ${source} data source needs key "${i.name}" (${i.spec.doc})` });
+      bag.add(Diagnostics.DataConfig, sourceEntry.keySpan, { message: `The ${source} data source needs key "${i.name}".` }, `${i.name}: ${i.spec.doc}`);
       return;
     }
     if (i.kind === 'unknown') {

@@ -260,18 +260,6 @@ describe('docs/language.md', () => {
     });
   }
 
-  it('gives the main arguments of every layer as the layer table does', () => {
-    const documented = new Map<string, string>();
-    for (const r of sectionRows(text, 'Main arguments').filter((r) => r[0]!.startsWith('`'))) {
-      for (const layer of r[0]!.split(', ')) documented.set(layer.replace(/`/g, ''), r[1]!);
-    }
-    for (const def of LAYERS.values()) {
-      const want = def.main.length === 0 ? undefined : def.main.map(tick).join(', ');
-      expect(documented.get(def.name), `main arguments of ${def.name}`).toBe(want);
-    }
-    for (const name of documented.keys()) expect(LAYERS.has(name), name).toBe(true);
-  });
-
   it('names only diagnostic codes that exist, and lists every code with its severity', () => {
     const known = new Map<string, string>(Object.values(Diagnostics).map((d) => [d.code, d.severity]));
     const mentioned = [...new Set([...text.matchAll(/LSTM\d{4}/g)].map((m) => m[0]))];

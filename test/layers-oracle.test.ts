@@ -77,6 +77,8 @@ interface Case {
 const C = (layer: IRLayer, inputs: Shape[], refines = false): Case => ({ layer, inputs, refines });
 
 const cases: Case[] = [
+  C(L('gaussianNoise', { stddev: 0.1 }), [[5, 10]]),
+  C(L('gaussianNoise', { stddev: 0 }), [[3, 4, 2]]),
   C(L('lstm', { units: 25 }), [[5, 10]]),
   C(L('lstm', { units: 4, returnSequences: true, useBias: false }), [['T', 3]]),
   C(L('lstm', { units: 8, returnState: true }), [[5, 2]]),

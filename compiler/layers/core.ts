@@ -87,6 +87,22 @@ export const dropout: LayerDef = defineLayer({
   paramCount: noParams,
 });
 
+export const gaussianNoise: LayerDef = defineLayer({
+  name: 'gaussianNoise',
+  className: 'GaussianNoise',
+  category: 'core',
+  doc: 'Adds zero-mean Gaussian noise with standard deviation `stddev` while training (a regulariser); the identity at inference.',
+  shapeDoc: '[...] -> [...] (unchanged)',
+  main: ['stddev'],
+  args: {
+    stddev: arg({ kind: 'float', min: 0 }, 'Standard deviation of the noise.', { required: true }),
+    seed: arg(intT(0), 'Random seed of the noise.'),
+    name: nameArg(),
+  },
+  outputShapes: identityShape('gaussianNoise'),
+  paramCount: noParams,
+});
+
 export const activation: LayerDef = defineLayer({
   name: 'activation',
   className: 'Activation',

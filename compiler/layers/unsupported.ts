@@ -25,7 +25,6 @@ export const UNSUPPORTED_LAYERS: Readonly<Record<string, string>> = {
   cropping1d: 'Cropping layers are not supported.',
   cropping2d: 'Cropping layers are not supported.',
   spatialDropout1d: 'Spatial dropout is not supported; dropout(rate) drops single units.',
-  gaussianNoise: 'Noise layers are not supported.',
   gaussianDropout: 'Noise layers are not supported.',
   alphaDropout: 'Noise layers are not supported.',
   lambda: 'Lambda layers run arbitrary Python and cannot be expressed in a spec.',
