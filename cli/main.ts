@@ -8,38 +8,18 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCheckCommand, type CliContext } from './check-command.js';
+import { registerCompileCommand } from './compile-command.js';
+import { registerConvertCommand } from './convert-command.js';
 import { UsageError } from './files.js';
+import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerSummaryCommand } from './summary-command.js';
 import { lstmcVersion } from './version.js';
-import { registerConvertCommand } from './convert-command.js';
-
-type Register = (program: Command) => void;
-
 
 function debug(): boolean {
   return process.env.LSTMC_DEBUG === '1';
 }
 
-/**
- * Import a command module owned by another part of the project. A module that does not exist (yet) is
- * skipped silently; one that exists but fails to load is reported on stderr and skipped, so that
- * `check` and `summary` keep working.
- */
-async function importOptional<T>(specifier: string, file: string): Promise<T | null> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const missingItself = err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file);
-    if (!missingItself || debug()) {
-      process.stderr.write(`lstmc: warning: could not load ${file}: ${err?.message ?? String(e)}\n`);
-      if (debug() && err?.stack !== undefined) process.stderr.write(`${err.stack}\n`);
-    }
-    return null;
-  }
-}
-
-export async function buildProgram(): Promise<Command> {
+export function buildProgram(): Command {
   const ctx: CliContext = { version: lstmcVersion() };
   const program = new Command('lstmc');
   program
@@ -53,10 +33,8 @@ export async function buildProgram(): Promise<Command> {
   registerCheckCommand(program, ctx);
   registerSummaryCommand(program, ctx);
   registerConvertCommand(program, ctx);
-  const compile = await importOptional<{ registerCompileCommand?: Register }>('./compile-command.js', 'compile-command');
-  compile?.registerCompileCommand?.(program);
-  const runtime = await importOptional<{ registerRuntimeCommands?: Register }>('./runtime-commands.js', 'runtime-commands');
-  runtime?.registerRuntimeCommands?.(program);
+  registerCompileCommand(program);
+  registerRuntimeCommands(program);
   return program;
 }
 
@@ -78,7 +56,7 @@ export function reportError(e: unknown): number {
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   try {
-    const program = await buildProgram();
+    const program = buildProgram();
     process.exitCode = undefined;
     await program.parseAsync(argv);
     const code = process.exitCode;

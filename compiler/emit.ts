@@ -4,8 +4,11 @@
  * This is the only module of `compiler/` that loads ts-morph; it is imported dynamically by the
  * `compile` command only (never by `check`, `summary` or the runtime).
  *
- * One source of truth: every layer config is printed from the layer table's `TfLayerSpec` (via
- * `toTfModelSpec`), the same data the runtime hands to `tf.layers.*` when it executes a spec.
+ * One source of truth: the module is printed from the `TfModelSpec` (compiler/tfspec.ts), the same final
+ * data the runtime executes (runtime/build.ts, runtime/optimizer.ts): the model kind, every layer config
+ * with its name and input shape, the loss, metric and optimizer identifiers. The emitter decides none
+ * of them; it only prints, and substitutes params (`p.units`) where a value came from one. Gradient
+ * clipping is runtime/clipping.ts `withGradientClipping`, whose source text is copied into the module.
  *
  * Module shape (file `<ModelName>.ts`, the model name verbatim):
  *   // header: source spec (path relative to the module's directory) and a content hash
@@ -27,16 +30,16 @@
  * Output is deterministic: the same IR, options and source text give byte-identical text.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CodeBlockWriter, IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, ts } from 'ts-morph';
 import type { StatementStructures, WriterFunction } from 'ts-morph';
 import { Diagnostics, makeDiagnostic, type Diagnostic } from '../base/diagnostics.js';
 import type { Span } from '../base/span.js';
 import type { IRLayer, IRModel, IROptimizer, IRTrain, ValueRef } from './ir.js';
-import { LOSSES, METRIC_TABLE, optimizerCall } from './train.js';
+import { optimizerCall } from './train.js';
 import type { TfLayerSpec } from './layers/types.js';
-// A namespace import: linking succeeds even while the layer-table work has not implemented it yet.
-import * as tfspec from './tfspec.js';
-import type { TfModelSpec } from './tfspec.js';
+import { toTfModelSpec, type TfModelSpec, type TfOptimizerSpec, type TfTrainSpec } from './tfspec.js';
 
 export type TfModule = '@tensorflow/tfjs' | '@tensorflow/tfjs-node';
 export const TF_MODULES: readonly TfModule[] = ['@tensorflow/tfjs', '@tensorflow/tfjs-node'];
@@ -216,23 +219,18 @@ export function contentHash(source: string, params: Record<string, string> | und
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizers, losses and metrics: printed from the train table (compiler/train.ts), the one the
+// Optimizers: the spec's `{ factory, args }` call (compiler/train.ts `optimizerCall`), the one the
 // runtime calls too (runtime/optimizer.ts), so the two paths cannot drift.
 
-/** `tf.train.adam(0.001, 0.9, 0.999, 1e-7)`: every argument explicit, Keras defaults where the spec is silent. */
-export function optimizerExpression(o: IROptimizer): string {
-  const { factory, args } = optimizerCall(o);
+/** `tf.train.adam(0.001, 0.9, 0.999, 1e-7)`: the spec's call, every argument explicit. */
+function printOptimizer({ factory, args }: TfOptimizerSpec): string {
+  if (!JS_IDENT.test(factory)) throw new Error(`invalid optimizer factory ${JSON.stringify(factory)}`);
   return `tf.train.${factory}(${args.map((a) => (typeof a === 'boolean' ? String(a) : printNumber(a))).join(', ')})`;
 }
 
-/** The tfjs-layers loss name for a checked loss name. */
-export function tfLossName(name: string): string {
-  return Object.hasOwn(LOSSES, name) ? LOSSES[name]! : name;
-}
-
-/** The tfjs-layers metric name for a checked metric name. */
-export function tfMetricName(name: string): string {
-  return Object.hasOwn(METRIC_TABLE, name) ? METRIC_TABLE[name]! : name;
+/** The expression a module prints for a checked optimizer (Keras defaults where the spec is silent). */
+export function optimizerExpression(o: IROptimizer): string {
+  return printOptimizer(optimizerCall(o));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,37 +325,6 @@ function refKey(ref: ValueRef): string {
   return `${ref.node}\u0000${ref.index}`;
 }
 
-/**
- * The same decisions as `runtime/build.ts` `buildModel`, so that both paths build the same topology:
- * a chain is a tf.sequential model when the spec says so and it has one input, no initial states and
- * single-output layers; the first layer gets `inputShape` and every layer its `name` if the spec lacks
- * them; in a graph `inputShape` / `batchInputShape` are dropped (tf.input carries the shape).
- */
-export function isSequentialChain(spec: TfModelSpec): boolean {
-  return (
-    spec.kind === 'sequential' &&
-    spec.inputs.length === 1 &&
-    spec.nodes.every((n) => (n.initialState === undefined || n.initialState.length === 0) && n.outputCount === 1)
-  );
-}
-
-function sequentialLayerSpec(spec: TfModelSpec, i: number): TfLayerSpec {
-  const node = spec.nodes[i]!;
-  let ls = node.spec;
-  if (i === 0 && ls.config['inputShape'] === undefined && ls.config['batchInputShape'] === undefined) {
-    ls = { ...ls, config: { inputShape: spec.inputs[0]!.shape, ...ls.config } };
-  }
-  if (ls.config['name'] === undefined) ls = { ...ls, config: { name: node.name, ...ls.config } };
-  return ls;
-}
-
-function functionalLayerSpec(node: TfModelSpec['nodes'][number]): TfLayerSpec {
-  const { inputShape: _i, batchInputShape: _b, ...config } = node.spec.config;
-  void _i;
-  void _b;
-  return { ...node.spec, config: config['name'] === undefined ? { name: node.name, ...config } : config };
-}
-
 function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrinter, names: ModuleNames): WriterFunction {
   return (w) => {
     const body: string[] = [];
@@ -368,7 +335,7 @@ function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrint
       return sw.toString();
     };
     const irNodes = new Map(model.nodes.map((n) => [n.name, n]));
-    if (isSequentialChain(spec)) {
+    if (spec.kind === 'sequential') {
       body.push(
         scratch((sw) => {
           sw.write('return tf.sequential({').newLine();
@@ -378,7 +345,7 @@ function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrint
             sw.indent(() => {
               spec.nodes.forEach((node, i) => {
                 const dims = i === 0 ? model.inputs[0]?.dimParams : undefined;
-                printer.layerCall(sw, sequentialLayerSpec(spec, i), paramRefsOf(irNodes.get(node.name)), dims);
+                printer.layerCall(sw, node.spec, paramRefsOf(irNodes.get(node.name)), dims);
                 sw.write(',').newLine();
               });
             });
@@ -419,7 +386,7 @@ function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrint
           outs.push(v);
         }
         while (outs.length > 0 && outs[outs.length - 1] === '') outs.pop();
-        const call = scratch((sw) => printer.layerCall(sw, functionalLayerSpec(node), paramRefsOf(irNodes.get(node.name))));
+        const call = scratch((sw) => printer.layerCall(sw, node.spec, paramRefsOf(irNodes.get(node.name))));
         const kwargs = node.initialState !== undefined && node.initialState.length > 0
           ? `, { initialState: [${node.initialState.map(ref).join(', ')}] }`
           : '';
@@ -484,64 +451,45 @@ function sortedRecord(r: Record<string, number>): Record<string, number> {
 }
 
 /**
- * The gradient-clipping wrapper printed into modules whose spec sets clipNorm / clipValue. TF.js
- * optimizers have no clipping option, so the wrapper clips in `applyGradients` (which `minimize`,
- * and so `model.fit`, calls): first each tensor by its norm (clipNorm, as Keras `clipnorm`), then
- * element-wise (clipValue). Same semantics as runtime/optimizer.ts `applyClipping`.
+ * runtime/clipping.ts, the gradient clipping the runtime uses: beside `compiler/` when running from the
+ * sources, two levels above `dist/compiler/emit.js` in a build or an installed package (package.json
+ * ships the file). Only its text is read; compiler/ never loads tfjs.
  */
-const CLIPPING_HELPER = `/**
- * Wraps a TF.js optimizer so that gradients are clipped before they are applied: each gradient tensor
- * is scaled so that its L2 norm is at most \`clipNorm\` (as Keras \`clipnorm\`), then clipped
- * element-wise to [-clipValue, clipValue].
- */
-function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clipNorm?: number; clipValue?: number }): O {
-  type Gradients = Parameters<tf.Optimizer['applyGradients']>[0];
-  const applyGradients = optimizer.applyGradients.bind(optimizer);
-  optimizer.applyGradients = (variableGradients: Gradients): void => {
-    const named: tf.NamedTensorMap = {};
-    if (Array.isArray(variableGradients)) {
-      for (const { name, tensor } of variableGradients) named[name] = tensor;
-    } else {
-      Object.assign(named, variableGradients);
-    }
-    const names = Object.keys(named);
-    const clipped = tf.tidy(() => {
-      let grads = names.map((name) => named[name]!);
-      if (clip.clipNorm !== undefined) {
-        // As Keras clipnorm: each gradient tensor is scaled down to L2 norm clipNorm on its own.
-        const maxNorm = clip.clipNorm;
-        grads = grads.map((g) => tf.mul(g, tf.div(maxNorm, tf.maximum(tf.sqrt(tf.sum(tf.square(g))), maxNorm))));
-      }
-      if (clip.clipValue !== undefined) {
-        const limit = clip.clipValue;
-        grads = grads.map((g) => tf.clipByValue(g, -limit, limit));
-      }
-      const out: tf.NamedTensorMap = {};
-      names.forEach((name, i) => {
-        out[name] = grads[i]!;
-      });
-      return out;
-    });
-    try {
-      applyGradients(clipped);
-    } finally {
-      tf.dispose(clipped);
-    }
-  };
-  return optimizer;
-}`;
+const CLIPPING_SOURCES = ['../runtime/clipping.ts', '../../runtime/clipping.ts'];
 
-function compileBody(train: IRTrain): WriterFunction {
+let clippingHelper: string | undefined;
+
+/**
+ * The `withGradientClipping` function of runtime/clipping.ts (JSDoc included, not exported), printed
+ * into modules whose spec sets clipNorm / clipValue: TF.js optimizers have no clipping option.
+ */
+function clippingHelperText(project: Project): string {
+  if (clippingHelper !== undefined) return clippingHelper;
+  const candidates = CLIPPING_SOURCES.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const file = candidates.find((f) => existsSync(f));
+  if (file === undefined) throw new Error(`cannot find runtime/clipping.ts (looked for ${candidates.join(', ')})`);
+  const sf = project.createSourceFile('/lstmc-runtime/clipping.ts', readFileSync(file, 'utf8'), { overwrite: true });
+  try {
+    const fn = sf.getFunctionOrThrow('withGradientClipping');
+    fn.setIsExported(false);
+    clippingHelper = fn.getText(true);
+  } finally {
+    project.removeSourceFile(sf);
+  }
+  return clippingHelper;
+}
+
+function compileBody(train: TfTrainSpec): WriterFunction {
   return (w) => {
-    let optimizer = optimizerExpression(train.optimizer);
+    let optimizer = printOptimizer(train.optimizer);
     const clip: string[] = [];
     if (train.clipNorm !== undefined) clip.push(`clipNorm: ${printNumber(train.clipNorm)}`);
     if (train.clipValue !== undefined) clip.push(`clipValue: ${printNumber(train.clipValue)}`);
     if (clip.length > 0) optimizer = `withGradientClipping(${optimizer}, { ${clip.join(', ')} })`;
     w.writeLine('model.compile({');
-    w.writeLine(`  loss: ${quote(tfLossName(train.loss))},`);
+    w.writeLine(`  loss: ${quote(train.loss)},`);
     w.writeLine(`  optimizer: ${optimizer},`);
-    w.writeLine(`  metrics: [${train.metrics.map((m) => quote(tfMetricName(m))).join(', ')}],`);
+    w.writeLine(`  metrics: [${train.metrics.map(quote).join(', ')}],`);
     w.writeLine('});');
   };
 }
@@ -624,8 +572,7 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
     docs: ['The `train` block of the spec.'],
     declarations: [{ name: 'trainingConfig', initializer: trainingConfigText(model.train) }],
   });
-  const clipping = model.train.clipNorm !== undefined || model.train.clipValue !== undefined;
-  if (clipping) statements.push(CLIPPING_HELPER);
+  if (spec.train.clipNorm !== undefined || spec.train.clipValue !== undefined) statements.push(clippingHelperText(project));
   statements.push({
     kind: StructureKind.Function,
     isExported: true,
@@ -633,7 +580,7 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
     docs: ['Compiles a model built by `' + names.build + '` with the loss, optimizer and metrics of `trainingConfig`.'],
     parameters: [{ name: 'model', type: 'tf.LayersModel' }],
     returnType: 'void',
-    statements: compileBody(model.train),
+    statements: compileBody(spec.train),
   });
 
   const sf = project.createSourceFile(`/emit/${names.fileName}`, '', { overwrite: true });
@@ -695,12 +642,6 @@ function nameSpan(model: IRModel, source: string): Span {
   return sp;
 }
 
-function defaultTfSpec(model: IRModel): TfModelSpec {
-  const fn = (tfspec as { toTfModelSpec?: (m: IRModel) => TfModelSpec }).toTfModelSpec;
-  if (typeof fn !== 'function') throw new Error('compiler/tfspec.ts does not implement toTfModelSpec yet');
-  return fn(model);
-}
-
 export interface EmitInput {
   model: IRModel;
   options: EmitOptions;
@@ -744,7 +685,7 @@ export function emitModules(inputs: readonly EmitInput[], project: Project = cre
       continue;
     }
     taken.set(key, model);
-    const text = printModule(project, model, tfSpec ?? defaultTfSpec(model), options);
+    const text = printModule(project, model, tfSpec ?? toTfModelSpec(model), options);
     modules.push({ model: model.name, fileName: names.fileName, text });
   }
   return { modules, diagnostics };

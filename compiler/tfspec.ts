@@ -1,11 +1,15 @@
 /**
  * Model-level lowering of checked IR to plain TF.js data (no tfjs import): the one description both
  * the emitter (prints it as TypeScript) and the runtime (calls tf.layers.* with it) consume.
- * OWNER: layer-table work. The shape of these types is shared; fill in the implementation.
+ *
+ * Final and normalized: every decision a back end would otherwise make is made here, once: the model
+ * kind (tf.sequential or tf.model), every layer's name, where input shapes go, and the TF.js
+ * identifiers of the loss, the metrics and the optimizer call. Back ends print or execute it as is.
  */
-import type { Dim, IRLayer, IRModel, IRNode, ValueRef } from './ir.js';
+import type { Dim, IRLayer, IRModel, IRNode, IRTrain, ValueRef } from './ir.js';
 import { instanceOf } from './layers/table.js';
 import type { LayerInstance, TfLayerSpec } from './layers/types.js';
+import { optimizerCall } from './train.js';
 
 export interface TfInputSpec {
   name: string;
@@ -16,7 +20,10 @@ export interface TfInputSpec {
 export interface TfNodeSpec {
   /** Layer name (unique in the model). */
   name: string;
-  /** Config includes `name`; for the first layer of a sequential model also `inputShape`. */
+  /**
+   * The `tf.layers.<factory>(config)` call. The config always has `name`; the first layer of a
+   * sequential model also has `inputShape`, and no other layer has `inputShape`/`batchInputShape`.
+   */
   spec: TfLayerSpec;
   inputs: ValueRef[];
   initialState?: ValueRef[];
@@ -24,12 +31,41 @@ export interface TfNodeSpec {
   outputCount: number;
 }
 
+/** The `tf.train.<factory>(...args)` call, every default explicit (compiler/train.ts `optimizerCall`). */
+export interface TfOptimizerSpec {
+  factory: string;
+  args: (number | boolean)[];
+}
+
+/** What `model.compile()` and `model.fit()` need, as TF.js identifiers and values. */
+export interface TfTrainSpec {
+  /** The loss identifier `model.compile` accepts (e.g. `meanSquaredError`). */
+  loss: string;
+  /** Metric identifiers `model.compile` accepts (e.g. `accuracy`, `mse`). */
+  metrics: string[];
+  optimizer: TfOptimizerSpec;
+  /** Keras `clipnorm`: each gradient tensor is scaled down to this L2 norm (runtime/clipping.ts). */
+  clipNorm?: number;
+  /** Element-wise gradient clipping to [-clipValue, clipValue], after clipNorm. */
+  clipValue?: number;
+  epochs: number;
+  batchSize: number;
+  validationSplit: number;
+  shuffle: boolean;
+}
+
 export interface TfModelSpec {
+  /**
+   * `sequential` (a `tf.sequential` stack) exactly when the model is one chain from one input, without
+   * initial states and with single-output layers; otherwise `functional` (`tf.input` + `apply` + `tf.model`).
+   */
   kind: 'sequential' | 'functional';
   name: string;
+  /** The model inputs (a sequential model's one input is also the first layer's `inputShape`). */
   inputs: TfInputSpec[];
   nodes: TfNodeSpec[];
   outputs: ValueRef[];
+  train: TfTrainSpec;
   /** tfjs kernels that training this model needs (from the layer table), sorted: backends are chosen by them. */
   kernels: string[];
 }
@@ -53,13 +89,11 @@ export function toTfShape(shape: readonly Dim[]): (number | null)[] {
   return shape.map((d) => (typeof d === 'number' ? d : null));
 }
 
-function nodeSpec(node: IRNode, inputShape: (number | null)[] | undefined): TfNodeSpec {
+function nodeSpec(node: IRNode): TfNodeSpec {
   const inst = instanceOf(node);
   if (!inst) throw new Error(`toTfModelSpec: layer type "${node.type}" of node ${node.name} is not in the layer table`);
   const raw = inst.def.lower.tfjs.spec(inst, node.outputShapes[0]);
-  const config: Record<string, unknown> = { name: node.name };
-  if (inputShape) config.inputShape = inputShape;
-  Object.assign(config, raw.config);
+  const config: Record<string, unknown> = { name: node.name, ...raw.config };
   const spec: TfLayerSpec = { factory: raw.factory, config };
   if (raw.inner) {
     const innerName = node.inner?.args.name ?? (node.args.layer as IRLayer | undefined)?.args?.name;
@@ -77,6 +111,39 @@ function nodeSpec(node: IRNode, inputShape: (number | null)[] | undefined): TfNo
   return out;
 }
 
+const sameRef = (a: ValueRef | undefined, b: ValueRef): boolean => a !== undefined && a.node === b.node && a.index === b.index;
+
+/**
+ * A `tf.sequential` stack can express the model: the checker found one chain from one input, each
+ * layer reads the one before it, no layer takes initial states or returns more than one output, and
+ * the last layer is the one output.
+ */
+function isSequential(model: IRModel, nodes: readonly TfNodeSpec[]): boolean {
+  const input = model.inputs[0];
+  if (model.kind !== 'sequential' || model.inputs.length !== 1 || input === undefined || nodes.length === 0) return false;
+  if (model.outputs.length !== 1 || !sameRef(model.outputs[0], { node: nodes[nodes.length - 1]!.name, index: 0 })) return false;
+  return nodes.every((n, i) => {
+    const from: ValueRef = { node: i === 0 ? input.name : nodes[i - 1]!.name, index: 0 };
+    return n.outputCount === 1 && n.initialState === undefined && n.inputs.length === 1 && sameRef(n.inputs[0], from);
+  });
+}
+
+/** The train block as TF.js `compile`/`fit` arguments (loss and metrics are canonical once checked). */
+export function toTfTrainSpec(train: IRTrain): TfTrainSpec {
+  const out: TfTrainSpec = {
+    loss: train.loss,
+    metrics: [...train.metrics],
+    optimizer: optimizerCall(train.optimizer),
+    epochs: train.epochs,
+    batchSize: train.batchSize,
+    validationSplit: train.validationSplit,
+    shuffle: train.shuffle,
+  };
+  if (train.clipNorm !== undefined) out.clipNorm = train.clipNorm;
+  if (train.clipValue !== undefined) out.clipValue = train.clipValue;
+  return out;
+}
+
 /**
  * Lower a checked IRModel to plain TF.js data. Sequential models put `inputShape` (from the single
  * model input) on the first layer's config; functional models list their inputs. Every layer config
@@ -84,16 +151,20 @@ function nodeSpec(node: IRNode, inputShape: (number | null)[] | undefined): TfNo
  */
 export function toTfModelSpec(model: IRModel): TfModelSpec {
   const inputs: TfInputSpec[] = model.inputs.map((i) => ({ name: i.name, shape: toTfShape(i.shape) }));
-  const sequential = model.kind === 'sequential';
-  const nodes = model.nodes.map((n, i) =>
-    nodeSpec(n, sequential && i === 0 && inputs[0] ? inputs[0].shape.slice() : undefined),
-  );
+  const nodes = model.nodes.map(nodeSpec);
+  const kind = isSequential(model, nodes) ? 'sequential' : 'functional';
+  if (kind === 'sequential') {
+    const first = nodes[0]!;
+    const { name, ...rest } = first.spec.config;
+    first.spec = { ...first.spec, config: { name, inputShape: inputs[0]!.shape.slice(), ...rest } };
+  }
   return {
-    kind: model.kind,
+    kind,
     name: model.name,
     inputs,
     nodes,
     outputs: model.outputs.map((r) => ({ node: r.node, index: r.index })),
+    train: toTfTrainSpec(model.train),
     kernels: kernelsOf(model.nodes),
   };
 }

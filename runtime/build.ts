@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TfLayerSpec } from '../compiler/layers/types.js';
 import type { TfModelSpec } from '../compiler/tfspec.js';
-import type { IRModel, ValueRef } from '../compiler/ir.js';
+import type { ValueRef } from '../compiler/ir.js';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
@@ -33,17 +33,10 @@ export function buildModel(spec: TfModelSpec): tf.LayersModel {
 }
 
 function buildModelQuiet(spec: TfModelSpec): tf.LayersModel {
-  if (spec.kind === 'sequential' && spec.inputs.length === 1 && spec.nodes.every((n) => !n.initialState && n.outputCount === 1)) {
-    const model = tf.sequential({ name: spec.name });
-    spec.nodes.forEach((n, i) => {
-      let ls = n.spec;
-      if (i === 0 && ls.config.inputShape === undefined && ls.config.batchInputShape === undefined) {
-        ls = { ...ls, config: { ...ls.config, inputShape: spec.inputs[0]!.shape } };
-      }
-      if (ls.config.name === undefined) ls = { ...ls, config: { ...ls.config, name: n.name } };
-      model.add(buildLayer(ls));
-    });
-    return model;
+  // The spec is final (compiler/tfspec.ts): its kind, layer names and the first sequential layer's
+  // inputShape are decided there; this only executes it.
+  if (spec.kind === 'sequential') {
+    return tf.sequential({ name: spec.name, layers: spec.nodes.map((n) => buildLayer(n.spec)) });
   }
   const values = new Map<string, tf.SymbolicTensor[]>();
   const inputs = spec.inputs.map((inp) => {
@@ -57,21 +50,11 @@ function buildModelQuiet(spec: TfModelSpec): tf.LayersModel {
     return v;
   };
   for (const n of spec.nodes) {
-    const { inputShape: _i, batchInputShape: _b, ...config } = n.spec.config;
-    const layer = buildLayer({ ...n.spec, config: { ...config, name: config.name ?? n.name } });
     const xs = n.inputs.map(get);
     const kwargs: Record<string, unknown> = {};
-    if (n.initialState && n.initialState.length > 0) kwargs.initialState = n.initialState.map(get);
-    const out = layer.apply(xs.length === 1 ? xs[0]! : xs, kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+    if (n.initialState) kwargs.initialState = n.initialState.map(get);
+    const out = buildLayer(n.spec).apply(xs.length === 1 ? xs[0]! : xs, kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
     values.set(n.name, Array.isArray(out) ? out : [out]);
   }
-  const outputs = spec.outputs.map(get);
-  return tf.model({ inputs, outputs, name: spec.name });
-}
-
-/** IR → TfModelSpec through the layer table (compiler/tfspec.ts), loaded lazily. */
-export async function modelSpecOf(model: IRModel): Promise<TfModelSpec> {
-  const mod = (await import('../compiler/tfspec.js')) as { toTfModelSpec?: (m: IRModel) => TfModelSpec };
-  if (typeof mod.toTfModelSpec !== 'function') throw new Error('compiler/tfspec.ts does not implement toTfModelSpec yet.');
-  return mod.toTfModelSpec(model);
+  return tf.model({ inputs, outputs: spec.outputs.map(get), name: spec.name });
 }

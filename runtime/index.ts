@@ -13,18 +13,21 @@ import { setupBackend, type BackendChoice, type BackendInfo } from './backend.js
 import { loadData, type LoadDataOptions } from './data/index.js';
 import type { DataInfo, Dataset } from './data/types.js';
 import { loadModelDir, readTrainState, type TrainState } from './io.js';
-import { lossName, metricName, optimizerFor } from './optimizer.js';
+import { toTfModelSpec } from '../compiler/tfspec.js';
+import { compileModel } from './optimizer.js';
 import { evaluateSplit, generate as generateFrom, predictSamples, type GenerateOptions } from './predict.js';
 
 export { train, TrainError, checkDataShapes, type TrainOptions, type TrainResult } from './train.js';
-export { buildModel, buildLayer, modelSpecOf } from './build.js';
+export { buildModel, buildLayer } from './build.js';
+export { toTfModelSpec, type TfModelSpec, type TfTrainSpec } from '../compiler/tfspec.js';
+export { withGradientClipping } from './clipping.js';
 export { setupBackend, requiredKernels, tfNodeAvailable, describeBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend.js';
 export { registerWasmGapKernels, registeredGapKernels } from './kernels/index.js';
 export { loadData, DataError, unscale, type Dataset, type DataInfo, type Split, type ArrayData, type LoadDataOptions } from './data/index.js';
 export { readCsvColumn, csvWindows } from './data/csv.js';
 export { GENERATORS, CHARS_WORDS, charsCorpus, additionStrings, wellFormedWords } from './data/synthetic.js';
 export { saveCheckpoint, loadModelDir, readTrainState, readableDir, writeDirAtomic, recoverDir, fileSaveHandler, fileLoadHandler, modelFiles, type TrainState } from './io.js';
-export { makeOptimizer, applyClipping, optimizerFor, lossName, metricName, type ClipStats } from './optimizer.js';
+export { makeOptimizer, applyClipping, optimizerFor, compileModel, type ClipStats } from './optimizer.js';
 export { evaluateSplit, predictSamples, sampleWithTemperature, type GenerateOptions } from './predict.js';
 export { createProgress, type ProgressMode } from './progress.js';
 export { Rng } from './rng.js';
@@ -69,8 +72,7 @@ export async function evaluate(model: IRModel, dir: string, opts: EvaluateOption
   const ds = opts.dataset ?? (model.data ? loadData(model.data, opts.data) : undefined);
   if (!ds) throw new Error(`model ${model.name} has no data block to evaluate on.`);
   const m = await loadTrained(dir, opts.backend ?? 'auto');
-  const { optimizer } = optimizerFor(model.train);
-  m.model.compile({ loss: lossName(model.train.loss), optimizer, metrics: model.train.metrics.map(metricName) });
+  compileModel(m.model, toTfModelSpec(model).train);
   const split = opts.split === 'train' ? ds.train : ds.test ?? ds.train;
   const info = m.info ?? ds.info;
   return evaluateSplit(m.model, split, info);

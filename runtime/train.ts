@@ -5,14 +5,16 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { IRModel, IRTrain, Shape } from '../compiler/ir.js';
-import type { TfModelSpec } from '../compiler/tfspec.js';
+import { Diagnostics, format, type DiagnosticDef } from '../base/diagnostics.js';
+import type { Dim, IRModel } from '../compiler/ir.js';
+import { formatShape } from '../compiler/layers/common.js';
+import { toTfModelSpec, type TfModelSpec } from '../compiler/tfspec.js';
 import { describeBackend, setupBackend, type BackendChoice, type BackendInfo } from './backend.js';
-import { buildModel, modelSpecOf } from './build.js';
+import { buildModel } from './build.js';
 import { loadData, type LoadDataOptions } from './data/index.js';
 import { DataError, type Dataset } from './data/types.js';
 import { CheckpointWriter, loadModelDir, readTrainState, recoverDir, restoreOptimizer, saveCheckpoint, type TrainState } from './io.js';
-import { lossName, metricName, optimizerFor, type ClipStats } from './optimizer.js';
+import { compileModel, type ClipStats } from './optimizer.js';
 import { evaluateSplit, toTensor } from './predict.js';
 import { createProgress, formatLogs, type ProgressMode, type ProgressSink } from './progress.js';
 import { Rng, restoreMathRandom, seedMathRandom } from './rng.js';
@@ -69,31 +71,36 @@ export class TrainError extends Error {
   }
 }
 
-function dimsAgree(data: number[], model: (number | string | null)[]): boolean {
+function dimsAgree(data: number[], model: readonly Dim[]): boolean {
   return data.length === model.length && model.every((d, i) => typeof d !== 'number' || d === data[i]);
 }
-const fmtShape = (s: readonly (number | string | null)[]) => `[${s.map((d) => (d === null ? '?' : d)).join(', ')}]`;
 
-/** Data vs model: input and target shapes must agree (before training starts). */
-export function checkDataShapes(model: IRModel, spec: TfModelSpec, ds: Dataset): void {
-  const span = model.data?.span;
-  if (spec.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new DataError(`the data block gives 1 input and 1 target, but model ${model.name} has ${spec.inputs.length} input(s) and ${model.outputs.length} output(s)`, undefined, undefined, span);
-  }
-  const inShape = model.inputs[0]?.shape ?? spec.inputs[0]!.shape;
-  if (!dimsAgree(ds.info.inputShape, inShape)) {
-    throw new DataError(`the data block gives inputs of shape ${fmtShape(ds.info.inputShape)}, but the model input ${model.inputs[0]?.name ?? ''} has shape ${fmtShape(inShape)}`, undefined, undefined, span);
-  }
-  const outShape: Shape | undefined = model.outputShapes[0];
-  if (outShape && !dimsAgree(ds.info.targetShape, outShape)) {
-    throw new DataError(`the data block gives targets of shape ${fmtShape(ds.info.targetShape)}, but the model output has shape ${fmtShape(outShape)}`, undefined, undefined, span);
-  }
+/** A shape error the checker reports too (LSTM4007 / LSTM4011): the same code and text, from the diagnostic table. */
+function shapeError(def: DiagnosticDef, args: Record<string, unknown>, model: IRModel): DataError {
+  const span = model.data ? (model.data.spans[model.data.source] ?? model.data.span) : undefined;
+  return new DataError(`${def.code} ${format(def.message, args)}`, undefined, undefined, span);
 }
 
-function compile(model: tf.LayersModel, train: IRTrain): { optimizer: tf.Optimizer; clip: ClipStats } {
-  const { optimizer, clip } = optimizerFor(train);
-  model.compile({ loss: lossName(train.loss), optimizer, metrics: train.metrics.map(metricName) });
-  return { optimizer, clip };
+/**
+ * Data vs model: input and target shapes must agree (before training starts). The checker compares
+ * the shapes the data block declares; this compares the arrays actually loaded (e.g. a text corpus's
+ * vocabulary is known only now).
+ */
+export function checkDataShapes(model: IRModel, spec: TfModelSpec, ds: Dataset): void {
+  if (spec.inputs.length !== 1 || model.outputs.length !== 1) {
+    const span = model.data?.span;
+    throw new DataError(`the data block gives 1 input and 1 target, but model ${model.name} has ${spec.inputs.length} input(s) and ${model.outputs.length} output(s)`, undefined, undefined, span);
+  }
+  const input = model.inputs[0];
+  const inShape: readonly Dim[] = input?.shape ?? spec.inputs[0]!.shape;
+  if (!dimsAgree(ds.info.inputShape, inShape)) {
+    const args = { data: formatShape(ds.info.inputShape), name: input?.name ?? spec.inputs[0]!.name, input: formatShape(inShape) };
+    throw shapeError(Diagnostics.DataInputShape, args, model);
+  }
+  const outShape = model.outputShapes[0];
+  if (outShape && !dimsAgree(ds.info.targetShape, outShape)) {
+    throw shapeError(Diagnostics.TargetShape, { target: formatShape(ds.info.targetShape), output: formatShape(outShape) }, model);
+  }
 }
 
 function finite(logs: Record<string, number>): boolean {
@@ -104,8 +111,10 @@ function finite(logs: Record<string, number>): boolean {
 export async function train(model: IRModel, opts: TrainOptions = {}): Promise<TrainResult> {
   const stream = opts.stream ?? process.stdout;
   const progress: ProgressSink = createProgress(opts.progress ?? 'auto', stream);
-  const spec = opts.spec ?? (await modelSpecOf(model));
-  const t = model.train;
+  const spec = opts.spec ?? toTfModelSpec(model);
+  // compile() and fit() take the spec's train part; early stopping and the seed belong to this loop.
+  const t = spec.train;
+  const { earlyStopping: es, seed } = model.train;
   const epochs = opts.epochs ?? t.epochs;
   const batchSize = opts.batchSize ?? t.batchSize;
 
@@ -131,7 +140,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     else if (state.complete && state.epoch >= epochs) progress.message(`The run in ${opts.outDir} already finished (${state.epoch} epochs).`);
   }
 
-  const rng = t.seed !== undefined ? new Rng(t.seed) : null;
+  const rng = seed !== undefined ? new Rng(seed) : null;
   if (rng) seedMathRandom(rng);
   let tfModel: tf.LayersModel;
   let optimizer: tf.Optimizer;
@@ -148,7 +157,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   try {
     if (state) {
       tfModel = await loadModelDir(opts.outDir!);
-      ({ optimizer, clip } = compile(tfModel, t));
+      ({ optimizer, clip } = compileModel(tfModel, t));
       if (state.optimizerWeights && state.optimizerWeights.length > 0) await restoreOptimizer(optimizer, opts.outDir!, state.optimizerWeights);
       // Loading may draw random numbers (initialisers run before the saved weights are set): restore the
       // generator's state only now, so shuffling continues exactly where the interrupted run stopped.
@@ -156,11 +165,10 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       progress.message(`Resuming ${model.name} from ${opts.outDir} after epoch ${state.epoch}.`);
     } else {
       tfModel = buildModel(spec);
-      ({ optimizer, clip } = compile(tfModel, t));
+      ({ optimizer, clip } = compileModel(tfModel, t));
     }
 
     // Early stopping state (monitor falls back to loss when there is no validation data).
-    const es = t.earlyStopping;
     const hasVal = t.validationSplit > 0;
     const monitor = es ? (es.monitor.startsWith('val_') && !hasVal ? es.monitor.slice(4) : es.monitor) : 'loss';
     let best = state?.earlyStopping?.best ?? Infinity;
@@ -297,7 +305,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
             const good = await loadModelDir(opts.outDir);
             tfModel.dispose();
             tfModel = good;
-            compile(tfModel, t);
+            compileModel(tfModel, t);
           }
         }
       } else if ((stopReason as string) === 'earlyStopping') {

@@ -78,7 +78,10 @@ describe('CSV time series', () => {
       join(tmp, 'm.lstm'),
     );
     const m: IRModel = { ...r.models[0]!, data: csvData({ csv: good, window: 4, horizon: 3 }) };
-    await expect(train(m, quiet)).rejects.toThrow(/targets of shape \[3\], but the model output has shape \[1\]/);
+    // The checker's LSTM4007, code and text from base/diagnostics.ts.
+    await expect(train(m, quiet)).rejects.toThrow('LSTM4007 The data block gives targets of shape [batch, 3], but the model output has shape [batch, 1].');
+    const wide: IRModel = { ...m, data: csvData({ csv: good, window: 5, horizon: 1 }) };
+    await expect(train(wide, quiet)).rejects.toThrow('LSTM4011 The data block gives inputs of shape [batch, 5, 1], but input x has shape [batch, 4, 1].');
   });
 
   it('metrics are reported in original units', async () => {

@@ -28,10 +28,11 @@ function tinyModel(): tf.LayersModel {
     kernels: [],
     inputs: [{ name: 'x', shape: [3, 2] }],
     nodes: [
-      { name: 'lstm_1', spec: { factory: 'lstm', config: { units: 4, name: 'lstm_1' } }, inputs: [{ node: 'x', index: 0 }], outputCount: 1 },
+      { name: 'lstm_1', spec: { factory: 'lstm', config: { name: 'lstm_1', inputShape: [3, 2], units: 4 } }, inputs: [{ node: 'x', index: 0 }], outputCount: 1 },
       { name: 'dense_1', spec: { factory: 'dense', config: { units: 1, name: 'dense_1' } }, inputs: [{ node: 'lstm_1', index: 0 }], outputCount: 1 },
     ],
     outputs: [{ node: 'dense_1', index: 0 }],
+    train: { loss: 'meanSquaredError', metrics: [], optimizer: { factory: 'sgd', args: [0.01] }, epochs: 1, batchSize: 1, validationSplit: 0, shuffle: false },
   });
 }
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
 import type { IRModel } from '../compiler/ir.js';
-import type { TfModelSpec } from '../compiler/tfspec.js';
+import { toTfModelSpec, type TfModelSpec } from '../compiler/tfspec.js';
 import { buildModel, CHARS_WORDS, generate, loadTrained, predict, setupBackend, train, wellFormedWords } from '../runtime/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lstmc-rt-'));
@@ -118,6 +118,47 @@ describe('the six reference architectures train on tiny data (auto backend)', ()
   });
 });
 
+describe('toTfModelSpec is final: the back ends take its decisions as they are', () => {
+  it('a chain is sequential with inputShape on its first layer only; aliases and defaults are resolved', () => {
+    const spec = toTfModelSpec(
+      model(`model Chain {
+  input x: [5, 3]
+  lstm(4)
+  dense(2)
+  train { loss: mse  optimizer: rmsprop(learningRate: 0.01)  metrics: [mae]  clipNorm: 1  epochs: 3 }
+}`),
+    );
+    expect(spec.kind).toBe('sequential');
+    expect(spec.nodes.map((n) => n.spec.config['inputShape'])).toEqual([[5, 3], undefined]);
+    expect(spec.nodes.every((n) => n.spec.config['name'] === n.name)).toBe(true);
+    expect(spec.train).toEqual({
+      loss: 'meanSquaredError',
+      metrics: ['mae'],
+      optimizer: { factory: 'rmsprop', args: [0.01, 0.9, 0, 1e-7, false] },
+      clipNorm: 1,
+      epochs: 3,
+      batchSize: 32,
+      validationSplit: 0,
+      shuffle: true,
+    });
+  });
+
+  it('a graph with initial states is functional, without inputShape on any layer', () => {
+    const m = model(`model Translate {
+  input source: [S, 7]
+  input target: [T, 9]
+  let [_, h, c] = source -> lstm(8, returnState: true)
+  let decoded: [T, 9] = target -> lstm(8, returnSequences: true, initialState: [h, c]) -> dense(9, activation: softmax)
+  output decoded
+}`);
+    const spec = toTfModelSpec(m);
+    expect(spec.kind).toBe('functional');
+    expect(spec.nodes.some((n) => 'inputShape' in n.spec.config || 'batchInputShape' in n.spec.config)).toBe(false);
+    // Told it is a sequential model, a graph is still not built as one.
+    expect(toTfModelSpec({ ...m, kind: 'sequential' }).kind).toBe('functional');
+  });
+});
+
 describe('buildModel from a hand-made TfModelSpec', () => {
   it('functional encoder-decoder with returnState and initialState', async () => {
     await setupBackend('wasm');
@@ -144,6 +185,7 @@ describe('buildModel from a hand-made TfModelSpec', () => {
         { name: 'out', spec: { factory: 'timeDistributed', config: { name: 'out' }, inner: { factory: 'dense', config: { units: 7, activation: 'softmax' } } }, inputs: [{ node: 'dec', index: 0 }], outputCount: 1 },
       ],
       outputs: [{ node: 'out', index: 0 }],
+      train: { loss: 'categoricalCrossentropy', metrics: [], optimizer: { factory: 'sgd', args: [0.01] }, epochs: 1, batchSize: 1, validationSplit: 0, shuffle: false },
     };
     const m = buildModel(spec);
     expect(m.inputs.map((i) => i.shape)).toEqual([

@@ -4,7 +4,7 @@
  */
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { IRData } from '../../compiler/ir.js';
-import { resolveDataOptions, resolvedShapes, CHARS_ALPHABET, ADDITION_ALPHABET, type ResolvedData } from '../../compiler/data-schema.js';
+import { resolveDataOptions, CHARS_ALPHABET, ADDITION_ALPHABET, type ResolvedData } from '../../compiler/data-schema.js';
 import { Rng } from '../rng.js';
 import { csvWindows, readCsvColumn } from './csv.js';
 import { GENERATORS, charWindows } from './synthetic.js';
@@ -44,7 +44,6 @@ function loadDataUnlocated(data: IRData, opts: LoadDataOptions): Dataset {
   if ('error' in r) throw new DataError(r.error, undefined, undefined, (r.key && data.spans[r.key]) || data.span);
   if (opts.samples !== undefined) r.options.samples = opts.samples;
   if (opts.testSamples !== undefined) r.options.testSamples = opts.testSamples;
-  const shapes = resolvedShapes(r);
   const base = opts.baseDir ?? (data.span?.file ? dirname(resolve(data.span.file)) : process.cwd());
   const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const display = (p: string) => {
@@ -100,7 +99,5 @@ function loadDataUnlocated(data: IRData, opts: LoadDataOptions): Dataset {
   }
   info.inputShape = train.x.shape.slice(1);
   info.targetShape = train.y.shape.slice(1);
-  // Shapes from the schema with unknown dims (text vocabulary) are now known from the data.
-  void shapes;
   return { train, test, info };
 }

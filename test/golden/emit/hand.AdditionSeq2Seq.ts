@@ -88,10 +88,18 @@ export const trainingConfig = {
 
 /**
  * Wraps a TF.js optimizer so that gradients are clipped before they are applied: each gradient tensor
- * is scaled so that its L2 norm is at most `clipNorm` (as Keras `clipnorm`), then clipped
- * element-wise to [-clipValue, clipValue].
+ * is scaled so that its L2 norm is at most `clipNorm` (as Keras `clipnorm`: every tensor by its own
+ * norm), then clipped element-wise to [-clipValue, clipValue]. TF.js optimizers have no clipping
+ * option; `minimize` (and so `model.fit`) calls `applyGradients`, which this replaces.
+ * `onNorm`, when given, receives the largest per-tensor norm of each batch, before clipping.
  */
-function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clipNorm?: number; clipValue?: number }): O {
+function withGradientClipping<O extends tf.Optimizer>(
+  optimizer: O,
+  clip: { clipNorm?: number; clipValue?: number },
+  onNorm?: (largestNorm: number) => void,
+): O {
+  const { clipNorm, clipValue } = clip;
+  if (clipNorm === undefined && clipValue === undefined) return optimizer;
   type Gradients = Parameters<tf.Optimizer['applyGradients']>[0];
   const applyGradients = optimizer.applyGradients.bind(optimizer);
   optimizer.applyGradients = (variableGradients: Gradients): void => {
@@ -104,15 +112,12 @@ function withGradientClipping<O extends tf.Optimizer>(optimizer: O, clip: { clip
     const names = Object.keys(named);
     const clipped = tf.tidy(() => {
       let grads = names.map((name) => named[name]!);
-      if (clip.clipNorm !== undefined) {
-        // As Keras clipnorm: each gradient tensor is scaled down to L2 norm clipNorm on its own.
-        const maxNorm = clip.clipNorm;
-        grads = grads.map((g) => tf.mul(g, tf.div(maxNorm, tf.maximum(tf.sqrt(tf.sum(tf.square(g))), maxNorm))));
+      if (clipNorm !== undefined) {
+        const norms = grads.map((g) => tf.sqrt(tf.sum(tf.square(g))));
+        if (onNorm !== undefined && norms.length > 0) onNorm(Math.max(...norms.map((n) => n.dataSync()[0]!)));
+        grads = grads.map((g, i) => tf.mul(g, tf.div(clipNorm, tf.maximum(norms[i]!, clipNorm))));
       }
-      if (clip.clipValue !== undefined) {
-        const limit = clip.clipValue;
-        grads = grads.map((g) => tf.clipByValue(g, -limit, limit));
-      }
+      if (clipValue !== undefined) grads = grads.map((g) => tf.clipByValue(g, -clipValue, clipValue));
       const out: tf.NamedTensorMap = {};
       names.forEach((name, i) => {
         out[name] = grads[i]!;
