@@ -1,7 +1,7 @@
 /**
  * `node dist/bench/compile.js` (after `npm run build`): performance of `lstmc compile`.
  *
- * 1. ts-morph load: time of the first `import('../compiler/emit.js')` (loads ts-morph + TypeScript).
+ * 1. ts-morph load: time of the first `import('../emit/typescript.js')` (loads ts-morph + TypeScript).
  * 2. The six reference specs (specs/*.yaml): per spec, warm, median of BENCH_RUNS runs of
  *    check (`checkSource`) + emit (`emitModules`: ts-morph printing and formatting).
  * 3. A generated 1,000-layer spec: check and emit separately, warm, median of runs.
@@ -53,7 +53,7 @@ export function generatedSpec(layers: number): string {
 
 async function main(): Promise<void> {
   const load = performance.now();
-  const emit = await import('../compiler/emit.js');
+  const emit = await import('../emit/typescript.js');
   const loadMs = performance.now() - load;
   const project = timed(() => emit.createEmitProject());
   console.log(`lstmc compile benchmark (median of ${RUNS} warm runs)`);

@@ -2,8 +2,8 @@
  * `lstmc compile FILES|DIRS|GLOBS... -o DIR [--tf-module @tensorflow/tfjs|@tensorflow/tfjs-node]
  *  [--check] [--param name=value ...]`
  *
- * Writes one TypeScript module per model, `DIR/<ModelName>.ts` (see compiler/emit.ts for its shape).
- * ts-morph (through compiler/emit.ts) is loaded only inside the action handler, so `check`,
+ * Writes one TypeScript module per model, `DIR/<ModelName>.ts` (see emit/typescript.ts for its shape).
+ * ts-morph (through emit/typescript.ts) is loaded only inside the action handler, so `check`,
  * `summary` and `--help` never pay for it.
  *
  * - Writes are atomic: each module is written to a temp file in DIR (`.lstmc-tmp-*`) and renamed over
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Diagnostic } from '../base/diagnostics.js';
 import type { CheckOptions } from '../compiler/index.js';
-import type { EmitInput, TfModule } from '../compiler/emit.js';
+import type { EmitInput, TfModule } from '../emit/typescript.js';
 import { checkFiles, paramOption } from './check-command.js';
 import { writeFileAtomic, type AtomicFs } from './atomic.js';
 import { lstmcVersion } from './version.js';
@@ -107,7 +107,7 @@ export async function runCompile(inputs: readonly string[], options: CompileOpti
   }
 
   // Only the compile path loads the emitter (and with it ts-morph).
-  const emit = await import('../compiler/emit.js');
+  const emit = await import('../emit/typescript.js');
   const version = io.version ?? lstmcVersion();
   const emitInputs: EmitInput[] = [];
   for (const result of run.results) {

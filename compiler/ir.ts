@@ -1,6 +1,6 @@
 /**
  * The checked IR: what `compiler/lower.ts` produces from the AST and what the emitter
- * (`compiler/emit.ts`) and the runtime (`runtime/`) consume. The runtime never sees the AST.
+ * (`emit/typescript.ts`) and the runtime (`runtime/`) consume. The runtime never sees the AST.
  *
  * Invariants:
  * - Params are substituted, defaults are filled from the layer table, enum values are strings.

@@ -1,6 +1,6 @@
 /**
  * Gradient clipping for TF.js optimizers: the one implementation. The runtime wraps its optimizers
- * with it (runtime/optimizer.ts), and the emitter (compiler/emit.ts) copies the text of
+ * with it (runtime/optimizer.ts), and the emitter (emit/typescript.ts) copies the text of
  * `withGradientClipping`, JSDoc included, into every generated module whose spec clips.
  *
  * So this file stays self-contained: it imports only `@tensorflow/tfjs` (as `tf`, the name the

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emitModules, moduleNames, optimizerExpression, type EmitInput } from '../compiler/emit.js';
+import { emitModules, moduleNames, optimizerExpression, type EmitInput } from '../emit/typescript.js';
 import { LOSSES, METRIC_TABLE, OPTIMIZER_TABLE, optimizerCall } from '../compiler/train.js';
 import type { IRModel } from '../compiler/ir.js';
 import { checkSource } from '../compiler/index.js';

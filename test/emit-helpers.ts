@@ -9,7 +9,7 @@ import type { Span } from '../grammar/ast.js';
 import type { ArgValue, IRInput, IRLayer, IRModel, IRNode, IRTrain, Shape, ValueRef } from '../compiler/ir.js';
 import { getLayer, instanceOf } from '../compiler/layers/table.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
-import type { EmitInput } from '../compiler/emit.js';
+import type { EmitInput } from '../emit/typescript.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const GOLDEN_DIR = path.join(ROOT, 'test', 'golden', 'emit');

@@ -7,7 +7,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emitModules, moduleNames, type EmitInput, type TfModule } from '../compiler/emit.js';
+import { emitModules, moduleNames, type EmitInput, type TfModule } from '../emit/typescript.js';
 import { checkSource } from '../compiler/index.js';
 import { evilModel, graphWithNames, handInputs, projectTempDir, ROOT, specFiles, tfSpecOf } from './emit-helpers.js';
 
@@ -82,7 +82,7 @@ describe('emitted modules type-check (tsc --noEmit --strict)', () => {
       // A consumer that uses every export, as a user would.
       const consumer = emitted
         .map((m, i) => {
-          // The exported names as the emitter chooses them (compiler/emit.ts moduleNames).
+          // The exported names as the emitter chooses them (emit/typescript.ts moduleNames).
           const names = moduleNames(m.model);
           const base = m.fileName.replace(/\.ts$/, '');
           return [

@@ -115,13 +115,13 @@ function circles(graph: ReadonlyMap<string, readonly string[]>): string[] {
 }
 
 /** The floors, lowest first: a file imports only from its own floor or below. */
-const FLOORS: Readonly<Record<string, number>> = { base: 0, grammar: 1, compiler: 2, runtime: 3, cli: 4 };
+const FLOORS: Readonly<Record<string, number>> = { base: 0, grammar: 1, compiler: 2, emit: 3, runtime: 3, cli: 4 };
 
 describe('floors without loops', () => {
   const files = Object.keys(FLOORS).flatMap((d) => sourceFiles(path.join(ROOT, d)));
   const floorOf = (f: string): number | undefined => FLOORS[path.relative(ROOT, f).split(path.sep)[0]!];
 
-  it('every import goes to the same floor or below (base < grammar < compiler < runtime < cli)', () => {
+  it('every import goes to the same floor or below (base < grammar < compiler < emit, runtime < cli)', () => {
     const bad: string[] = [];
     for (const f of files) {
       for (const dep of importsOf(f)) {

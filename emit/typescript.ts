@@ -36,10 +36,11 @@ import { CodeBlockWriter, IndentationText, NewLineKind, Project, QuoteKind, Stru
 import type { StatementStructures, WriterFunction } from 'ts-morph';
 import { Diagnostics, makeDiagnostic, type Diagnostic } from '../base/diagnostics.js';
 import type { Span } from '../base/span.js';
-import type { IRLayer, IRModel, IROptimizer, IRTrain, ValueRef } from './ir.js';
-import { optimizerCall } from './train.js';
-import type { TfLayerSpec } from './layers/types.js';
-import { toTfModelSpec, type TfModelSpec, type TfOptimizerSpec, type TfTrainSpec } from './tfspec.js';
+import type { IRLayer, IRModel, IROptimizer, IRTrain, ValueRef } from '../compiler/ir.js';
+import { optimizerCall } from '../compiler/train.js';
+import type { TfLayerSpec } from '../compiler/layers/types.js';
+import { invalidModelNameReason } from '../compiler/rules/model-name.js';
+import { toTfModelSpec, type TfModelSpec, type TfOptimizerSpec, type TfTrainSpec } from '../compiler/tfspec.js';
 
 export type TfModule = '@tensorflow/tfjs' | '@tensorflow/tfjs-node';
 export const TF_MODULES: readonly TfModule[] = ['@tensorflow/tfjs', '@tensorflow/tfjs-node'];
@@ -72,7 +73,6 @@ export interface EmitResult {
 // ---------------------------------------------------------------------------------------------
 // Safe printing helpers
 
-const ASCII_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const JS_IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Reserved words (ES + strict mode + TS contextual words that cannot be binding names), plus globals we use. */
@@ -89,8 +89,6 @@ const RESERVED = new Set([
   'tf', 'p', 'params', 'model', 'globalThis', 'Object', 'Math', 'Array',
 ]);
 
-/** Windows device names: a model called `CON` cannot have a file `CON.ts`. */
-const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
 /**
  * A single-quoted TypeScript string literal for any string. Escapes backslash, quotes, backticks, `$`
@@ -192,15 +190,7 @@ export function moduleNames(modelName: string): ModuleNames {
   };
 }
 
-/** Why a model name cannot be used for a module, or undefined when it can. */
-export function invalidModelNameReason(name: string): string | undefined {
-  if (!ASCII_IDENT.test(name)) {
-    return 'a model name becomes part of TypeScript identifiers and of a file name, so it must start with an ASCII letter or _ and contain only ASCII letters, digits and _';
-  }
-  if (WINDOWS_DEVICE.test(name)) return `${name}.ts is a reserved device name on Windows`;
-  if (name.length > 200) return 'a model name must be at most 200 characters long';
-  return undefined;
-}
+export { invalidModelNameReason };
 
 // ---------------------------------------------------------------------------------------------
 // Hash
@@ -451,9 +441,9 @@ function sortedRecord(r: Record<string, number>): Record<string, number> {
 }
 
 /**
- * runtime/clipping.ts, the gradient clipping the runtime uses: beside `compiler/` when running from the
- * sources, two levels above `dist/compiler/emit.js` in a build or an installed package (package.json
- * ships the file). Only its text is read; compiler/ never loads tfjs.
+ * runtime/clipping.ts, the gradient clipping the runtime uses: beside `emit/` when running from the
+ * sources, two levels above `dist/emit/typescript.js` in a build or an installed package (package.json
+ * ships the file). Only its text is read; the emitter never loads tfjs.
  */
 const CLIPPING_SOURCES = ['../runtime/clipping.ts', '../../runtime/clipping.ts'];
 
