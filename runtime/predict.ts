@@ -126,7 +126,8 @@ export function predictSamples(model: tf.LayersModel, info: DataInfo | undefined
     if (typeof s === 'string') {
       if (!info?.alphabet) throw new DataError('string inputs need a model trained on text');
       const syms = [...info.alphabet];
-      const V = syms.length;
+      // The one-hot width may exceed the alphabet (a model sized for a larger vocabulary).
+      const V = Math.max(inShape[1] ?? 0, syms.length);
       const W = inShape[0]!;
       const chars = [...s].slice(-W);
       while (chars.length < W) chars.unshift(syms.includes(' ') ? ' ' : syms[0]!);
@@ -207,7 +208,9 @@ export function generate(model: tf.LayersModel, info: DataInfo | undefined, opts
     throw new DataError('generate needs a generative model (trained on a text corpus, `synthetic: chars` or `synthetic: rectangle`)');
   }
   const syms = [...info.alphabet];
-  const V = syms.length;
+  // The one-hot width may exceed the alphabet (a model sized for a larger vocabulary): positions past
+  // the alphabet never occurred in training and are never sampled.
+  const V = Math.max(info.inputShape[1] ?? 0, syms.length);
   const W = info.inputShape[0]!;
   const pad = syms.includes(' ') ? ' ' : syms[0]!;
   const start = [...(opts.seed ?? '')].filter((c) => syms.includes(c));
@@ -219,7 +222,7 @@ export function generate(model: tf.LayersModel, info: DataInfo | undefined, opts
     x.fill(0);
     ctx.forEach((c, t) => (x[t * V + syms.indexOf(c)] = 1));
     const probs = tf.tidy(() => (model.predict(tf.tensor3d(x, [1, W, V])) as tf.Tensor).dataSync());
-    const c = syms[sampleWithTemperature(probs, T, rng)]!;
+    const c = syms[sampleWithTemperature(probs.subarray(0, syms.length), T, rng)]!;
     out += c;
     ctx.shift();
     ctx.push(c);

@@ -108,6 +108,20 @@ describe('the six reference architectures train on tiny data (auto backend)', ()
     expect(CHARS_WORDS.has('king')).toBe(true);
   });
 
+  it('a char model wider than the corpus alphabet trains, and generate samples only real characters (bug 4)', async () => {
+    const m = model(
+      REFERENCES.generative!.replaceAll('40', '48').replace('epochs: 2', 'epochs: 1').replace('window: 10', 'window: 10  vocab: 48'),
+    );
+    expect(m.nodes.at(-1)!.outputShapes).toEqual([[48]]);
+    const r = await train(m, { ...quiet, outDir: join(tmp, 'wide-chars') });
+    expect(Number.isFinite(r.history.loss![0]!)).toBe(true);
+    r.model.dispose();
+    const g = await loadTrained(join(tmp, 'wide-chars'));
+    const text = await generate(g, { seed: 'the ', length: 80, temperature: 1.5 });
+    expect(text).toHaveLength(84);
+    expect([...text].every((c) => '\n .,0123456789abcdefghijklmnopqrstuvwxyz'.includes(c))).toBe(true);
+  });
+
   it('the same seed gives the same run', async () => {
     const m = model(REFERENCES.bidirectional!.replace('epochs: 2', 'epochs: 1'));
     const a = await train(m, quiet);
