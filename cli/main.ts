@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCheckCommand, type CliContext } from './check-command.js';
 import { registerCompileCommand } from './compile-command.js';
 import { registerConvertCommand } from './convert-command.js';
+import { registerDataCommand } from './data-command.js';
 import { UsageError } from './files.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerSummaryCommand } from './summary-command.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerConvertCommand(program, ctx);
   registerCompileCommand(program);
   registerRuntimeCommands(program);
+  registerDataCommand(program);
   return program;
 }
 
