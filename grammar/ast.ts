@@ -145,3 +145,14 @@ export interface LayerSyntax {
   /** `arg` is a named argument of the layer (so `- bidirectional: {mergeMode: concat}` is not a call). */
   hasArgument(layer: string, arg: string): boolean;
 }
+
+/**
+ * Optional layer knowledge a front end uses only to spell hints, never to build the AST: the names
+ * of a layer's main (positional) arguments, so that the YAML front end can show a layer item written
+ * as a call, `- lstm(50, returnSequences=True)`, as `- lstm: {units: 50, returnSequences: true}`.
+ * The layer table supplies it when it can (`main` of each layer); without it such hints name only
+ * what they can.
+ */
+export interface LayerHintSyntax {
+  mainArguments?(layer: string): readonly string[] | undefined;
+}

@@ -3,8 +3,8 @@
  *
  * Error recovery can leave CST nodes with missing children, so every child access is defensive:
  * a construct that lacks an essential part (a name, a value) is dropped; everything else is kept.
- * Literal problems (numbers that are not finite, bad string escapes, unterminated strings) are
- * reported here, while the node is still produced.
+ * Literal problems (numbers that are not finite, see ./number.ts; bad string escapes, unterminated
+ * strings) are reported here, while the node is still produced.
  */
 import type { CstElement, CstNode, IToken } from './chevrotain.js';
 import type {
@@ -22,6 +22,7 @@ import type {
 import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
 import { lstmParser } from './parser.js';
 import { UnterminatedString } from './lexer.js';
+import { numberLiteral } from './number.js';
 
 /** Offsets -> 1-based line/column spans (CR, LF and CRLF line ends, like the lexer). */
 export class SourceText {
@@ -186,7 +187,6 @@ function isBlockStmt(x: Statement | BlockStmt): x is BlockStmt {
   return x.kind === 'train' || x.kind === 'data';
 }
 
-const MAX_SAFE = 2n ** 53n;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', '/': '/', "'": "'", '0': '\0' };
 
 const BaseVisitor = lstmParser.getBaseCstVisitorConstructor<BuildContext, unknown>();
@@ -469,19 +469,9 @@ class AstBuilder extends BaseVisitor {
   private number(t: IToken, b: BuildContext): Value {
     const raw = t.image;
     const span = b.src.tokenSpan(t);
-    const value = Number(raw);
-    const isFloat = /[.eE]/.test(raw);
-    if (!Number.isFinite(value)) {
-      b.diags.add(Diagnostics.InvalidNumber, span, { raw, reason: 'it is too large to be a finite number' });
-    } else if (isFloat && value === 0 && /[1-9]/.test(raw.split(/[eE]/)[0]!)) {
-      b.diags.add(Diagnostics.InvalidNumber, span, { raw, reason: 'it is too small and would round to 0' });
-    } else if (!isFloat && raw.replace(/^-?0*/, '').length >= 16) {
-      const big = BigInt(raw);
-      if (big > MAX_SAFE || big < -MAX_SAFE) {
-        b.diags.add(Diagnostics.InvalidNumber, span, { raw, reason: 'integers must be at most 2^53 in magnitude' });
-      }
-    }
-    return isFloat ? { kind: 'float', value, raw, span } : { kind: 'int', value, raw, span };
+    const n = numberLiteral(raw);
+    if (n.problem !== undefined) b.diags.add(Diagnostics.InvalidNumber, span, { raw, reason: n.problem });
+    return { kind: n.kind, value: n.value, raw, span };
   }
 
   private string(t: IToken, b: BuildContext): Value {

@@ -2,9 +2,9 @@
  * Front-end entry: pick the front end by file extension. Both return the same AST.
  * Never throws on bad input: syntax problems come back as diagnostics.
  */
-import type { LayerSyntax, ParseResult } from './ast.js';
+import type { LayerHintSyntax, LayerSyntax, ParseResult } from './ast.js';
 
-export type { LayerSyntax, ParseResult } from './ast.js';
+export type { LayerHintSyntax, LayerSyntax, ParseResult } from './ast.js';
 
 export type SpecFormat = 'lstm' | 'yaml';
 
@@ -20,6 +20,6 @@ export { parseYaml } from './yaml.js';
 import { parseLstm } from './lstm.js';
 import { parseYaml } from './yaml.js';
 
-export function parseSpec(source: string, file: string, syntax: LayerSyntax, format: SpecFormat = formatOf(file) ?? 'lstm'): ParseResult {
+export function parseSpec(source: string, file: string, syntax: LayerSyntax & LayerHintSyntax, format: SpecFormat = formatOf(file) ?? 'lstm'): ParseResult {
   return format === 'yaml' ? parseYaml(source, file, syntax) : parseLstm(source, file);
 }

@@ -13,6 +13,7 @@ import { CLOSERS, Keyword, LBrace, Model, OPENERS, RBrace, UnterminatedString, l
 import { MAX_PARSE_ERRORS, lstmParser } from './parser.js';
 import { binaryReason } from './binary.js';
 import { SourceText, cstToModels, type JunkRun } from './cst-to-ast.js';
+import { habitHint, rewriteHabits } from './habits.js';
 
 /** Brackets, parentheses and braces may nest this deep; deeper input is rejected (LSTM1004). */
 export const MAX_NESTING = 64;
@@ -69,10 +70,16 @@ function parseInner(src: SourceText, file: string): ParseResult {
   const lexErrorLines = new Set<number>();
   for (const e of lexed.errors) {
     const span = src.span(e.offset, e.offset + Math.max(1, e.length));
-    bag.add(Diagnostics.InvalidCharacter, span, { char: describeChars(text.slice(e.offset, e.offset + e.length)) });
+    const run = text.slice(e.offset, e.offset + e.length);
+    // 'relu': a Python string. One hint per line (the closing quote is a second error).
+    const quote = run.startsWith("'") && !lexErrorLines.has(span.line);
+    const hint = quote ? singleQuoteHint(text, e.offset) : undefined;
+    bag.add(Diagnostics.InvalidCharacter, span, { char: describeChars(run) }, hint);
     lexErrorLines.add(span.line);
   }
-  for (const t of lexed.tokens) if (t.tokenType === UnterminatedString) lexErrorLines.add(src.position(t.startOffset).line);
+  for (const t of lexed.tokens) {
+    if (t.tokenType === UnterminatedString) lexErrorLines.add(src.position(t.startOffset).line);
+  }
 
   // The lexer tracks only start offsets (cheap); the parser's node locations need end offsets.
   for (const t of lexed.tokens) t.endOffset = t.startOffset + t.image.length - 1;
@@ -204,7 +211,74 @@ function parseInner(src: SourceText, file: string): ParseResult {
   return { spec, diagnostics: sortDiagnostics(bag.items) };
 }
 
-/** Hints for the two syntax mistakes that need context to explain: an unclosed `{`, a keyword as a name. */
+/** `'linear'`: a Python string at `offset`. */
+function singleQuoteHint(text: string, offset: number): string {
+  const m = /^'([^'\r\n]*)'/.exec(text.slice(offset, offset + 200));
+  if (m && /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]!)) {
+    return `Strings are written in double quotes, and a name such as \`${m[1]}\` needs none: write \`${m[1]}\`.`;
+  }
+  return m ? `Strings are written in double quotes: \`${JSON.stringify(m[1])}\`.` : 'Strings are written in double quotes ("...").';
+}
+
+/** Most lines a statement with a Python habit is looked for on, around the error. */
+const HABIT_LINES = 5;
+/** Most tokens looked at on either side of the error (a hint costs O(1) per error, whatever the line). */
+const HABIT_TOKENS = 60;
+
+/**
+ * The tokens of the statement around tokens[i]: its line, extended while brackets opened on
+ * earlier lines are still open (or brackets opened here close on later lines), at most HABIT_LINES
+ * lines and HABIT_TOKENS tokens either side. `clipped` when a token limit cut the statement short.
+ */
+function statementAround(tokens: IToken[], i: number, src: SourceText): { from: number; to: number; clipped: boolean } {
+  const line = (k: number): number => src.position(tokens[k]!.startOffset).line;
+  let clipped = false;
+  const lineStart = (k: number): number => {
+    const l = line(k);
+    while (k > 0 && line(k - 1) === l) {
+      if (i - k >= HABIT_TOKENS) {
+        clipped = true;
+        break;
+      }
+      k--;
+    }
+    return k;
+  };
+  const lineEnd = (k: number): number => {
+    const l = line(k);
+    while (k + 1 < tokens.length && line(k + 1) === l) {
+      if (k - i >= HABIT_TOKENS) {
+        clipped = true;
+        break;
+      }
+      k++;
+    }
+    return k;
+  };
+  let from = lineStart(i);
+  let to = lineEnd(i);
+  const balance = (): number => {
+    let b = 0;
+    for (let k = from; k <= to; k++) {
+      const img = tokens[k]!.image;
+      if (img === '(' || img === '[') b++;
+      else if (img === ')' || img === ']') b--;
+    }
+    return b;
+  };
+  for (let n = 1; n < HABIT_LINES && !clipped; n++) {
+    const b = balance();
+    if (b < 0 && from > 0) from = lineStart(from - 1);
+    else if (b > 0 && to + 1 < tokens.length) to = lineEnd(to + 1);
+    else break;
+  }
+  return { from, to, clipped };
+}
+
+/**
+ * Hints for the syntax mistakes that need context to explain: an unclosed `{`, a keyword as a name,
+ * and Python / Keras habits (`name=value`, `True`, tuples) shown rewritten in lstmc spelling.
+ */
 function parseHint(t: IToken, atEof: boolean, expected: string, tokens: IToken[], src: SourceText): string | undefined {
   if (atEof && expected.includes('"}"')) {
     // Which `{` was left open? Brace counting alone blames the outermost one; indentation tells
@@ -239,6 +313,15 @@ function parseHint(t: IToken, atEof: boolean, expected: string, tokens: IToken[]
   }
   if (!atEof && tokenMatcher(t, Keyword) && /name/.test(expected)) {
     return `"${t.image}" is a keyword; pick another name${t.image === 'input' ? ' (e.g. `x` or `inputs`)' : ''}.`;
+  }
+  if (!atEof && (t.image === '=' || t.image === '(')) {
+    const i = firstTokenAt(tokens, t.startOffset);
+    if (tokens[i] === t) {
+      const { from, to, clipped } = statementAround(tokens, i, src);
+      const r = rewriteHabits(src.text, tokens, from, to);
+      // A statement cut short by the token limit is not worth showing rewritten: the rules only.
+      if (r.changed.has(i)) return habitHint(r, clipped ? 0 : undefined);
+    }
   }
   return undefined;
 }

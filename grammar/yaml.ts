@@ -31,8 +31,9 @@
  *   args, after the positional one whatever the key order) or as a bare name (`- timeDistributed:
  *   flatten` equals `timeDistributed(flatten())`, a call with no args, not an ident).
  * - Values: plain scalars that look like identifiers are `ident` (`$x`: ident with dollar), quoted
- *   ones `string`, other plain text `string`; `true`/`false` bool; YAML ints `int` (raw = source
- *   text), other numbers `float`; `null`/`~`/empty and `?` are `unknown`; sequences `list`.
+ *   ones `string`, other plain text `string`; `true`/`false` bool; numbers `int` or `float` by the
+ *   rule both front ends share (./number.ts; raw = source text); `null`/`~`/empty and `?` are
+ *   `unknown`; sequences `list`.
  * - A mapping used as a value: in a layer argument, a param or a dimension, a single-key mapping is a
  *   call (`kernelInitializer: {glorotUniform: {seed: 1}}` equals `glorotUniform(seed: 1)`), any
  *   other mapping a `block`. In `train`/`data`, a single-key mapping whose value is a mapping or
@@ -61,8 +62,12 @@ import type {
   Statement,
   Value,
 } from './ast.js';
-import type { LayerSyntax, ParseResult } from './ast.js';
+import type { LayerHintSyntax, LayerSyntax, ParseResult } from './ast.js';
 import { binaryReason } from './binary.js';
+import { numberLiteral } from './number.js';
+import { missingSpaceAfterColon, rewriteHabits, tupleAsList } from './habits.js';
+import { lstmLexer } from './lexer.js';
+import { parseLstm } from './lstm.js';
 import {
   Diagnostics,
   makeDiagnostic,
@@ -84,8 +89,6 @@ export const YAML_STEP_KEYS = ['let', 'from', 'layers', 'shape'] as const;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DOLLAR_IDENT = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
-/** YAML 1.2 core-schema integers (everything else numeric is a float). */
-const INT_RAW = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 
 type Ctx = 'arg' | 'block' | 'optimizer';
 
@@ -99,7 +102,7 @@ class YamlFrontEnd {
   constructor(
     private readonly src: string,
     private readonly file: string,
-    private readonly syntax: LayerSyntax,
+    private readonly syntax: LayerSyntax & LayerHintSyntax,
   ) {
     // Filled here rather than by the Parser so that positions work before (or without) parsing.
     this.lc.addNewLine(0);
@@ -291,10 +294,18 @@ class YamlFrontEnd {
       }
       syntax = true;
       if (++count > MAX_SYNTAX_ERRORS) continue;
-      const hint = err.code === 'TAB_AS_INDENT' ? 'Indent YAML with spaces, not tabs.' : undefined;
+      const hint = err.code === 'TAB_AS_INDENT' ? 'Indent YAML with spaces, not tabs.' : this.syntaxHint(s);
       this.report(Diagnostics.YamlSyntax, span, { message: err.message }, hint);
     }
     return syntax;
+  }
+
+  /** A hint for a YAML syntax error at `offset`: `epochs:10` (no space after the colon) starts there. */
+  syntaxHint(offset: number): string | undefined {
+    const lineEnd = this.src.indexOf('\n', offset);
+    const rest = this.src.slice(offset, lineEnd < 0 ? undefined : lineEnd).replace(/\s+#.*$/, '').trimEnd();
+    const meant = missingSpaceAfterColon(rest);
+    return meant !== undefined ? `YAML needs a space after the colon: write \`${meant}\`; without it, \`${rest}\` is plain text.` : undefined;
   }
 
   /** Whole-tree checks: aliases, anchors, tags, keys that are not names, duplicate keys. */
@@ -315,7 +326,7 @@ class YamlFrontEnd {
       while (at > 0 && this.src[at - 1] === '!') at--;
       const s = at >= 0 ? at : this.start(node);
       let e = s;
-      while (e < this.src.length && !/[\s,\[\]{}]/.test(this.src[e]!)) e++;
+      while (e < this.src.length && !/[\s,[\]{}]/.test(this.src[e]!)) e++;
       const text = e > s ? this.src.slice(s, e) : node.tag;
       this.structure(this.pointSpan(s, e), `YAML tags (${text}) are not allowed in specs.`, 'Write the value without a tag.');
     }
@@ -493,7 +504,12 @@ class YamlFrontEnd {
       const name: Name = { name: k, span: this.nodeSpan(q.key as YNode) };
       const v = q.value as YNode | null;
       if (!isSeq(v) && !isAlias(v)) {
-        this.structure(this.nodeSpan(v, this.pairSpan(q)), `The shape of input "${k}" must be a list of dimensions, e.g. \`${k}: [5, 10]\`.`);
+        const list = isScalar(v) && typeof v.value === 'string' ? tupleAsList(v.value) : undefined;
+        this.structure(
+          this.nodeSpan(v, this.pairSpan(q)),
+          `The shape of input "${k}" must be a list of dimensions, e.g. \`${k}: ${list ?? '[5, 10]'}\`.`,
+          list !== undefined ? `Shapes are lists in square brackets: \`${k}: ${list}\`, not a tuple.` : undefined,
+        );
       }
       out.push({ kind: 'input', name, shape: this.value(v, 'arg', this.pairSpan(q)), span: this.pairSpan(q) });
     }
@@ -515,6 +531,8 @@ class YamlFrontEnd {
   layerItem(it: YNode | null, fallback: Span): Call | undefined {
     if (isScalar(it) && typeof it.value === 'string' && it.value !== '') {
       const sp = this.nodeSpan(it);
+      // Kept as a call of that (unknown) name: the checker then stops the chain there, quietly.
+      if (it.type === 'PLAIN') this.layerHabit(it.value, sp);
       return { name: it.value, nameSpan: sp, args: [], span: sp };
     }
     if (isMap(it) && this.questionMark(it) < 0) {
@@ -536,6 +554,33 @@ class YamlFrontEnd {
     if (isAlias(it)) return undefined; // reported by validate()
     this.structure(this.nodeSpan(it, fallback), 'A layer item must be `- name`, `- name: mainArgument` or `- name: {argument: value, ...}`.');
     return undefined;
+  }
+
+  /**
+   * A layer item that is one plain scalar but no layer name: a call in `.lstm` / Keras spelling
+   * (`- lstm(50, returnSequences=True)`) or `- lstm:50` (no space after the colon). LSTM1013 with
+   * the YAML spelling of what was meant.
+   */
+  layerHabit(text: string, span: Span): void {
+    const call = /^([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(text);
+    if (call && text.trimEnd().endsWith(')')) {
+      const name = call[1]!;
+      const yaml = yamlLayerItem(text, this.syntax);
+      this.structure(
+        span,
+        `\`${name}(...)\` is a call; a YAML layer item is \`- name: mainArgument\` or \`- name: {argument: value, ...}\`.`,
+        yaml === undefined
+          ? `Write \`- ${name}: mainArgument\`, or name every argument: \`- ${name}: {argument: value, ...}\`.`
+          : yaml.includes(MAIN_PLACEHOLDER)
+            ? `Write \`- ${yaml}\`, with the argument's name for ${MAIN_PLACEHOLDER}: YAML names every argument when there are several.`
+            : `Write \`- ${yaml}\`.`,
+      );
+      return;
+    }
+    const meant = missingSpaceAfterColon(text);
+    if (meant !== undefined) {
+      this.structure(span, `"${text}" is read as one layer name: YAML needs a space after the colon.`, `Write \`- ${meant}\`.`);
+    }
   }
 
   /** A call `name` whose arguments are given by the YAML value `v` (see the header for the rules). */
@@ -629,7 +674,17 @@ class YamlFrontEnd {
   requiredValue(q: Pair, key: string, ctx: Ctx): Value {
     const v = q.value as YNode | null;
     if (v === null || (isScalar(v) && v.value === null && this.isEmptyScalar(v))) {
-      this.structure(this.nodeSpan(q.key as YNode), `"${key}" has no value.`);
+      const k = q.key as YNode;
+      // `{units:50}`: without a space after the colon YAML reads one key "units:50".
+      const meant = missingSpaceAfterColon(key);
+      let hint: string | undefined;
+      if (meant !== undefined) {
+        let b = this.start(k) - 1;
+        while (b >= 0 && /\s/.test(this.src[b]!)) b--;
+        const flow = this.src[b] === '{' || this.src[b] === ',';
+        hint = `YAML needs a space after the colon: write \`${flow ? `{${meant}}` : meant}\`; without it, \`${key}\` is read as one key.`;
+      }
+      this.structure(this.nodeSpan(k), `"${key}" has no value.`, hint);
     }
     return this.value(v, ctx, this.pairSpan(q));
   }
@@ -699,7 +754,14 @@ class YamlFrontEnd {
     const sp = keys.get('shape');
     if (sp) {
       const v = sp.value as YNode | null;
-      if (!isSeq(v) && !isAlias(v)) this.structure(this.nodeSpan(v, this.pairSpan(sp)), '`shape` must be a list of dimensions, e.g. `shape: [T, 93]`.');
+      if (!isSeq(v) && !isAlias(v)) {
+        const list = isScalar(v) && typeof v.value === 'string' ? tupleAsList(v.value) : undefined;
+        this.structure(
+          this.nodeSpan(v, this.pairSpan(sp)),
+          `\`shape\` must be a list of dimensions, e.g. \`shape: ${list ?? '[T, 93]'}\`.`,
+          list !== undefined ? `Shapes are lists in square brackets: \`shape: ${list}\`, not a tuple.` : undefined,
+        );
+      }
       st.annotation = this.value(v, 'arg', this.pairSpan(sp));
     }
     return st;
@@ -743,7 +805,8 @@ class YamlFrontEnd {
     const entries: BlockEntry[] = [];
     for (const [k, q] of this.pairs(m)) {
       const ctx: Ctx = where === 'train' && k === 'optimizer' ? 'optimizer' : 'block';
-      entries.push({ key: k, keySpan: this.nodeSpan(q.key as YNode), value: this.requiredValue(q, k, ctx), span: this.pairSpan(q) });
+      const value = this.requiredValue(q, k, ctx);
+      entries.push({ key: k, keySpan: this.nodeSpan(q.key as YNode), value, span: this.pairSpan(q) });
     }
     return { entries, span: this.nodeSpan(m) };
   }
@@ -785,14 +848,9 @@ class YamlFrontEnd {
     if (v === null || v === undefined) return { kind: 'unknown', span };
     if (typeof v === 'boolean') return { kind: 'bool', value: v, span };
     if (typeof v === 'number' || typeof v === 'bigint') {
-      const num = Number(v);
-      const isInt = INT_RAW.test(raw);
-      let reason: string | undefined;
-      if (Number.isNaN(num)) reason = 'not a number';
-      else if (!Number.isFinite(num)) reason = /^[-+]?\.inf$/i.test(raw) ? 'infinity is not allowed' : 'it overflows to infinity';
-      else if (isInt && !Number.isSafeInteger(num)) reason = 'it is larger than the largest safe integer (2^53 - 1)';
-      if (reason !== undefined) this.report(Diagnostics.InvalidNumber, span, { raw, reason });
-      return isInt ? { kind: 'int', value: num, raw, span } : { kind: 'float', value: num, raw, span };
+      const n = numberLiteral(raw, Number(v));
+      if (n.problem !== undefined) this.report(Diagnostics.InvalidNumber, span, { raw, reason: n.problem });
+      return { kind: n.kind, value: n.value, raw, span };
     }
     const str = String(v);
     if (s.type === 'PLAIN') {
@@ -810,7 +868,7 @@ class YamlFrontEnd {
  * layers are wrappers or spread their main arguments; the layer table supplies it (`LAYER_SYNTAX`),
  * so the front end keeps no per-layer knowledge of its own.
  */
-export function parseYaml(source: string, file: string, syntax: LayerSyntax): ParseResult {
+export function parseYaml(source: string, file: string, syntax: LayerSyntax & LayerHintSyntax): ParseResult {
   const fe = new YamlFrontEnd(source, file, syntax);
   let spec: SpecFile;
   try {
@@ -832,4 +890,97 @@ export function parseYaml(source: string, file: string, syntax: LayerSyntax): Pa
     }),
   );
   return { spec, diagnostics };
+}
+
+// ---------------------------------------------------------------- YAML spelling of a call (hints)
+
+const PLAIN_SAFE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Stands for a main argument's name when the layer table did not supply it (LayerHintSyntax). */
+const MAIN_PLACEHOLDER = '<main argument>';
+
+/**
+ * The YAML layer item (without `- `) for a layer written as a call in `.lstm` or Keras spelling,
+ * e.g. `lstm(50, returnSequences=True)` -> `lstm: {units: 50, returnSequences: true}`; undefined
+ * when the text is not one call, or when spelling it needs argument names nobody supplied.
+ */
+export function yamlLayerItem(text: string, syntax: LayerSyntax & LayerHintSyntax): string | undefined {
+  if (text.length > 2_000) return undefined;
+  // Python strings in single quotes become double-quoted (same length: offsets stay valid).
+  const src = text.trim().replace(/'([^'\\\n]*)'/g, '"$1"');
+  const lexed = lstmLexer.tokenize(src);
+  if (lexed.errors.length > 0 || lexed.tokens.length > 200) return undefined;
+  const rewritten = rewriteHabits(src, lexed.tokens).text;
+  const parsed = parseLstm(`model M {\n${rewritten}\n}\n`, 'hint.lstm');
+  const st = parsed.spec.models[0]?.statements;
+  if (parsed.diagnostics.length > 0 || st?.length !== 1 || st[0]!.kind !== 'layer') return undefined;
+  return yamlCall(st[0]!.call, syntax);
+}
+
+function yamlCall(call: Call, syntax: LayerSyntax & LayerHintSyntax): string | undefined {
+  const positional = call.args.filter((a) => a.name === undefined);
+  const named = call.args.filter((a) => a.name !== undefined);
+  if (call.args.length === 0) return call.name;
+  const value = (v: Value): string | undefined => yamlValue(v, syntax);
+  const entries = (args: Arg[], keys: readonly string[]): string | undefined => {
+    const parts: string[] = [];
+    for (const [i, a] of args.entries()) {
+      const v = value(a.value);
+      if (v === undefined) return undefined;
+      parts.push(`${keys[i] ?? a.name}: ${v}`);
+    }
+    return `{${parts.join(', ')}}`;
+  };
+  if (named.length === 0 && positional.length === 1) {
+    const v = value(positional[0]!.value);
+    return v === undefined ? undefined : `${call.name}: ${v}`;
+  }
+  if (named.length === 0 && syntax.spreadsMain(call.name)) {
+    const vs = positional.map((a) => value(a.value));
+    return vs.some((v) => v === undefined) ? undefined : `${call.name}: [${vs.join(', ')}]`;
+  }
+  let main = positional.length === 0 ? [] : syntax.mainArguments?.(call.name);
+  // Without the table's names, one main argument still reads well with a placeholder.
+  const unnamed = main === undefined || main.length < positional.length;
+  if (unnamed && positional.length === 1 && !syntax.isWrapper(call.name)) {
+    main = [MAIN_PLACEHOLDER];
+  }
+  if (main === undefined || main.length < positional.length) return undefined;
+  // The YAML spelling names every argument; a wrapper's inner layer goes under `layer:`.
+  const keys = positional.map((_, i) => (i === 0 && syntax.isWrapper(call.name) ? 'layer' : main[i]!));
+  const body = entries([...positional, ...named], keys);
+  return body === undefined ? undefined : `${call.name}: ${body}`;
+}
+
+function yamlValue(v: Value, syntax: LayerSyntax & LayerHintSyntax): string | undefined {
+  switch (v.kind) {
+    case 'int':
+    case 'float':
+      return v.raw;
+    case 'bool':
+      return String(v.value);
+    case 'string':
+      return PLAIN_SAFE.test(v.value) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(v.value) ? v.value : JSON.stringify(v.value);
+    case 'ident':
+      return `${v.dollar ? '$' : ''}${v.name}`;
+    case 'unknown':
+      return '?';
+    case 'list': {
+      const items = v.items.map((it) => yamlValue(it, syntax));
+      return items.some((it) => it === undefined) ? undefined : `[${items.join(', ')}]`;
+    }
+    case 'call': {
+      if (v.call.args.length === 0) return v.call.name;
+      const inner = yamlCall(v.call, syntax);
+      return inner === undefined ? undefined : `{${inner}}`;
+    }
+    case 'block': {
+      const parts: string[] = [];
+      for (const e of v.block.entries) {
+        const x = yamlValue(e.value, syntax);
+        if (x === undefined) return undefined;
+        parts.push(`${e.key}: ${x}`);
+      }
+      return `{${parts.join(', ')}}`;
+    }
+  }
 }
