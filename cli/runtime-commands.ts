@@ -2,7 +2,8 @@
  * `lstmc train | evaluate | predict | generate` — direct execution of specs.
  *
  * Startup stays cheap: nothing here imports tfjs; every action handler `import()`s the runtime.
- * Exit codes: 0 ok; 1 spec errors, data errors, NaN loss, missing model; 2 usage errors.
+ * Exit codes: 0 ok; 1 spec errors, data errors, NaN loss, missing model; 2 usage errors (a `--backend`
+ * that cannot run here included).
  * Data problems print one located line (`file:line: message`), never a stack trace.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ function guarded<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...ar
     } catch (e) {
       if (e instanceof UsageError) throw e;
       const err = e as Error & { located?: () => string; exitCode?: number };
+      // `--backend node` without tfjs-node (runtime/backend.ts): the user's choice, a usage error (exit 2).
+      if (err?.name === 'BackendUnavailableError') throw new UsageError(err.message);
       if (err?.name === 'DataError' && typeof err.located === 'function') {
         process.stderr.write(`lstmc: error: ${err.located()}\n`);
         process.exitCode = 1;

@@ -31,7 +31,20 @@ export interface BackendInfo {
 
 const TF_NAME = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' } as const;
 
+/**
+ * The requested backend cannot run here (not installed, does not load, fails to initialise): the
+ * user's choice, not a bug, so the CLI reports it as a usage error (one plain line, exit 2).
+ */
+export class BackendUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
 let nodeAvailable: boolean | undefined;
+/** Why `@tensorflow/tfjs-node` did not load, for the message. */
+let nodeProblem = 'is not installed';
 let wasmLoaded: boolean | undefined;
 
 /** Whether `@tensorflow/tfjs-node` loads here. */
@@ -41,10 +54,32 @@ export async function tfNodeAvailable(): Promise<boolean> {
     const spec = '@tensorflow/tfjs-node';
     await import(spec);
     nodeAvailable = tf.findBackend('tensorflow') != null || tf.engine().registryFactory['tensorflow'] != null;
-  } catch {
+    if (!nodeAvailable) nodeProblem = 'loads but registers no "tensorflow" backend';
+  } catch (e) {
     nodeAvailable = false;
+    const err = e as NodeJS.ErrnoException;
+    const notFound = err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND';
+    nodeProblem = notFound ? 'is not installed' : `does not load here (${String(err?.message ?? e).split('\n')[0]})`;
   }
   return nodeAvailable;
+}
+
+/**
+ * tfjs's CPU backend prints a console banner ("Hi, looks like you are running TensorFlow.js in
+ * Node.js...") on its first tensor write; lstmc says itself which backend it uses and why. So the
+ * first write happens here, with tfjs's own warnings muted: `backend_util.warn` (tfjs-core log.ts)
+ * prints nothing while the PROD flag is set. The flag is restored at once: later tfjs warnings still
+ * reach the user, and nothing else (no console method) is touched.
+ */
+function firstWriteQuietly(): void {
+  const env = tf.env();
+  const prod = env.getBool('PROD');
+  env.set('PROD', true);
+  try {
+    tf.tensor1d([0]).dispose();
+  } finally {
+    env.set('PROD', prod);
+  }
 }
 
 async function loadWasm(): Promise<boolean> {
@@ -69,23 +104,33 @@ function missingKernels(tfName: string, kernels: string[]): string[] {
 }
 
 /**
- * Sets the tfjs backend. Throws an Error with a clear message when the requested backend cannot load.
+ * Sets the tfjs backend. Throws a BackendUnavailableError with a clear message when the requested
+ * backend cannot load.
  */
 export async function setupBackend(requested: BackendChoice = 'auto', spec?: TfModelSpec): Promise<BackendInfo> {
   const needs = requiredKernels(spec);
   const gap = (): string[] => (wasmLoaded ? registerWasmGapKernels() : []);
   const use = async (name: 'node' | 'wasm' | 'cpu', reason: string): Promise<BackendInfo> => {
     const ok = await tf.setBackend(TF_NAME[name]);
-    if (!ok) throw new Error(`The ${name} backend failed to initialise.`);
+    if (!ok) {
+      const instead = name === 'cpu' ? '' : '; use --backend cpu';
+      throw new BackendUnavailableError(`--backend ${name}: the ${name} backend failed to initialise here${instead}.`);
+    }
     await tf.ready();
+    firstWriteQuietly();
     return { requested, name, tfName: tf.getBackend(), reason, gapKernels: name === 'wasm' ? gap() : [] };
   };
   if (requested === 'node') {
-    if (!(await tfNodeAvailable())) throw new Error('The node backend (@tensorflow/tfjs-node) is not installed or does not load here; use --backend wasm or cpu.');
+    if (!(await tfNodeAvailable())) {
+      throw new BackendUnavailableError(
+        `--backend node: @tensorflow/tfjs-node ${nodeProblem}; ` +
+          'install it (npm install @tensorflow/tfjs-node) or use --backend auto, wasm or cpu.',
+      );
+    }
     return use('node', 'requested');
   }
   if (requested === 'wasm') {
-    if (!(await loadWasm())) throw new Error('The wasm backend (@tensorflow/tfjs-backend-wasm) does not load here; use --backend cpu.');
+    if (!(await loadWasm())) throw new BackendUnavailableError('--backend wasm: @tensorflow/tfjs-backend-wasm does not load here; use --backend auto or cpu.');
     return use('wasm', 'requested');
   }
   if (requested === 'cpu') return use('cpu', 'requested');

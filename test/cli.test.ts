@@ -342,3 +342,37 @@ describe('lstmc summary', () => {
 
   it('missing file exits 2', () => expectOneLineUsageError(lstmc(['summary', 'nope.lstm'])));
 });
+
+// ---------------------------------------------------------------- backends (issue 7, bug 7)
+
+const TINY = `model Tiny {
+  input x: [5, 10]
+  lstm(4)
+  dense(10, activation: softmax)
+  train { loss: categoricalCrossentropy  optimizer: adam  epochs: 1  batchSize: 32 }
+  data { synthetic: echo  samples: 64  length: 5  features: 10  index: 2 }
+}
+`;
+const TF_NODE_INSTALLED = existsSync(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node'));
+/** What tfjs's CPU backend prints on its first use in Node.js. */
+const TFJS_BANNER = /looks like you are running TensorFlow\.js in Node\.js/;
+
+describe('lstmc train --backend', () => {
+  it.skipIf(TF_NODE_INSTALLED)('node without @tensorflow/tfjs-node: a usage error in one plain line, no tfjs banner', () => {
+    write('tiny.lstm', TINY);
+    const r = lstmc(['train', 'tiny.lstm', '--out', 'runs/tiny-node', '--backend', 'node']);
+    expectOneLineUsageError(r);
+    expect(r.stderr).toBe(
+      'lstmc: --backend node: @tensorflow/tfjs-node is not installed; install it (npm install @tensorflow/tfjs-node) or use --backend auto, wasm or cpu.\n',
+    );
+    expect(r.stdout + r.stderr).not.toMatch(TFJS_BANNER);
+  }, 120_000);
+
+  it('cpu: trains without the tfjs "install our node backend" banner', () => {
+    write('tiny.lstm', TINY);
+    const r = lstmc(['train', 'tiny.lstm', '--out', 'runs/tiny-cpu', '--backend', 'cpu']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('backend: cpu');
+    expect(r.stdout + r.stderr).not.toMatch(TFJS_BANNER);
+  }, 120_000);
+});
