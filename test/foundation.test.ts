@@ -181,6 +181,15 @@ describe('regressions (issue #7)', () => {
     expect(checkSource(viaParam, 'm.lstm').diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM2009', 5]]);
   });
 
+  it('Python constants get a hint in lstmc spelling (None as an argument or a dimension)', () => {
+    const arg = checkSource('model M {\n  input x: [3]\n  dense(2, activation: None)\n}\n', 'm.lstm').diagnostics;
+    expect(arg.map((d) => [d.code, d.hint])).toEqual([['LSTM2011', 'Leave the argument out to get its default; `None` is Python.']]);
+    const units = checkSource('model M {\n  input x: [3]\n  dense(None)\n}\n', 'm.lstm').diagnostics;
+    expect(units.map((d) => d.hint)).toEqual(['Leave the argument out to get its default; `None` is Python.']);
+    const dim = checkSource('model: M\ninputs:\n  x: [None, 1]\nlayers:\n  - dense: 2\n', 'm.yaml').diagnostics;
+    expect(dim.map((d) => [d.code, d.hint])).toEqual([['LSTM3008', 'An unknown dimension is written `?` (or `null`) in a shape; `None` is Python.']]);
+  });
+
   it('bidirectional takes forward then backward initial states', () => {
     const src = [
       'model BiInit {',

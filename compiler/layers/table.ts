@@ -3,7 +3,7 @@
  * parameter counts and the TF.js config (see ./types.ts). Read by the checker, the emitter and the
  * runtime. No tfjs import here (test/layers-oracle.test.ts checks the table against real tfjs).
  */
-import type { LayerSyntax } from '../../grammar/ast.js';
+import type { LayerHintSyntax, LayerSyntax } from '../../grammar/ast.js';
 import type { IRLayer } from '../ir.js';
 import type { LayerDef, LayerInstance } from './types.js';
 import { conv1d, conv2d, averagePooling1d, averagePooling2d, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, maxPooling1d, maxPooling2d } from './conv.js';
@@ -87,8 +87,9 @@ function asIRLayer(v: unknown): IRLayer | undefined {
 }
 
 /** What the YAML front end needs to know about layers, derived from the table (see grammar/ast.ts). */
-export const LAYER_SYNTAX: LayerSyntax = {
+export const LAYER_SYNTAX: LayerSyntax & LayerHintSyntax = {
   isWrapper: (layer) => getLayer(layer)?.args[getLayer(layer)?.main[0] ?? '']?.type.kind === 'layer',
   spreadsMain: (layer) => (getLayer(layer)?.main.length ?? 0) > 1,
   hasArgument: (layer, arg) => getLayer(layer)?.args[arg] !== undefined,
+  mainArguments: (layer) => getLayer(layer)?.main,
 };

@@ -6,6 +6,7 @@
 import { Diagnostics } from '../../base/diagnostics.js';
 import { didYouMean } from '../../base/did-you-mean.js';
 import type { Call, Statement, Value } from '../../grammar/ast.js';
+import { pythonConstantHint } from '../../grammar/habits.js';
 import { bindFields, camelCase, type BindIssue, type Entry } from '../bind.js';
 import type { ArgValue, IRLayer } from '../ir.js';
 import { getLayer, layerNames } from '../layers/table.js';
@@ -182,6 +183,7 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
     }
     case 'undefinedParam': {
       const hint =
+        pythonConstantHint(i.name, st.format, 'value') ??
         i.hint ??
         (i.dollar
           ? `Declare it with ${st.spell(`\`param ${i.name} = ...\``, `\`params: {${i.name}: ...}\``)}.`
@@ -199,7 +201,8 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
       if (p.problem === 'enum') {
         const value = String(i.resolved?.value);
         const dm = didYouMean(value, p.values);
-        st.err(Diagnostics.UnknownEnumValue, i.span, { value, what: p.what }, dm ? `Did you mean "${dm}"?` : `Expected one of: ${p.values.join(', ')}.`);
+        const python = i.value.kind === 'ident' ? pythonConstantHint(value, st.format, 'value') : undefined;
+        st.err(Diagnostics.UnknownEnumValue, i.span, { value, what: p.what }, python ?? (dm ? `Did you mean "${dm}"?` : `Expected one of: ${p.values.join(', ')}.`));
       } else if (p.problem === 'range') {
         const list = Array.isArray(i.resolved?.value) && def.args[i.name]?.type.kind === 'intList';
         const hint = def.args[i.name]?.rangeHint;
@@ -207,7 +210,8 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
       } else if (p.problem === 'length') {
         st.err(Diagnostics.ArgumentType, i.span, { name: i.name, layer, expected: p.expected, got: `a list of ${p.got}` });
       } else {
-        st.err(Diagnostics.ArgumentType, i.span, { name: i.name, layer, expected: p.expected, got: shown });
+        const python = i.value.kind === 'ident' ? pythonConstantHint(i.value.name, st.format, 'value') : undefined;
+        st.err(Diagnostics.ArgumentType, i.span, { name: i.name, layer, expected: p.expected, got: shown }, python);
       }
       return;
     }

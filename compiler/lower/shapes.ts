@@ -10,6 +10,7 @@ import { Diagnostics } from '../../base/diagnostics.js';
 import { didYouMeanHint } from '../../base/did-you-mean.js';
 import type { Span } from '../../base/span.js';
 import type { Call, LetStmt, Name, Statement, Value } from '../../grammar/ast.js';
+import { pythonConstantHint } from '../../grammar/habits.js';
 import type { Dim, IRInput, IRNode, Shape, ValueRef } from '../ir.js';
 import { formatShape } from '../layers/common.js';
 import { getLayer, instanceOf, stateShapesOf } from '../layers/table.js';
@@ -161,6 +162,11 @@ function lowerDim(st: ModelState, item: Value, where: 'input' | 'annotation'): {
       st.err(Diagnostics.UndefinedParam, item.span, { name: item.name }, didYouMeanHint(item.name, st.params.keys()));
       return undefined;
     }
+    const python = pythonConstantHint(item.name, st.format, 'dimension');
+    if (python !== undefined) {
+      st.err(Diagnostics.InvalidInputDim, item.span, { dim: item.name, reason: 'a dimension is an integer, a param, a symbol such as T, or ?' }, python);
+      return undefined;
+    }
     return { dim: item.name }; // a symbol
   }
   if (item.kind === 'string') {
@@ -169,7 +175,9 @@ function lowerDim(st: ModelState, item: Value, where: 'input' | 'annotation'): {
       Diagnostics.InvalidInputDim,
       item.span,
       { dim: JSON.stringify(item.value), reason: 'a dimension is not a quoted string' },
-      /^(\?|[A-Za-z_][A-Za-z0-9_]*|\d+)$/.test(unquoted) ? `Write it without quotes: ${unquoted}.` : undefined,
+      /^(\?|[A-Za-z_][A-Za-z0-9_]*|\d+)$/.test(unquoted)
+        ? `Write it without quotes: \`${unquoted}\`${unquoted === '?' && st.format === 'yaml' ? ' (or `null`)' : ''}.`
+        : undefined,
     );
     return undefined;
   }
