@@ -17,11 +17,31 @@ export type { Diagnostic, DiagnosticDef, DiagnosticKey, Severity } from './base/
 export type { Span } from './base/span.js';
 
 // The checked IR checkSource returns.
-export type { ArgValue, Dim, IRData, IRInput, IRLayer, IRModel, IRNode, IROptimizer, IRTrain, ParamCount, Shape, ValueRef } from './compiler/ir.js';
+export type {
+  ArgValue,
+  Dim,
+  IRData,
+  IRInput,
+  IRLayer,
+  IRModel,
+  IRNode,
+  IROptimizer,
+  IRTrain,
+  ParamCount,
+  Shape,
+  ValueRef,
+} from './compiler/ir.js';
 
 // Model summaries (the `lstmc summary` table and its JSON contract).
 export { summarize, renderSummaryTable } from './compiler/summary.js';
-export type { ModelSummary, SummaryInput, SummaryLayer, SummaryOptions, SummaryReport, SummaryShape } from './compiler/summary.js';
+export type {
+  ModelSummary,
+  SummaryInput,
+  SummaryLayer,
+  SummaryOptions,
+  SummaryReport,
+  SummaryShape,
+} from './compiler/summary.js';
 
 // Printing checked models back to spec text, in either spelling (`lstmc convert`).
 export { printLstm, printYaml } from './compiler/print.js';

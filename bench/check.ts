@@ -20,7 +20,11 @@ import { checkSource } from '../compiler/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
-const FORBIDDEN = [/[\\/]node_modules[\\/]@tensorflow[\\/]/, /[\\/]node_modules[\\/]ts-morph[\\/]/, /[\\/]node_modules[\\/]typescript[\\/]/];
+const FORBIDDEN = [
+  /[\\/]node_modules[\\/]@tensorflow[\\/]/,
+  /[\\/]node_modules[\\/]ts-morph[\\/]/,
+  /[\\/]node_modules[\\/]typescript[\\/]/,
+];
 const COLD_TARGET_MS = 300;
 const LAYERS_TARGET_MS = 100;
 
@@ -34,9 +38,17 @@ function ms(x: number): string {
   return `${x.toFixed(1)} ms`;
 }
 
-function spawnTimed(args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; status: number | null; stderr: string } {
+function spawnTimed(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { ms: number; status: number | null; stderr: string } {
   const t = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return { ms: performance.now() - t, status: r.status, stderr: r.stderr };
 }
 
@@ -85,7 +97,9 @@ process.on('exit', () => {
       ...process.env,
       LSTMC_BENCH_TRACE: trace,
     });
-    const urls = readFileSync(trace, 'utf8').split('\n').filter((l) => l !== '');
+    const urls = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     return [...new Set(urls.map((u) => (u.startsWith('file:') ? fileURLToPath(u) : u)))];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -104,7 +118,8 @@ function packagesOf(files: string[]): string[] {
 /** A sequential spec with `layers` layers: alternating lstm / dense, all with sequence outputs. */
 export function generateSpec(layers: number): string {
   const out = ['model Big {', '  input x: [T, 8]'];
-  for (let i = 0; i < layers - 1; i++) out.push(i % 2 === 0 ? '  lstm(8, returnSequences: true)' : '  dense(8, activation: tanh)');
+  for (let i = 0; i < layers - 1; i++)
+    out.push(i % 2 === 0 ? '  lstm(8, returnSequences: true)' : '  dense(8, activation: tanh)');
   out.push('  dense(1)', '}', '');
   return out.join('\n');
 }
@@ -137,8 +152,10 @@ function main(): number {
 
   const cold = coldStart(runs);
   const coldOk = cold.median <= COLD_TARGET_MS;
-  console.log(`cold start   node dist/cli/main.js check specs/*   median of ${runs}: ${ms(cold.median)}` +
-    `   (node -e 0: ${ms(cold.baseline)}, so lstmc adds ${ms(cold.median - cold.baseline)}; exit ${cold.status})   target <= ${COLD_TARGET_MS} ms: ${coldOk ? 'ok' : 'MISSED'}`);
+  console.log(
+    `cold start   node dist/cli/main.js check specs/*   median of ${runs}: ${ms(cold.median)}` +
+      `   (node -e 0: ${ms(cold.baseline)}, so lstmc adds ${ms(cold.median - cold.baseline)}; exit ${cold.status})   target <= ${COLD_TARGET_MS} ms: ${coldOk ? 'ok' : 'MISSED'}`,
+  );
 
   const loaded = loadedModules();
   const forbidden = loaded.filter((f) => FORBIDDEN.some((re) => re.test(f)));
@@ -148,7 +165,9 @@ function main(): number {
     console.log('             (module trace is empty: the loader hook did not run; check not verified)');
     failed = true;
   } else if (forbidden.length > 0) {
-    console.log(`             FAIL: check loaded tfjs / ts-morph / typescript:\n               ${forbidden.slice(0, 10).join('\n               ')}`);
+    console.log(
+      `             FAIL: check loaded tfjs / ts-morph / typescript:\n               ${forbidden.slice(0, 10).join('\n               ')}`,
+    );
     failed = true;
   } else {
     console.log('             ok: neither @tensorflow/* nor ts-morph nor typescript is loaded');
@@ -157,14 +176,19 @@ function main(): number {
   const sizes = [1_000, 10_000];
   const results = sizes.map((n) => ({ n, ...timeCheck(generateSpec(n), n >= 10_000 ? 5 : 9) }));
   for (const r of results) {
-    const target = r.n === 1_000 ? `   target <= ${LAYERS_TARGET_MS} ms: ${r.median <= LAYERS_TARGET_MS ? 'ok' : 'MISSED'}` : '';
-    console.log(`checkSource  ${String(r.n).padStart(6)} layers (warm, median): ${ms(r.median)}   ` +
-      `${r.diagnostics} diagnostic(s), ${r.errors} error(s)${target}`);
+    const target =
+      r.n === 1_000 ? `   target <= ${LAYERS_TARGET_MS} ms: ${r.median <= LAYERS_TARGET_MS ? 'ok' : 'MISSED'}` : '';
+    console.log(
+      `checkSource  ${String(r.n).padStart(6)} layers (warm, median): ${ms(r.median)}   ` +
+        `${r.diagnostics} diagnostic(s), ${r.errors} error(s)${target}`,
+    );
     if (r.errors > 0) console.log('             (the generated spec has errors: the timing covers a partial check)');
   }
   const ratio = results[1]!.median / results[0]!.median;
   const linear = ratio <= 15;
-  console.log(`growth       10,000 / 1,000 layers: ${ratio.toFixed(2)}x   (linear ~ 10x): ${linear ? 'ok' : 'SUPERLINEAR'}`);
+  console.log(
+    `growth       10,000 / 1,000 layers: ${ratio.toFixed(2)}x   (linear ~ 10x): ${linear ? 'ok' : 'SUPERLINEAR'}`,
+  );
   return failed ? 1 : 0;
 }
 

@@ -82,21 +82,29 @@ async function main(): Promise<void> {
     return { check: median(checks), emit: median(emits), modules: first.modules, lines: first.lines };
   };
 
-  const specs = existsSync(SPECS) ? readdirSync(SPECS).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+  const specs = existsSync(SPECS)
+    ? readdirSync(SPECS)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
   console.log(`\n  reference specs (${specs.length})                 check       emit      total   lines`);
   let total = 0;
   for (const f of specs) {
     const source = readFileSync(path.join(SPECS, f), 'utf8');
     const r = measure(source, `specs/${f}`);
     total += r.check + r.emit;
-    console.log(`  ${f.padEnd(36)} ${ms(r.check)} ${ms(r.emit)} ${ms(r.check + r.emit)} ${String(r.lines).padStart(7)}`);
+    console.log(
+      `  ${f.padEnd(36)} ${ms(r.check)} ${ms(r.emit)} ${ms(r.check + r.emit)} ${String(r.lines).padStart(7)}`,
+    );
   }
   console.log(`  ${'all six'.padEnd(36)} ${''.padStart(10)} ${''.padStart(10)} ${ms(total)}`);
 
   const big = generatedSpec(1000);
   const r = measure(big, 'big.yaml');
   console.log(`\n  generated 1,000-layer spec               check       emit      total   lines`);
-  console.log(`  ${'big.yaml'.padEnd(36)} ${ms(r.check)} ${ms(r.emit)} ${ms(r.check + r.emit)} ${String(r.lines).padStart(7)}`);
+  console.log(
+    `  ${'big.yaml'.padEnd(36)} ${ms(r.check)} ${ms(r.emit)} ${ms(r.check + r.emit)} ${String(r.lines).padStart(7)}`,
+  );
 
   if (existsSync(MAIN) && specs.length > 0) {
     const out = mkdtempSync(path.join(tmpdir(), 'lstmc-bench-compile-'));
@@ -105,7 +113,11 @@ async function main(): Promise<void> {
       const run = (): { ms: number; status: number | null; stderr: string } => {
         rmSync(out, { recursive: true, force: true });
         const t = performance.now();
-        const p = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+        const p = spawnSync(process.execPath, args, {
+          cwd: ROOT,
+          encoding: 'utf8',
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
         return { ms: performance.now() - t, status: p.status, stderr: p.stderr };
       };
       const first = run();
@@ -114,7 +126,9 @@ async function main(): Promise<void> {
       } else {
         const times: number[] = [];
         for (let i = 0; i < RUNS; i++) times.push(run().ms);
-        console.log(`\n  end to end: node dist/cli/main.js compile specs/*.yaml -o DIR (spawned): ${ms(median(times)).trim()}`);
+        console.log(
+          `\n  end to end: node dist/cli/main.js compile specs/*.yaml -o DIR (spawned): ${ms(median(times)).trim()}`,
+        );
       }
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -39,7 +39,8 @@ interface Problem {
  * Hand-written LSTM with the Keras 2 defaults the specs lower to (recurrentActivation sigmoid,
  * unitForgetBias) — tfjs's own defaults (hardSigmoid) would be a different, slower model.
  */
-const lstm = (cfg: Parameters<typeof tf.layers.lstm>[0]) => tf.layers.lstm({ recurrentActivation: 'sigmoid', unitForgetBias: true, ...cfg });
+const lstm = (cfg: Parameters<typeof tf.layers.lstm>[0]) =>
+  tf.layers.lstm({ recurrentActivation: 'sigmoid', unitForgetBias: true, ...cfg });
 
 const PROBLEMS: Problem[] = [
   {
@@ -109,7 +110,12 @@ const PROBLEMS: Problem[] = [
     check: (ev) => ev.acc! >= 0.95,
     hand: () => {
       const m = tf.sequential();
-      m.add(tf.layers.timeDistributed({ layer: tf.layers.conv2d({ filters: 2, kernelSize: [2, 2], activation: 'relu' }), inputShape: [5, 50, 50, 1] }));
+      m.add(
+        tf.layers.timeDistributed({
+          layer: tf.layers.conv2d({ filters: 2, kernelSize: [2, 2], activation: 'relu' }),
+          inputShape: [5, 50, 50, 1],
+        }),
+      );
       m.add(tf.layers.timeDistributed({ layer: tf.layers.maxPooling2d({ poolSize: [2, 2] }) }));
       m.add(tf.layers.timeDistributed({ layer: tf.layers.flatten() }));
       m.add(lstm({ units: 50 }));
@@ -162,7 +168,13 @@ const PROBLEMS: Problem[] = [
     check: (ev) => ev.acc! >= 0.95,
     hand: () => {
       const m = tf.sequential();
-      m.add(tf.layers.bidirectional({ layer: lstm({ units: 50, returnSequences: true }) as tf.RNN, mergeMode: 'concat', inputShape: [10, 1] }));
+      m.add(
+        tf.layers.bidirectional({
+          layer: lstm({ units: 50, returnSequences: true }) as tf.RNN,
+          mergeMode: 'concat',
+          inputShape: [10, 1],
+        }),
+      );
       m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 1, activation: 'sigmoid' }) }));
       m.compile({ loss: 'binaryCrossentropy', optimizer: tf.train.adam(0.001), metrics: ['accuracy'] });
       return m;
@@ -206,7 +218,10 @@ function reference(p: Problem): { ir: IRModel; from: string } {
 function compiled(src: string, file = 'bench.lstm'): IRModel {
   const r = checkSource(src, file);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(`bench spec does not check: ${errors.map((e) => `${e.line}:${e.column} ${e.code} ${e.message}`).join('; ')}`);
+  if (errors.length > 0)
+    throw new Error(
+      `bench spec does not check: ${errors.map((e) => `${e.line}:${e.column} ${e.code} ${e.message}`).join('; ')}`,
+    );
   return r.models[0]!;
 }
 
@@ -232,12 +247,16 @@ async function main(): Promise<void> {
     warn(...a);
   };
   const args = process.argv.slice(2);
-  const usage = 'usage: node dist/bench/train.js [--only echo,sine,square,addition,cumsum,generative] [--skip-train] [--skip-throughput]';
+  const usage =
+    'usage: node dist/bench/train.js [--only echo,sine,square,addition,cumsum,generative] [--skip-train] [--skip-throughput]';
   if (args.includes('--help') || args.includes('-h')) {
     console.log(usage);
     return;
   }
-  const unknown = args.filter((a, i) => a.startsWith('-') && !['--only', '--skip-train', '--skip-throughput'].includes(a) && args[i - 1] !== '--only');
+  const unknown = args.filter(
+    (a, i) =>
+      a.startsWith('-') && !['--only', '--skip-train', '--skip-throughput'].includes(a) && args[i - 1] !== '--only',
+  );
   if (unknown.length > 0) {
     console.error(`unknown option ${unknown[0]}\n${usage}`);
     process.exitCode = 2;
@@ -256,7 +275,9 @@ async function main(): Promise<void> {
     for (const p of problems) {
       const { ir, from } = reference(p);
       const o = p.overrides;
-      console.log(`  ${p.title}: ${from} with --epochs ${o.epochs}${o.batchSize ? ` --batch-size ${o.batchSize}` : ''} --samples ${o.samples} (test ${o.testSamples})`);
+      console.log(
+        `  ${p.title}: ${from} with --epochs ${o.epochs}${o.batchSize ? ` --batch-size ${o.batchSize}` : ''} --samples ${o.samples} (test ${o.testSamples})`,
+      );
       const t0 = performance.now();
       const r = await train(ir, {
         backend: 'auto',
@@ -272,7 +293,10 @@ async function main(): Promise<void> {
       if (p.key === 'generative') {
         const losses = r.history.loss!;
         extra.lossFell = losses[losses.length - 1]! < losses[0]! * 0.7 ? 1 : 0;
-        const text = await generate({ model: r.model, state: null, info: r.dataset.info, backend: r.backend }, { seed: 'the old king ', length: 400, temperature: 0.5, rngSeed: 7 });
+        const text = await generate(
+          { model: r.model, state: null, info: r.dataset.info, backend: r.backend },
+          { seed: 'the old king ', length: 400, temperature: 0.5, rngSeed: 7 },
+        );
         extra.wellFormed = wellFormedWords(text);
         extra.sample = JSON.stringify(text.slice(0, 160));
         extra.firstLoss = losses[0]!;
@@ -287,7 +311,15 @@ async function main(): Promise<void> {
           : p.key === 'generative'
             ? `loss ${fmt(extra.firstLoss as number, 3)} → ${fmt(extra.lastLoss as number, 3)}, test acc ${fmt(ev.acc, 3)}, well-formed words ${((extra.wellFormed as number) * 100).toFixed(1)} %`
             : `test acc ${(ev.acc! * 100).toFixed(2)} %${ev.sequenceAccuracy !== undefined ? `, sequence acc ${(ev.sequenceAccuracy * 100).toFixed(2)} %` : ''}`;
-      rows.push([p.title, r.backend.name, `${r.epochs}`, `${wall.toFixed(1)} s`, metric, p.target, ok ? 'PASS' : 'FAIL']);
+      rows.push([
+        p.title,
+        r.backend.name,
+        `${r.epochs}`,
+        `${wall.toFixed(1)} s`,
+        metric,
+        p.target,
+        ok ? 'PASS' : 'FAIL',
+      ]);
       console.log(`  ${p.title}: ${metric} in ${wall.toFixed(1)} s on ${r.backend.name} — ${ok ? 'PASS' : 'FAIL'}`);
       if (extra.sample) console.log(`  sample (T=0.5): ${extra.sample}`);
       r.model.dispose();
@@ -298,7 +330,9 @@ async function main(): Promise<void> {
   }
 
   if (!skipThroughput) {
-    console.log('\n== Throughput: lstmc runtime vs hand-written tfjs-layers (same model, same backend, 2 epochs, best of 2) ==');
+    console.log(
+      '\n== Throughput: lstmc runtime vs hand-written tfjs-layers (same model, same backend, 2 epochs, best of 2) ==',
+    );
     console.log('| model | backend | runtime samples/s | hand-written samples/s | ratio | wasm/cpu (hand-written) |');
     console.log('|---|---|---|---|---|---|');
     for (const p of problems) {
@@ -311,7 +345,16 @@ async function main(): Promise<void> {
       const handRuns: number[] = [];
       for (let k = 0; k < 2; k++) {
         handRuns.push(await handFit(p, ds, epochs, bs));
-        const r = await train(ir, { backend: 'wasm', dataset: ds, epochs, batchSize: bs, outDir: join(tmp, `tp-${p.key}`), progress: 'lines', stream: nullStream, evaluate: false });
+        const r = await train(ir, {
+          backend: 'wasm',
+          dataset: ds,
+          epochs,
+          batchSize: bs,
+          outDir: join(tmp, `tp-${p.key}`),
+          progress: 'lines',
+          stream: nullStream,
+          evaluate: false,
+        });
         // Whole fit call incl. per-epoch checkpoints, progress and NaN checks.
         runtimeRuns.push((ds.train.x.shape[0]! * epochs) / (r.fitMs / 1000));
         r.model.dispose();
@@ -323,8 +366,14 @@ async function main(): Promise<void> {
       const slice: Dataset = {
         ...ds,
         train: {
-          x: { values: ds.train.x.values.slice(0, (n * ds.train.x.values.length) / ds.train.x.shape[0]!), shape: [n, ...ds.train.x.shape.slice(1)] },
-          y: { values: ds.train.y.values.slice(0, (n * ds.train.y.values.length) / ds.train.y.shape[0]!), shape: [n, ...ds.train.y.shape.slice(1)] },
+          x: {
+            values: ds.train.x.values.slice(0, (n * ds.train.x.values.length) / ds.train.x.shape[0]!),
+            shape: [n, ...ds.train.x.shape.slice(1)],
+          },
+          y: {
+            values: ds.train.y.values.slice(0, (n * ds.train.y.values.length) / ds.train.y.shape[0]!),
+            shape: [n, ...ds.train.y.shape.slice(1)],
+          },
         },
       };
       await setupBackend('wasm');
@@ -332,7 +381,9 @@ async function main(): Promise<void> {
       const w = await handFit(p, slice, 1, bs);
       await setupBackend('cpu');
       const c = await handFit(p, slice, 1, bs);
-      console.log(`| ${p.title} | wasm | ${rt.toFixed(0)} | ${hand.toFixed(0)} | ${(rt / hand).toFixed(3)} | ${(w / c).toFixed(2)}x (${w.toFixed(0)} vs ${c.toFixed(0)}) |`);
+      console.log(
+        `| ${p.title} | wasm | ${rt.toFixed(0)} | ${hand.toFixed(0)} | ${(rt / hand).toFixed(3)} | ${(w / c).toFixed(2)}x (${w.toFixed(0)} vs ${c.toFixed(0)}) |`,
+      );
     }
   }
   rmSync(tmp, { recursive: true, force: true });

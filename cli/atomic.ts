@@ -31,7 +31,10 @@ export const TEMP_PREFIX = '.lstmc-tmp-';
 
 /** Write `text` to `file` through a temp file in the same directory and a rename. */
 export async function writeFileAtomic(file: string, text: string, fs: AtomicFs = nodeAtomicFs): Promise<void> {
-  const tmp = path.join(path.dirname(file), `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(file)}`);
+  const tmp = path.join(
+    path.dirname(file),
+    `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}-${path.basename(file)}`,
+  );
   try {
     await fs.writeFile(tmp, text);
     await fs.rename(tmp, file);
@@ -40,4 +43,3 @@ export async function writeFileAtomic(file: string, text: string, fs: AtomicFs =
     throw e;
   }
 }
-

@@ -4,11 +4,18 @@
  *
  * Exit codes: 0 clean, 1 errors (or more warnings than --max-warnings), 2 usage or internal error.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Diagnostics, makeDiagnostic, type Diagnostic } from '../base/diagnostics.js';
 import type { CheckOptions, CheckResult } from '../compiler/index.js';
 import { expandInputs, readInput, UsageError, type InputFile } from './files.js';
-import { countBySeverity, formatDiagnostics, formatPretty, FORMATS, shouldUseColor, type OutputFormat } from './format.js';
+import {
+  countBySeverity,
+  formatDiagnostics,
+  formatPretty,
+  FORMATS,
+  shouldUseColor,
+  type OutputFormat,
+} from './format.js';
 
 export interface CliContext {
   version: string;
@@ -40,7 +47,11 @@ export async function loadCheckSource(): Promise<CheckSourceFn> {
   return mod.checkSource;
 }
 
-function fileDiagnostic(file: string, def: (typeof Diagnostics)[keyof typeof Diagnostics], args: Record<string, unknown>): Diagnostic {
+function fileDiagnostic(
+  file: string,
+  def: (typeof Diagnostics)[keyof typeof Diagnostics],
+  args: Record<string, unknown>,
+): Diagnostic {
   return makeDiagnostic(def, { file, line: 1, column: 1, endLine: 1, endColumn: 1 }, args);
 }
 
@@ -89,13 +100,18 @@ export async function checkFiles(files: InputFile[], options: CheckOptions): Pro
  * check it and print its diagnostics (pretty, to stderr). Returns the file and its check result when it
  * has no errors; otherwise sets the exit code (1 for errors, 2 for an internal error) and returns null.
  */
-export async function checkOneSpec(input: string, options: CheckOptions): Promise<{ file: InputFile; result: CheckResult } | null> {
+export async function checkOneSpec(
+  input: string,
+  options: CheckOptions,
+): Promise<{ file: InputFile; result: CheckResult } | null> {
   const { files, unmatched } = await expandInputs([input]);
   if (unmatched.length > 0 || files.length === 0) throw new UsageError(`no files matched "${input}"`);
   if (files.length > 1) throw new UsageError(`expected one spec file, but "${input}" matched ${files.length}`);
   const run = await checkFiles(files, options);
   if (run.diagnostics.length > 0) {
-    process.stderr.write(formatPretty(run.diagnostics, run.sources, { color: shouldUseColor(process.stderr), fileCount: 1 }));
+    process.stderr.write(
+      formatPretty(run.diagnostics, run.sources, { color: shouldUseColor(process.stderr), fileCount: 1 }),
+    );
   }
   if (run.internalError) {
     process.exitCode = 2;
@@ -124,7 +140,9 @@ export function registerCheckCommand(program: Command, ctx: CliContext): Command
     .description('parse and type-check spec files; print diagnostics')
     .argument('<files...>', 'files, directories (walked for *.lstm, *.yaml, *.yml) or globs; - for stdin')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('pretty'))
-    .addOption(new Option('--max-warnings <n>', 'exit 1 when there are more warnings than n').argParser(parseNonNegativeInt))
+    .addOption(
+      new Option('--max-warnings <n>', 'exit 1 when there are more warnings than n').argParser(parseNonNegativeInt),
+    )
     .addOption(paramOption())
     .option('-q, --quiet', 'report errors only')
     .action(async (inputs: string[], opts: CheckCliOptions) => {

@@ -5,7 +5,7 @@
  * the output re-checks to the same IR (test/print.test.ts). Defaults the spec did not spell out
  * stay implicit; comments are not carried over. `-o` writes atomically.
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { formatOf } from '../grammar/index.js';
 import { printLstm, printYaml } from '../compiler/print.js';
 import { checkOneSpec, type CliContext } from './check-command.js';
@@ -29,7 +29,8 @@ export function registerConvertCommand(program: Command, _ctx: CliContext): Comm
       const from = formatOf(checked.file.display) ?? 'lstm';
       const to = opts.to ?? (from === 'yaml' ? 'lstm' : 'yaml');
       const models = checked.result.models;
-      const text = to === 'yaml' ? models.map((m) => printYaml(m)).join('---\n') : models.map((m) => printLstm(m)).join('\n');
+      const text =
+        to === 'yaml' ? models.map((m) => printYaml(m)).join('---\n') : models.map((m) => printLstm(m)).join('\n');
       if (opts.output !== undefined) await writeFileAtomic(opts.output, text);
       else process.stdout.write(text);
     });

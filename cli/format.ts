@@ -7,7 +7,13 @@
  * The `json` shape is a public contract (LANGUAGE.md section 5); keep it exact.
  */
 import { createRequire } from 'node:module';
-import { Diagnostics, sortDiagnostics, type Diagnostic, type DiagnosticDef, type Severity } from '../base/diagnostics.js';
+import {
+  Diagnostics,
+  sortDiagnostics,
+  type Diagnostic,
+  type DiagnosticDef,
+  type Severity,
+} from '../base/diagnostics.js';
 
 export const FORMATS = ['pretty', 'json', 'sarif', 'github'] as const;
 export type OutputFormat = (typeof FORMATS)[number];
@@ -48,7 +54,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function countBySeverity(diags: readonly Diagnostic[]): { errorCount: number; warningCount: number; infoCount: number } {
+export function countBySeverity(diags: readonly Diagnostic[]): {
+  errorCount: number;
+  warningCount: number;
+  infoCount: number;
+} {
   let errorCount = 0;
   let warningCount = 0;
   let infoCount = 0;
@@ -64,7 +74,8 @@ export function countBySeverity(diags: readonly Diagnostic[]): { errorCount: num
 type CodeFrameColumns = typeof import('@babel/code-frame').codeFrameColumns;
 let codeFrameColumnsFn: CodeFrameColumns | undefined;
 function codeFrameColumns(...args: Parameters<CodeFrameColumns>): string {
-  codeFrameColumnsFn ??= (createRequire(import.meta.url)('@babel/code-frame') as typeof import('@babel/code-frame')).codeFrameColumns;
+  codeFrameColumnsFn ??= (createRequire(import.meta.url)('@babel/code-frame') as typeof import('@babel/code-frame'))
+    .codeFrameColumns;
   return codeFrameColumnsFn(...args);
 }
 
@@ -153,7 +164,11 @@ export function codeFrame(source: string | undefined, d: Diagnostic, color = fal
   }
 }
 
-export function formatPretty(diagnostics: readonly Diagnostic[], sources?: Sources, options: FormatOptions = {}): string {
+export function formatPretty(
+  diagnostics: readonly Diagnostic[],
+  sources?: Sources,
+  options: FormatOptions = {},
+): string {
   const color = options.color === true;
   const out: string[] = [];
   for (const d of sortDiagnostics([...diagnostics])) {

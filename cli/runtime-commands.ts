@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { IRModel } from '../compiler/ir.js';
 import { checkOneSpec, paramOption } from './check-command.js';
 import { UsageError } from './files.js';
@@ -23,7 +23,8 @@ function positiveInt(v: string): number {
 }
 function nonNegativeNumber(v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number.');
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a non-negative number.');
   return n;
 }
 
@@ -38,7 +39,10 @@ async function loadRuntime(): Promise<Runtime> {
 
 /** A user-facing failure: printed as one line, exit code 1 (or the given one). */
 class RunFailure extends Error {
-  constructor(message: string, public exitCode = 1) {
+  constructor(
+    message: string,
+    public exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -82,9 +86,15 @@ async function checkedModel(input: string, opts: SpecOptions): Promise<{ model: 
   let model: IRModel | undefined;
   if (opts.model !== undefined) {
     model = models.find((m) => m.name === opts.model);
-    if (!model) throw new UsageError(`no model named "${opts.model}" in ${file.display}${models.length ? ` (models: ${models.map((m) => m.name).join(', ')})` : ''}`);
+    if (!model)
+      throw new UsageError(
+        `no model named "${opts.model}" in ${file.display}${models.length ? ` (models: ${models.map((m) => m.name).join(', ')})` : ''}`,
+      );
   } else {
-    if (models.length > 1) throw new UsageError(`${file.display} defines ${models.length} models (${models.map((m) => m.name).join(', ')}); choose one with --model NAME`);
+    if (models.length > 1)
+      throw new UsageError(
+        `${file.display} defines ${models.length} models (${models.map((m) => m.name).join(', ')}); choose one with --model NAME`,
+      );
     model = models[0];
     if (!model) throw new RunFailure(`${file.display} has no model that checks cleanly`);
   }
@@ -95,13 +105,15 @@ async function checkedModel(input: string, opts: SpecOptions): Promise<{ model: 
 async function modelDir(arg: string, opts: SpecOptions & { dir?: string }): Promise<string> {
   if (opts.dir) return opts.dir;
   if (existsSync(arg) && statSync(arg).isDirectory()) {
-    if (!existsSync(join(arg, 'model.json'))) throw new RunFailure(`${arg} has no model.json (train a model into it with \`lstmc train SPEC --out ${arg}\`)`);
+    if (!existsSync(join(arg, 'model.json')))
+      throw new RunFailure(`${arg} has no model.json (train a model into it with \`lstmc train SPEC --out ${arg}\`)`);
     return arg;
   }
   const c = await checkedModel(arg, opts);
   if (!c) throw new RunFailure(`cannot find the model of ${arg}`);
   const dir = defaultOutDir(c.model.name);
-  if (!existsSync(join(dir, 'model.json'))) throw new RunFailure(`no trained model in ${dir} (run \`lstmc train ${arg}\` first, or pass --dir)`);
+  if (!existsSync(join(dir, 'model.json')))
+    throw new RunFailure(`no trained model in ${dir} (run \`lstmc train ${arg}\` first, or pass --dir)`);
   return dir;
 }
 
@@ -110,7 +122,9 @@ function readInputFile(path: string): { text: string; name: string } {
   try {
     return { text: readFileSync(path, 'utf8'), name: path };
   } catch (e) {
-    throw new RunFailure(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new RunFailure(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
 }
 
@@ -120,12 +134,17 @@ function parseSamples(text: string, name: string, inputSize: number | null, seri
   if (name.endsWith('.json') || trimmed.startsWith('[') || trimmed.startsWith('{') || trimmed.startsWith('"')) {
     try {
       const v = JSON.parse(trimmed) as unknown;
-      return v && typeof v === 'object' && !Array.isArray(v) && 'inputs' in (v as object) ? (v as { inputs: unknown }).inputs : v;
+      return v && typeof v === 'object' && !Array.isArray(v) && 'inputs' in (v as object)
+        ? (v as { inputs: unknown }).inputs
+        : v;
     } catch (e) {
       throw new RunFailure(`${name}: invalid JSON (${(e as Error).message})`);
     }
   }
-  const rows = text.split(/\r?\n/).map((l, i) => ({ line: i + 1, cells: l.split(/[,;\t]/).map((c) => c.trim()) })).filter((r) => r.cells.some((c) => c !== ''));
+  const rows = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ line: i + 1, cells: l.split(/[,;\t]/).map((c) => c.trim()) }))
+    .filter((r) => r.cells.some((c) => c !== ''));
   const numeric = (c: string) => c !== '' && Number.isFinite(Number(c));
   const data = rows.filter((r, i) => !(i === 0 && !r.cells.every(numeric)));
   for (const r of data) {
@@ -134,11 +153,15 @@ function parseSamples(text: string, name: string, inputSize: number | null, seri
   }
   // A single column fed to a model trained on a CSV series: a series; forecast from its last window.
   if (seriesWindow !== null && data.every((r) => r.cells.length === 1) && data.length !== 1) {
-    if (data.length < seriesWindow) throw new RunFailure(`${name}: ${data.length} value(s), but the model needs a window of ${seriesWindow}`);
+    if (data.length < seriesWindow)
+      throw new RunFailure(`${name}: ${data.length} value(s), but the model needs a window of ${seriesWindow}`);
     return [data.slice(-seriesWindow).map((r) => [Number(r.cells[0])])];
   }
   return data.map((r) => {
-    if (inputSize !== null && r.cells.length !== inputSize) throw new RunFailure(`${name}:${r.line}: ${r.cells.length} value(s), but the model input needs ${inputSize} per row`);
+    if (inputSize !== null && r.cells.length !== inputSize)
+      throw new RunFailure(
+        `${name}:${r.line}: ${r.cells.length} value(s), but the model input needs ${inputSize} per row`,
+      );
     return r.cells.map(Number);
   });
 }
@@ -155,11 +178,16 @@ interface TrainCliOptions extends SpecOptions {
 }
 
 export function registerRuntimeCommands(program: Command): Command {
-  const backendOption = () => new Option('--backend <name>', 'tfjs backend; auto picks the fastest with every kernel the model needs').choices(BACKENDS).default('auto');
+  const backendOption = () =>
+    new Option('--backend <name>', 'tfjs backend; auto picks the fastest with every kernel the model needs')
+      .choices(BACKENDS)
+      .default('auto');
 
   program
     .command('train')
-    .description('train a model of a spec on its data block; save it (TF.js layers format) with a checkpoint every epoch')
+    .description(
+      'train a model of a spec on its data block; save it (TF.js layers format) with a checkpoint every epoch',
+    )
     .argument('<file>', 'a .lstm or YAML spec')
     .option('--model <name>', 'the model to train (when the file has several)')
     .option('--epochs <n>', 'override train.epochs', positiveInt)
@@ -169,7 +197,11 @@ export function registerRuntimeCommands(program: Command): Command {
     .addOption(backendOption())
     .option('--resume', 'continue the interrupted run checkpointed in --out')
     .option('--samples <n>', 'override the number of synthetic training samples', positiveInt)
-    .addOption(new Option('--progress <mode>', 'progress display (auto: a bar on a terminal, one line per epoch otherwise)').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .addOption(
+      new Option('--progress <mode>', 'progress display (auto: a bar on a terminal, one line per epoch otherwise)')
+        .choices(['auto', 'bar', 'lines', 'none'])
+        .default('auto'),
+    )
     .option('--json', 'print the final result as JSON on stdout (progress goes to stderr)')
     .action(
       guarded(async (input: string, opts: TrainCliOptions) => {
@@ -211,7 +243,9 @@ export function registerRuntimeCommands(program: Command): Command {
 
   program
     .command('evaluate')
-    .description("evaluate a trained model on its spec's data block (test split; metrics in original units for CSV data)")
+    .description(
+      "evaluate a trained model on its spec's data block (test split; metrics in original units for CSV data)",
+    )
     .argument('<file>', 'the spec the model was trained from')
     .option('--model <name>', 'the model (when the file has several)')
     .addOption(paramOption())
@@ -220,21 +254,44 @@ export function registerRuntimeCommands(program: Command): Command {
     .addOption(new Option('--split <which>', 'data split').choices(['test', 'train']).default('test'))
     .option('--json', 'print the metrics as JSON')
     .action(
-      guarded(async (input: string, opts: SpecOptions & { dir?: string; backend: (typeof BACKENDS)[number]; split: 'test' | 'train'; json?: boolean }) => {
-        const c = await checkedModel(input, opts);
-        if (!c) return;
-        const dir = opts.dir ?? defaultOutDir(c.model.name);
-        if (!existsSync(join(dir, 'model.json'))) throw new RunFailure(`no trained model in ${dir} (run \`lstmc train ${input}\` first, or pass --dir)`);
-        const rt = await loadRuntime();
-        const m = await rt.evaluate(c.model, dir, { backend: opts.backend, split: opts.split, data: { baseDir: c.baseDir } });
-        if (opts.json) process.stdout.write(JSON.stringify({ model: c.model.name, split: opts.split, metrics: m }) + '\n');
-        else process.stdout.write(Object.entries(m).map(([k, v]) => `${k}: ${v.toFixed(4)}`).join('\n') + '\n');
-      }),
+      guarded(
+        async (
+          input: string,
+          opts: SpecOptions & {
+            dir?: string;
+            backend: (typeof BACKENDS)[number];
+            split: 'test' | 'train';
+            json?: boolean;
+          },
+        ) => {
+          const c = await checkedModel(input, opts);
+          if (!c) return;
+          const dir = opts.dir ?? defaultOutDir(c.model.name);
+          if (!existsSync(join(dir, 'model.json')))
+            throw new RunFailure(`no trained model in ${dir} (run \`lstmc train ${input}\` first, or pass --dir)`);
+          const rt = await loadRuntime();
+          const m = await rt.evaluate(c.model, dir, {
+            backend: opts.backend,
+            split: opts.split,
+            data: { baseDir: c.baseDir },
+          });
+          if (opts.json)
+            process.stdout.write(JSON.stringify({ model: c.model.name, split: opts.split, metrics: m }) + '\n');
+          else
+            process.stdout.write(
+              Object.entries(m)
+                .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
+                .join('\n') + '\n',
+            );
+        },
+      ),
     );
 
   program
     .command('predict')
-    .description('run a trained model on inputs from a CSV (one sample per row) or JSON file; print or write the outputs')
+    .description(
+      'run a trained model on inputs from a CSV (one sample per row) or JSON file; print or write the outputs',
+    )
     .argument('<model>', 'a model directory (with model.json) or the spec it was trained from')
     .requiredOption('-i, --input <file>', 'CSV or JSON inputs; - for stdin')
     .option('-o, --output <file>', 'write the outputs here (.csv or .json) instead of stdout')
@@ -243,28 +300,35 @@ export function registerRuntimeCommands(program: Command): Command {
     .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
     .addOption(backendOption())
     .action(
-      guarded(async (arg: string, opts: SpecOptions & { input: string; output?: string; dir?: string; backend: (typeof BACKENDS)[number] }) => {
-        const dir = await modelDir(arg, opts);
-        const rt = await loadRuntime();
-        const m = await rt.loadTrained(dir, opts.backend);
-        const inShape = (m.model.inputs[0]!.shape.slice(1) as (number | null)[]).map((d, i) => d ?? m.info?.inputShape[i] ?? null);
-        const size = inShape.every((d) => d !== null) ? (inShape as number[]).reduce((a, b) => a * b, 1) : null;
-        const seriesWindow = m.info?.source === 'csv' ? (m.info.inputShape[0] ?? null) : null;
-        const { text, name } = readInputFile(opts.input);
-        const samples = parseSamples(text, name, size, seriesWindow);
-        let outputs: unknown[];
-        try {
-          outputs = rt.predictSamples(m.model, m.info, samples);
-        } catch (e) {
-          if ((e as Error).name === 'DataError') throw new RunFailure(`${name}: ${(e as Error).message}`);
-          throw e;
-        }
-        const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-        const asCsv = opts.output?.endsWith('.csv') ?? false;
-        const body = asCsv ? outputs.map((o) => flat(o).join(',')).join('\n') + '\n' : JSON.stringify(outputs) + '\n';
-        if (opts.output) writeFileSync(resolve(opts.output), body);
-        else process.stdout.write(body);
-      }),
+      guarded(
+        async (
+          arg: string,
+          opts: SpecOptions & { input: string; output?: string; dir?: string; backend: (typeof BACKENDS)[number] },
+        ) => {
+          const dir = await modelDir(arg, opts);
+          const rt = await loadRuntime();
+          const m = await rt.loadTrained(dir, opts.backend);
+          const inShape = (m.model.inputs[0]!.shape.slice(1) as (number | null)[]).map(
+            (d, i) => d ?? m.info?.inputShape[i] ?? null,
+          );
+          const size = inShape.every((d) => d !== null) ? (inShape as number[]).reduce((a, b) => a * b, 1) : null;
+          const seriesWindow = m.info?.source === 'csv' ? (m.info.inputShape[0] ?? null) : null;
+          const { text, name } = readInputFile(opts.input);
+          const samples = parseSamples(text, name, size, seriesWindow);
+          let outputs: unknown[];
+          try {
+            outputs = rt.predictSamples(m.model, m.info, samples);
+          } catch (e) {
+            if ((e as Error).name === 'DataError') throw new RunFailure(`${name}: ${(e as Error).message}`);
+            throw e;
+          }
+          const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+          const asCsv = opts.output?.endsWith('.csv') ?? false;
+          const body = asCsv ? outputs.map((o) => flat(o).join(',')).join('\n') + '\n' : JSON.stringify(outputs) + '\n';
+          if (opts.output) writeFileSync(resolve(opts.output), body);
+          else process.stdout.write(body);
+        },
+      ),
     );
 
   program
@@ -281,25 +345,38 @@ export function registerRuntimeCommands(program: Command): Command {
     .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
     .addOption(backendOption())
     .action(
-      guarded(async (arg: string, opts: SpecOptions & { seed?: string; length: number; temperature: number; rngSeed?: number; output?: string; dir?: string; backend: (typeof BACKENDS)[number] }) => {
-        const dir = await modelDir(arg, opts);
-        const rt = await loadRuntime();
-        const m = await rt.loadTrained(dir, opts.backend);
-        let text: string;
-        try {
-          text = rt.generateText(m, {
-            length: opts.length,
-            temperature: opts.temperature,
-            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-            ...(opts.rngSeed !== undefined ? { rngSeed: opts.rngSeed } : {}),
-          });
-        } catch (e) {
-          if ((e as Error).name === 'DataError') throw new RunFailure((e as Error).message);
-          throw e;
-        }
-        if (opts.output) writeFileSync(resolve(opts.output), text + '\n');
-        else process.stdout.write(text + '\n');
-      }),
+      guarded(
+        async (
+          arg: string,
+          opts: SpecOptions & {
+            seed?: string;
+            length: number;
+            temperature: number;
+            rngSeed?: number;
+            output?: string;
+            dir?: string;
+            backend: (typeof BACKENDS)[number];
+          },
+        ) => {
+          const dir = await modelDir(arg, opts);
+          const rt = await loadRuntime();
+          const m = await rt.loadTrained(dir, opts.backend);
+          let text: string;
+          try {
+            text = rt.generateText(m, {
+              length: opts.length,
+              temperature: opts.temperature,
+              ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+              ...(opts.rngSeed !== undefined ? { rngSeed: opts.rngSeed } : {}),
+            });
+          } catch (e) {
+            if ((e as Error).name === 'DataError') throw new RunFailure((e as Error).message);
+            throw e;
+          }
+          if (opts.output) writeFileSync(resolve(opts.output), text + '\n');
+          else process.stdout.write(text + '\n');
+        },
+      ),
     );
   return program;
 }

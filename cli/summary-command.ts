@@ -4,7 +4,7 @@
  * Prints a Keras-style table per model (or the `{"models": [...]}` JSON contract). When the file has
  * errors, prints the diagnostics (pretty, to stderr) and exits 1.
  */
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import { renderSummaryTable, summarize, summaryGraph, type SummaryReport } from '../compiler/summary.js';
 import { checkOneSpec, paramOption, type CliContext } from './check-command.js';
 import { UsageError } from './files.js';
@@ -32,7 +32,9 @@ export function registerSummaryCommand(program: Command, _ctx: CliContext): Comm
         models = models.filter((m) => m.name === opts.model);
         if (models.length === 0) {
           const names = result.models.map((m) => m.name).join(', ');
-          throw new UsageError(`no model named "${opts.model}" in ${file.display}${names !== '' ? ` (models: ${names})` : ''}`);
+          throw new UsageError(
+            `no model named "${opts.model}" in ${file.display}${names !== '' ? ` (models: ${names})` : ''}`,
+          );
         }
       }
       if (opts.json === true) {

@@ -14,7 +14,15 @@ import { didYouMean } from '../base/did-you-mean.js';
 import type { Span } from '../base/span.js';
 import type { Value } from '../grammar/ast.js';
 import type { ArgValue } from './ir.js';
-import { checkValue, defaultOf, expectedText, type FieldSpec, type Schema, type ValueProblem, type ValueType } from './schema.js';
+import {
+  checkValue,
+  defaultOf,
+  expectedText,
+  type FieldSpec,
+  type Schema,
+  type ValueProblem,
+  type ValueType,
+} from './schema.js';
 
 export type ParamValue = number | string | boolean;
 
@@ -47,8 +55,24 @@ export type BindIssue =
   | { kind: 'positional'; span: Span; max: number; got: number; value: Value }
   | { kind: 'missing'; name: string; spec: FieldSpec; main: boolean }
   /** The value does not fit; `resolved` is set when it was a literal or a param (not a nested call). */
-  | { kind: 'value'; name: string; span: Span; value: Value; type: ValueType; resolved: Resolved | undefined; problem: ValueProblem }
-  | { kind: 'undefinedParam'; name: string; dollar: boolean; span: Span; field: string; type: ValueType; hint: string | undefined };
+  | {
+      kind: 'value';
+      name: string;
+      span: Span;
+      value: Value;
+      type: ValueType;
+      resolved: Resolved | undefined;
+      problem: ValueProblem;
+    }
+  | {
+      kind: 'undefinedParam';
+      name: string;
+      dollar: boolean;
+      span: Span;
+      field: string;
+      type: ValueType;
+      hint: string | undefined;
+    };
 
 export interface Bound {
   /** Every field that was given or has a default (failed ones are absent). */
@@ -75,10 +99,22 @@ const SNAKE = /_([a-z0-9])/g;
 export const camelCase = (name: string): string => name.replace(SNAKE, (_, c: string) => c.toUpperCase());
 
 /** Keras arguments that say the input shape: in lstmc the model's `input` declares it once. */
-const INPUT_SHAPE_ARGS = new Set(['inputShape', 'batchInputShape', 'inputLength', 'inputDim', 'batchSize', 'batchShape']);
+const INPUT_SHAPE_ARGS = new Set([
+  'inputShape',
+  'batchInputShape',
+  'inputLength',
+  'inputDim',
+  'batchSize',
+  'batchShape',
+]);
 
 /** The hint for an unknown field: camelCase spelling, Keras habits, did-you-mean, or the known names. */
-export function unknownFieldHint(name: string, fields: readonly string[], format: Scope['format'], noun = 'Arguments'): string | undefined {
+export function unknownFieldHint(
+  name: string,
+  fields: readonly string[],
+  format: Scope['format'],
+  noun = 'Arguments',
+): string | undefined {
   const camel = camelCase(name);
   if (camel !== name && fields.includes(camel)) return `Did you mean "${camel}"? ${noun} are camelCase TF.js names.`;
   if (INPUT_SHAPE_ARGS.has(camel) && !fields.includes(camel)) {
@@ -179,7 +215,12 @@ export function bindFields(
     } else {
       name = e.name;
       if (!Object.hasOwn(fields, name)) {
-        report({ kind: 'unknown', name, span: e.nameSpan ?? e.span, hint: unknownFieldHint(name, names, scope.format, options.noun) });
+        report({
+          kind: 'unknown',
+          name,
+          span: e.nameSpan ?? e.span,
+          hint: unknownFieldHint(name, names, scope.format, options.noun),
+        });
         out.ok = false;
         continue;
       }
@@ -233,7 +274,15 @@ export function bindValue(
   const r = resolveValue(v, t, scope, name, report);
   if (r === 'failed') return undefined;
   if (r === 'wrong-kind') {
-    report({ kind: 'value', name, span: v.span, value: v, type: t, resolved: undefined, problem: { problem: 'type', expected: expectedText(t) } });
+    report({
+      kind: 'value',
+      name,
+      span: v.span,
+      value: v,
+      type: t,
+      resolved: undefined,
+      problem: { problem: 'type', expected: expectedText(t) },
+    });
     return undefined;
   }
   const c = checkValue(t, r.value);

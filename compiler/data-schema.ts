@@ -49,11 +49,19 @@ export interface DataSourceDef {
   keys: Readonly<Record<string, DataKeySpec>>;
 }
 
-const int = (min?: number, max?: number): ValueType => ({ kind: 'int', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) });
+const int = (min?: number, max?: number): ValueType => ({
+  kind: 'int',
+  ...(min !== undefined ? { min } : {}),
+  ...(max !== undefined ? { max } : {}),
+});
 
 const SYNTHETIC_COMMON: Record<string, DataKeySpec> = {
   samples: { type: int(1, 10_000_000), default: 2000, doc: 'Number of training examples to generate.' },
-  testSamples: { type: int(1, 10_000_000), default: 200, doc: 'Number of held-out examples (generated with a different seed) for evaluation.' },
+  testSamples: {
+    type: int(1, 10_000_000),
+    default: 200,
+    doc: 'Number of held-out examples (generated with a different seed) for evaluation.',
+  },
   seed: { type: int(0), default: 1, doc: 'Seed of the generator; the same seed gives the same examples.' },
 };
 
@@ -87,7 +95,11 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
     loss: 'binaryCrossentropy',
     keys: {
       size: { type: int(2, 4096), default: 50, doc: 'Frame width and height in pixels.' },
-      frames: { type: int(1, 4096), default: 5, doc: 'Frames per sequence (the dot advances one pixel per frame from the left or right edge; at most `size`).' },
+      frames: {
+        type: int(1, 4096),
+        default: 5,
+        doc: 'Frames per sequence (the dot advances one pixel per frame from the left or right edge; at most `size`).',
+      },
     },
   },
   addition: {
@@ -155,12 +167,26 @@ export const DATA_SOURCES: Readonly<Record<string, DataSourceDef>> = {
     doc: 'One column of a CSV file as a time series: sliding windows of `window` values predict the next `horizon` values. Min-max scaled by default (fitted on the training part; metrics are reported in the original units). The first `split` fraction of the windows (in time order) trains, the rest tests.',
     value: { kind: 'string', nonEmpty: true },
     keys: {
-      column: { type: { kind: 'column' }, doc: 'Header name or 0-based index of the column; default: the last column.' },
+      column: {
+        type: { kind: 'column' },
+        doc: 'Header name or 0-based index of the column; default: the last column.',
+      },
       window: { type: int(1, 1_000_000), required: true, doc: 'Look-back window (input time steps).' },
       horizon: { type: int(1, 1_000_000), default: 1, doc: 'Number of future values to predict.' },
-      scale: { type: { kind: 'enum', what: 'scaling', values: ['minmax', 'none'], caseInsensitive: true }, default: 'minmax', doc: 'Scaling of the series.' },
-      split: { type: { kind: 'float', min: 0, max: 1, minExclusive: true }, default: 0.8, doc: 'Fraction of the windows used for training (the rest is the test set).' },
-      header: { type: { kind: 'bool' }, doc: 'Whether the first row is a header; default: detected (non-numeric first row).' },
+      scale: {
+        type: { kind: 'enum', what: 'scaling', values: ['minmax', 'none'], caseInsensitive: true },
+        default: 'minmax',
+        doc: 'Scaling of the series.',
+      },
+      split: {
+        type: { kind: 'float', min: 0, max: 1, minExclusive: true },
+        default: 0.8,
+        doc: 'Fraction of the windows used for training (the rest is the test set).',
+      },
+      header: {
+        type: { kind: 'bool' },
+        doc: 'Whether the first row is a header; default: detected (non-numeric first row).',
+      },
     },
   },
   text: {
@@ -171,7 +197,10 @@ export const DATA_SOURCES: Readonly<Record<string, DataSourceDef>> = {
       window: { type: int(1, 100_000), default: 40, doc: 'Characters of context.' },
       step: { type: int(1, 100_000), default: 3, doc: 'Stride between windows.' },
       lowercase: { type: { kind: 'bool' }, default: false, doc: 'Lower-case the corpus first.' },
-      alphabet: { type: { kind: 'string' }, doc: 'The symbols, in one-hot order; other characters are dropped. Default: every character of the file, sorted (then the vocabulary size is only known from the data).' },
+      alphabet: {
+        type: { kind: 'string' },
+        doc: 'The symbols, in one-hot order; other characters are dropped. Default: every character of the file, sorted (then the vocabulary size is only known from the data).',
+      },
     },
   },
 };
@@ -205,25 +234,39 @@ export interface ResolvedData {
  */
 export function resolveDataOptions(source: string, options: Record<string, ArgValue>): ResolvedData | DataError {
   const def = DATA_SOURCES[source];
-  if (!def) return { error: `Unknown data source "${source}"; expected one of ${Object.keys(DATA_SOURCES).join(', ')}.` };
+  if (!def)
+    return { error: `Unknown data source "${source}"; expected one of ${Object.keys(DATA_SOURCES).join(', ')}.` };
   const raw = options[source];
-  if (raw === undefined) return { error: `The data source \`${source}:\` needs a value (${expectedWithRange(def.value)}).`, key: source };
+  if (raw === undefined)
+    return { error: `The data source \`${source}:\` needs a value (${expectedWithRange(def.value)}).`, key: source };
   const checked = checkValue(def.value, raw);
   if (!checked.ok) {
     return source === 'synthetic' && typeof raw === 'string'
-      ? { error: `Unknown synthetic problem "${raw}"; expected one of ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.`, key: source }
-      : { error: `\`${source}\` must be ${source === 'synthetic' ? 'the name of a built-in problem' : 'a file path string'}, got ${describeArgValue(raw)}.`, key: source };
+      ? {
+          error: `Unknown synthetic problem "${raw}"; expected one of ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.`,
+          key: source,
+        }
+      : {
+          error: `\`${source}\` must be ${source === 'synthetic' ? 'the name of a built-in problem' : 'a file path string'}, got ${describeArgValue(raw)}.`,
+          key: source,
+        };
   }
   const keys = keysOf(source, checked.value as string);
   for (const [k, v] of Object.entries(options)) {
     if (k === source) continue;
     const spec = keys[k];
-    if (!spec) return { error: `Unknown key "${k}" for data source ${source}; expected one of ${Object.keys(keys).join(', ') || '(none)'}.`, key: k };
+    if (!spec)
+      return {
+        error: `Unknown key "${k}" for data source ${source}; expected one of ${Object.keys(keys).join(', ') || '(none)'}.`,
+        key: k,
+      };
     const r = checkValue(spec.type, v);
-    if (!r.ok) return { error: `Data key "${k}" must be ${expectedWithRange(spec.type)}, got ${describeArgValue(v)}.`, key: k };
+    if (!r.ok)
+      return { error: `Data key "${k}" must be ${expectedWithRange(spec.type)}, got ${describeArgValue(v)}.`, key: k };
   }
   for (const [k, spec] of Object.entries(keys)) {
-    if (spec.required && options[k] === undefined) return { error: `The ${source} data source needs key "${k}": ${spec.doc}`, key: source };
+    if (spec.required && options[k] === undefined)
+      return { error: `The ${source} data source needs key "${k}": ${spec.doc}`, key: source };
   }
   const [problem] = crossKeyProblems(source, options);
   if (problem) return { error: problem.message, ...(problem.key !== undefined ? { key: problem.key } : {}) };
@@ -250,28 +293,39 @@ export function withDefaults(source: string, options: Record<string, ArgValue>):
       out[k] = c?.ok ? c.value : v;
     } else if (spec.default !== undefined) out[k] = spec.default;
   }
-  if (source === 'synthetic' && value === 'cumsum' && out.threshold === undefined) out.threshold = (out.length as number) / 4;
+  if (source === 'synthetic' && value === 'cumsum' && out.threshold === undefined)
+    out.threshold = (out.length as number) / 4;
   return { source: source as ResolvedData['source'], value, options: out };
 }
 
 /** Rules between keys of checked options (index < length, frames ≤ size, a usable alphabet). */
-export function crossKeyProblems(source: string, options: Record<string, ArgValue>): { key?: string; message: string }[] {
+export function crossKeyProblems(
+  source: string,
+  options: Record<string, ArgValue>,
+): { key?: string; message: string }[] {
   const r = withDefaults(source, options);
   const out = r.options;
   const at = (k: string, other: string): string => (options[k] !== undefined ? k : other);
   const problems: { key?: string; message: string }[] = [];
   if (source === 'synthetic') {
     if (r.value === 'echo' && (out.index as number) >= (out.length as number)) {
-      problems.push({ message: `Data key "index" (${out.index}) must be less than "length" (${out.length}).`, key: at('index', 'length') });
+      problems.push({
+        message: `Data key "index" (${out.index}) must be less than "length" (${out.length}).`,
+        key: at('index', 'length'),
+      });
     }
     if (r.value === 'square' && (out.frames as number) > (out.size as number)) {
-      problems.push({ message: `Data key "frames" (${out.frames}) must be at most "size" (${out.size}): the dot moves one pixel per frame.`, key: at('frames', 'size') });
+      problems.push({
+        message: `Data key "frames" (${out.frames}) must be at most "size" (${out.size}): the dot moves one pixel per frame.`,
+        key: at('frames', 'size'),
+      });
     }
   }
   if (source === 'text' && typeof out.alphabet === 'string') {
     const chars = [...out.alphabet];
     if (chars.length < 2) problems.push({ message: 'Data key "alphabet" needs at least 2 symbols.', key: 'alphabet' });
-    else if (new Set(chars).size !== chars.length) problems.push({ message: 'Data key "alphabet" repeats a symbol.', key: 'alphabet' });
+    else if (new Set(chars).size !== chars.length)
+      problems.push({ message: 'Data key "alphabet" repeats a symbol.', key: 'alphabet' });
   }
   return problems;
 }

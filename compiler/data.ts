@@ -11,7 +11,14 @@ import { didYouMeanHint } from '../base/did-you-mean.js';
 import type { Span } from '../base/span.js';
 import type { Block } from '../grammar/ast.js';
 import { bindFields, blockEntries, unknownFieldHint, type BindIssue, type Scope } from './bind.js';
-import { crossKeyProblems, DATA_SOURCES, findSyntheticProblem, resolvedShapes, SYNTHETIC_PROBLEMS, type DataShapes } from './data-schema.js';
+import {
+  crossKeyProblems,
+  DATA_SOURCES,
+  findSyntheticProblem,
+  resolvedShapes,
+  SYNTHETIC_PROBLEMS,
+  type DataShapes,
+} from './data-schema.js';
 import type { ArgValue, IRData } from './ir.js';
 import type { FieldSpec } from './schema.js';
 import { reportBlockIssue } from './train.js';
@@ -33,14 +40,20 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
     bag.add(
       Diagnostics.DataConfig,
       written?.keySpan ?? span,
-      { message: `The data block names no source; add one of ${Object.keys(DATA_SOURCES).map((s) => `\`${s}:\``).join(', ')}.` },
+      {
+        message: `The data block names no source; add one of ${Object.keys(DATA_SOURCES)
+          .map((s) => `\`${s}:\``)
+          .join(', ')}.`,
+      },
       written ? sourceKeyHint(written.key) : undefined,
     );
     return undefined;
   }
   if (sources.length > 1) {
     const second = sourceKeys.find((e) => e.key === sources[1])!;
-    bag.add(Diagnostics.DataConfig, second.keySpan, { message: `The data block names several sources (${sources.join(', ')}); keep one.` });
+    bag.add(Diagnostics.DataConfig, second.keySpan, {
+      message: `The data block names several sources (${sources.join(', ')}); keep one.`,
+    });
     return undefined;
   }
   const source = sources[0]!;
@@ -49,7 +62,12 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
   const sourceField: FieldSpec = { type: def.value, required: true, doc: def.doc };
   let fields: Record<string, FieldSpec> = { [source]: sourceField, ...def.keys };
   const sourceEntry = sourceKeys[0]!;
-  const problemName = sourceEntry.value.kind === 'ident' || sourceEntry.value.kind === 'string' ? (sourceEntry.value.kind === 'ident' ? sourceEntry.value.name : sourceEntry.value.value) : undefined;
+  const problemName =
+    sourceEntry.value.kind === 'ident' || sourceEntry.value.kind === 'string'
+      ? sourceEntry.value.kind === 'ident'
+        ? sourceEntry.value.name
+        : sourceEntry.value.value
+      : undefined;
   const problem = source === 'synthetic' && problemName !== undefined ? findSyntheticProblem(problemName) : undefined;
   if (problem) fields = { ...fields, ...problem.keys };
 
@@ -60,7 +78,9 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
         bag.add(
           Diagnostics.DataConfig,
           i.span,
-          { message: `Unknown synthetic problem "${got}"; expected one of ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.` },
+          {
+            message: `Unknown synthetic problem "${got}"; expected one of ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.`,
+          },
           didYouMeanHint(got, Object.keys(SYNTHETIC_PROBLEMS)),
         );
       } else {
@@ -70,14 +90,21 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
       return;
     }
     if (i.kind === 'missing') {
-      bag.add(Diagnostics.DataConfig, sourceEntry.keySpan, { message: `The ${source} data source needs key "${i.name}".` }, `${i.name}: ${i.spec.doc}`);
+      bag.add(
+        Diagnostics.DataConfig,
+        sourceEntry.keySpan,
+        { message: `The ${source} data source needs key "${i.name}".` },
+        `${i.name}: ${i.spec.doc}`,
+      );
       return;
     }
     if (i.kind === 'unknown') {
       // After an unknown problem, its keys cannot be known either: say nothing more.
       if (source === 'synthetic' && !problem) return;
       const keys = Object.keys(fields).filter((k) => k !== source);
-      const hint = SOURCE_WORDS.has(i.name) ? sourceKeyHint(i.name, source) : unknownFieldHint(i.name, keys, scope.format, 'Keys');
+      const hint = SOURCE_WORDS.has(i.name)
+        ? sourceKeyHint(i.name, source)
+        : unknownFieldHint(i.name, keys, scope.format, 'Keys');
       bag.add(Diagnostics.UnknownTrainKey, i.span, { key: i.name, block: 'data' }, hint);
       return;
     }
@@ -98,6 +125,7 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
 }
 
 function sourceKeyHint(key: string, source?: string): string {
-  const example = source === 'csv' ? '`csv: "sales.csv"`' : source === 'text' ? '`text: "corpus.txt"`' : '`synthetic: echo`';
+  const example =
+    source === 'csv' ? '`csv: "sales.csv"`' : source === 'text' ? '`text: "corpus.txt"`' : '`synthetic: echo`';
   return `A data block names its source by the key itself, e.g. ${example}; "${key}" is not a data key.`;
 }

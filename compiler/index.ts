@@ -28,20 +28,31 @@ export function checkSource(source: string, file: string, options: CheckOptions 
     const syntaxErrors = parsed.diagnostics.some((d) => d.severity === 'error');
     // Lower even with syntax errors (recovery gives a partial AST) for more diagnostics per run,
     // but hand no model onwards.
-    const lowered = lowerSpec(parsed.spec, { ...(options.params ? { params: options.params } : {}), afterSyntaxErrors: syntaxErrors });
+    const lowered = lowerSpec(parsed.spec, {
+      ...(options.params ? { params: options.params } : {}),
+      afterSyntaxErrors: syntaxErrors,
+    });
     // On a line the front end already rejected, what the checker says about the recovered (partial)
     // AST is a consequence, not news.
-    const badLines = new Set(parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}`));
+    const badLines = new Set(
+      parsed.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.line}`),
+    );
     // YAML has no useful error recovery: after a YAML syntax error the rest of the document may be
     // swallowed into a string or a wrong collection, so the checker's view of it is not news either.
-    const yamlBroken = parsed.spec.format === 'yaml' && parsed.diagnostics.some((d) => d.code === 'LSTM1010' || d.code === 'LSTM1002' || d.code === 'LSTM1012');
+    const yamlBroken =
+      parsed.spec.format === 'yaml' &&
+      parsed.diagnostics.some((d) => d.code === 'LSTM1010' || d.code === 'LSTM1002' || d.code === 'LSTM1012');
     const checked = yamlBroken ? [] : lowered.diagnostics.items.filter((d) => !badLines.has(`${d.file}:${d.line}`));
     const diagnostics = sortDiagnostics(dedupe([...parsed.diagnostics, ...checked]));
     return { file, models: syntaxErrors ? [] : lowered.models, diagnostics };
   } catch (e) {
     // A bug in lstmc, never the user's fault: say so, located at the file.
     const msg = e instanceof Error ? e.message : String(e);
-    const d = makeDiagnostic(Diagnostics.Internal, { file, line: 1, column: 1, endLine: 1, endColumn: 1 }, { message: msg });
+    const d = makeDiagnostic(
+      Diagnostics.Internal,
+      { file, line: 1, column: 1, endLine: 1, endColumn: 1 },
+      { message: msg },
+    );
     return { file, models: [], diagnostics: [d] };
   }
 }

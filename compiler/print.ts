@@ -88,7 +88,14 @@ interface ArgText {
 }
 
 /** The arguments of a layer as text: main arguments positionally, the rest by name. */
-function argTexts(l: IRLayer, st: Style, form: 'lstm' | 'yaml', opts: PrintOptions, name: string | undefined, states: string[] | undefined): ArgText {
+function argTexts(
+  l: IRLayer,
+  st: Style,
+  form: 'lstm' | 'yaml',
+  opts: PrintOptions,
+  name: string | undefined,
+  states: string[] | undefined,
+): ArgText {
   const def = getLayer(l.type);
   const out: ArgText = { positional: [], named: [] };
   if (!def) return out;
@@ -104,7 +111,15 @@ function argTexts(l: IRLayer, st: Style, form: 'lstm' | 'yaml', opts: PrintOptio
   for (const k of def.main) {
     const v = l.args[k];
     const text = k === 'layer' && l.inner ? value(l.inner, undefined, st, form) : shown(k);
-    if (text === undefined || (v !== undefined && v !== null && omit && !def.args[k]?.required && sameValue(v, def.args[k]?.default) && k !== 'layer')) {
+    if (
+      text === undefined ||
+      (v !== undefined &&
+        v !== null &&
+        omit &&
+        !def.args[k]?.required &&
+        sameValue(v, def.args[k]?.default) &&
+        k !== 'layer')
+    ) {
       positionalOpen = false;
       continue;
     }
@@ -140,7 +155,8 @@ function yamlItem(l: IRLayer, opts: PrintOptions, node: IRNode | undefined): str
   const a = argTexts(l, YAML_STYLE, 'yaml', opts, layerName(l, node, opts), undefined);
   const wrapper = getLayer(l.type)?.main[0] === 'layer';
   if (a.positional.length === 0 && a.named.length === 0) return l.type;
-  if (a.positional.length === 1 && a.named.length === 0 && !wrapper && !a.positional[0]!.startsWith('[')) return `${l.type}: ${a.positional[0]}`;
+  if (a.positional.length === 1 && a.named.length === 0 && !wrapper && !a.positional[0]!.startsWith('['))
+    return `${l.type}: ${a.positional[0]}`;
   return yamlLayer(l, opts, node).slice(1, -1);
 }
 
@@ -187,7 +203,10 @@ function valueNames(m: IRModel): Names {
     const count = multi.get(n.name) ?? 1;
     for (let i = 0; i < count; i++) {
       if (!used.has(key({ node: n.name, index: i })) && count > 1) continue;
-      alias.set(key({ node: n.name, index: i }), fresh(count === 1 ? n.name : i === 0 ? n.name : `${n.name}_state${i}`));
+      alias.set(
+        key({ node: n.name, index: i }),
+        fresh(count === 1 ? n.name : i === 0 ? n.name : `${n.name}_state${i}`),
+      );
     }
   }
   return {
@@ -201,10 +220,12 @@ function valueNames(m: IRModel): Names {
 
 function dims(m: IRModel, i: number, st: Style): string {
   const inp = m.inputs[i]!;
-  return st.list(inp.shape.map((d, k) => {
-    const p = inp.dimParams?.[k];
-    return p !== undefined ? st.param(p) : d === null ? st.unknownDim : String(d);
-  }));
+  return st.list(
+    inp.shape.map((d, k) => {
+      const p = inp.dimParams?.[k];
+      return p !== undefined ? st.param(p) : d === null ? st.unknownDim : String(d);
+    }),
+  );
 }
 
 function trainEntries(t: IRTrain, st: Style, form: 'lstm' | 'yaml'): [string, string][] {
@@ -215,7 +236,8 @@ function trainEntries(t: IRTrain, st: Style, form: 'lstm' | 'yaml'): [string, st
   if (given('optimizer') || t.optimizer.name !== d.optimizer.name || Object.keys(t.optimizer.args).length) {
     const args = Object.entries(t.optimizer.args);
     if (args.length === 0) out.push(['optimizer', t.optimizer.name]);
-    else if (form === 'lstm') out.push(['optimizer', `${t.optimizer.name}(${args.map(([k, v]) => `${k}: ${num(v)}`).join(', ')})`]);
+    else if (form === 'lstm')
+      out.push(['optimizer', `${t.optimizer.name}(${args.map(([k, v]) => `${k}: ${num(v)}`).join(', ')})`]);
     else out.push(['optimizer', `{${t.optimizer.name}: {${args.map(([k, v]) => `${k}: ${num(v)}`).join(', ')}}}`]);
   }
   if (given('metrics') || t.metrics.length) out.push(['metrics', st.list(t.metrics.map((x) => st.word(x)))]);
@@ -243,7 +265,12 @@ function dataEntries(m: IRModel, st: Style): [string, string][] {
   return keys.map((k) => {
     const v = o[k]!;
     const isPathOrText = k === m.data!.source && m.data!.source !== 'synthetic';
-    const text = typeof v === 'string' ? (isPathOrText || k === 'alphabet' || k === 'column' ? st.str(v) : st.word(v)) : value(v, undefined, st, 'lstm');
+    const text =
+      typeof v === 'string'
+        ? isPathOrText || k === 'alphabet' || k === 'column'
+          ? st.str(v)
+          : st.word(v)
+        : value(v, undefined, st, 'lstm');
     return [k, text];
   });
 }

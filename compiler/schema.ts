@@ -196,7 +196,8 @@ export function checkValue(t: ValueType, v: ArgValue): Checked {
   switch (t.kind) {
     case 'int':
       if (!isInt(v)) return type();
-      if (!inRange(t, v) || Math.abs(v) > MAX_INT) return { ok: false, problem: 'range', range: rangeText(t) || `≤ ${MAX_INT}` };
+      if (!inRange(t, v) || Math.abs(v) > MAX_INT)
+        return { ok: false, problem: 'range', range: rangeText(t) || `≤ ${MAX_INT}` };
       return { ok: true, value: v };
     case 'float':
       if (typeof v !== 'number' || !Number.isFinite(v)) return type();
@@ -209,12 +210,15 @@ export function checkValue(t: ValueType, v: ArgValue): Checked {
     case 'enum': {
       if (typeof v !== 'string') return type();
       const hit = enumValue(t, v);
-      return hit !== undefined ? { ok: true, value: hit } : { ok: false, problem: 'enum', what: t.what, values: enumSpellings(t) };
+      return hit !== undefined
+        ? { ok: true, value: hit }
+        : { ok: false, problem: 'enum', what: t.what, values: enumSpellings(t) };
     }
     case 'intOrList': {
       const list = typeof v === 'number' ? [v] : Array.isArray(v) ? v : undefined;
       if (!list || !list.every(isInt)) return type();
-      if (Array.isArray(v) && v.length !== t.length) return { ok: false, problem: 'length', expected: expectedText(t), got: v.length };
+      if (Array.isArray(v) && v.length !== t.length)
+        return { ok: false, problem: 'length', expected: expectedText(t), got: v.length };
       const min = t.min ?? 1;
       if ((list as number[]).some((x) => x < min)) return { ok: false, problem: 'range', range: `≥ ${min}` };
       return { ok: true, value: Array.isArray(v) ? v.slice() : v };
@@ -223,15 +227,29 @@ export function checkValue(t: ValueType, v: ArgValue): Checked {
       if (!Array.isArray(v) || !v.every(isInt)) return type();
       const list = v as number[];
       if (t.minLength !== undefined && list.length < t.minLength) {
-        return { ok: false, problem: 'length', expected: `a list of at least ${t.minLength} integer(s)`, got: list.length };
+        return {
+          ok: false,
+          problem: 'length',
+          expected: `a list of at least ${t.minLength} integer(s)`,
+          got: list.length,
+        };
       }
       if (t.maxLength !== undefined && list.length > t.maxLength) {
-        return { ok: false, problem: 'length', expected: `a list of at most ${t.maxLength} integers`, got: list.length };
+        return {
+          ok: false,
+          problem: 'length',
+          expected: `a list of at most ${t.maxLength} integers`,
+          got: list.length,
+        };
       }
       const min = t.min ?? 1;
       const minusOnes = t.allowMinusOne ? list.filter((x) => x === -1).length : 0;
       if (list.some((x) => x < min && !(x === -1 && t.allowMinusOne)) || minusOnes > 1) {
-        return { ok: false, problem: 'range', range: t.allowMinusOne ? 'positive integers and at most one -1' : `integers ≥ ${min}` };
+        return {
+          ok: false,
+          problem: 'range',
+          range: t.allowMinusOne ? 'positive integers and at most one -1' : `integers ≥ ${min}`,
+        };
       }
       return { ok: true, value: list.slice() };
     }

@@ -59,8 +59,7 @@ function refShape(model: IRModel, ref: ValueRef): Shape | undefined {
 }
 
 export function summarize(model: IRModel, options: SummaryOptions = {}): ModelSummary {
-  const classOf = (type: string): string =>
-    options.className?.(type) ?? getLayer(type)?.className ?? type;
+  const classOf = (type: string): string => options.className?.(type) ?? getLayer(type)?.className ?? type;
   let trainable = 0;
   let nonTrainable = 0;
   const layers: SummaryLayer[] = model.nodes.map((node) => {
@@ -129,7 +128,9 @@ function outputShapeText(s: SummaryShape | SummaryShape[]): string {
 
 /** 3600 -> "3,600". */
 export function formatCount(n: number): string {
-  return Math.trunc(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.trunc(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /**

@@ -97,7 +97,8 @@ function nodeSpec(node: IRNode): TfNodeSpec {
   const spec: TfLayerSpec = { factory: raw.factory, config };
   if (raw.inner) {
     const innerName = node.inner?.args.name ?? (node.args.layer as IRLayer | undefined)?.args?.name;
-    spec.inner = typeof innerName === 'string' ? { ...raw.inner, config: { name: innerName, ...raw.inner.config } } : raw.inner;
+    spec.inner =
+      typeof innerName === 'string' ? { ...raw.inner, config: { name: innerName, ...raw.inner.config } } : raw.inner;
   }
   const out: TfNodeSpec = {
     name: node.name,
@@ -111,7 +112,8 @@ function nodeSpec(node: IRNode): TfNodeSpec {
   return out;
 }
 
-const sameRef = (a: ValueRef | undefined, b: ValueRef): boolean => a !== undefined && a.node === b.node && a.index === b.index;
+const sameRef = (a: ValueRef | undefined, b: ValueRef): boolean =>
+  a !== undefined && a.node === b.node && a.index === b.index;
 
 /**
  * A `tf.sequential` stack can express the model: the checker found one chain from one input, each
@@ -120,8 +122,10 @@ const sameRef = (a: ValueRef | undefined, b: ValueRef): boolean => a !== undefin
  */
 function isSequential(model: IRModel, nodes: readonly TfNodeSpec[]): boolean {
   const input = model.inputs[0];
-  if (model.kind !== 'sequential' || model.inputs.length !== 1 || input === undefined || nodes.length === 0) return false;
-  if (model.outputs.length !== 1 || !sameRef(model.outputs[0], { node: nodes[nodes.length - 1]!.name, index: 0 })) return false;
+  if (model.kind !== 'sequential' || model.inputs.length !== 1 || input === undefined || nodes.length === 0)
+    return false;
+  if (model.outputs.length !== 1 || !sameRef(model.outputs[0], { node: nodes[nodes.length - 1]!.name, index: 0 }))
+    return false;
   return nodes.every((n, i) => {
     const from: ValueRef = { node: i === 0 ? input.name : nodes[i - 1]!.name, index: 0 };
     return n.outputCount === 1 && n.initialState === undefined && n.inputs.length === 1 && sameRef(n.inputs[0], from);

@@ -4,7 +4,7 @@
  * emitter prints `optimizerCall()`, the runtime calls it. Pure; reports LSTM4xxx and never throws.
  */
 import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
-import { didYouMean, didYouMeanHint } from '../base/did-you-mean.js';
+import { didYouMeanHint } from '../base/did-you-mean.js';
 import type { Span } from '../base/span.js';
 import type { Block, Value } from '../grammar/ast.js';
 import { bindFields, blockEntries, unknownFieldHint, type BindIssue, type Entry, type Scope } from './bind.js';
@@ -39,19 +39,70 @@ export const LOSSES: Readonly<Record<string, string>> = {
  * their defaults (classic Keras 2, where they differ from TF.js: epsilon 1e-7). The emitter prints
  * `optimizerCall()`'s result and the runtime calls it, so the two cannot drift.
  */
-export const OPTIMIZER_TABLE: Readonly<Record<string, { factory: string; params: readonly { name: string; default: number | boolean }[] }>> = {
+export const OPTIMIZER_TABLE: Readonly<
+  Record<string, { factory: string; params: readonly { name: string; default: number | boolean }[] }>
+> = {
   sgd: { factory: 'sgd', params: [{ name: 'learningRate', default: 0.01 }] },
-  momentum: { factory: 'momentum', params: [{ name: 'learningRate', default: 0.01 }, { name: 'momentum', default: 0.9 }, { name: 'useNesterov', default: false }] },
-  adagrad: { factory: 'adagrad', params: [{ name: 'learningRate', default: 0.01 }, { name: 'initialAccumulatorValue', default: 0.1 }] },
-  adadelta: { factory: 'adadelta', params: [{ name: 'learningRate', default: 1 }, { name: 'rho', default: 0.95 }, { name: 'epsilon', default: 1e-7 }] },
-  adam: { factory: 'adam', params: [{ name: 'learningRate', default: 0.001 }, { name: 'beta1', default: 0.9 }, { name: 'beta2', default: 0.999 }, { name: 'epsilon', default: 1e-7 }] },
-  adamax: { factory: 'adamax', params: [{ name: 'learningRate', default: 0.002 }, { name: 'beta1', default: 0.9 }, { name: 'beta2', default: 0.999 }, { name: 'epsilon', default: 1e-7 }, { name: 'decay', default: 0 }] },
-  rmsprop: { factory: 'rmsprop', params: [{ name: 'learningRate', default: 0.001 }, { name: 'decay', default: 0.9 }, { name: 'momentum', default: 0 }, { name: 'epsilon', default: 1e-7 }, { name: 'centered', default: false }] },
+  momentum: {
+    factory: 'momentum',
+    params: [
+      { name: 'learningRate', default: 0.01 },
+      { name: 'momentum', default: 0.9 },
+      { name: 'useNesterov', default: false },
+    ],
+  },
+  adagrad: {
+    factory: 'adagrad',
+    params: [
+      { name: 'learningRate', default: 0.01 },
+      { name: 'initialAccumulatorValue', default: 0.1 },
+    ],
+  },
+  adadelta: {
+    factory: 'adadelta',
+    params: [
+      { name: 'learningRate', default: 1 },
+      { name: 'rho', default: 0.95 },
+      { name: 'epsilon', default: 1e-7 },
+    ],
+  },
+  adam: {
+    factory: 'adam',
+    params: [
+      { name: 'learningRate', default: 0.001 },
+      { name: 'beta1', default: 0.9 },
+      { name: 'beta2', default: 0.999 },
+      { name: 'epsilon', default: 1e-7 },
+    ],
+  },
+  adamax: {
+    factory: 'adamax',
+    params: [
+      { name: 'learningRate', default: 0.002 },
+      { name: 'beta1', default: 0.9 },
+      { name: 'beta2', default: 0.999 },
+      { name: 'epsilon', default: 1e-7 },
+      { name: 'decay', default: 0 },
+    ],
+  },
+  rmsprop: {
+    factory: 'rmsprop',
+    params: [
+      { name: 'learningRate', default: 0.001 },
+      { name: 'decay', default: 0.9 },
+      { name: 'momentum', default: 0 },
+      { name: 'epsilon', default: 1e-7 },
+      { name: 'centered', default: false },
+    ],
+  },
 };
 
 /** Optimizers and the numeric arguments a spec may give each (derived from the table). */
 export const OPTIMIZERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  Object.entries(OPTIMIZER_TABLE).map(([k, v]) => [k, v.params.filter((p) => typeof p.default === 'number').map((p) => p.name)]),
+  Object.entries(OPTIMIZER_TABLE).map(([k, v]) => [
+    k,
+    v.params.filter((p) => typeof p.default === 'number').map((p) => p.name),
+  ]),
 );
 
 /** The `tf.train.<factory>(...args)` call for a checked optimizer, every default explicit. */
@@ -84,7 +135,6 @@ export const METRIC_TABLE: Readonly<Record<string, string>> = {
 };
 
 export const METRICS: readonly string[] = Object.keys(METRIC_TABLE);
-
 
 export function defaultTrain(): IRTrain {
   return {
@@ -146,8 +196,16 @@ export const TRAIN_SCHEMA: Schema = {
 export const EARLY_STOPPING_SCHEMA: Schema = {
   fields: {
     patience: { type: { kind: 'int', min: 0 }, default: 0, doc: 'Epochs without improvement before stopping.' },
-    minDelta: { type: { kind: 'float', min: 0 }, default: 0, doc: 'The smallest change that counts as an improvement.' },
-    monitor: { type: { kind: 'string' }, default: 'val_loss', doc: 'The value watched: loss, val_loss, or a metric (val_ prefix for validation).' },
+    minDelta: {
+      type: { kind: 'float', min: 0 },
+      default: 0,
+      doc: 'The smallest change that counts as an improvement.',
+    },
+    monitor: {
+      type: { kind: 'string' },
+      default: 'val_loss',
+      doc: 'The value watched: loss, val_loss, or a metric (val_ prefix for validation).',
+    },
   },
 };
 
@@ -191,7 +249,13 @@ export function describeWritten(v: Value): string {
 }
 
 /** A binder issue in a `train`-like block as LSTM4004/4005 (and 2006, 2010) say it. */
-export function reportBlockIssue(bag: DiagnosticBag, block: string, i: BindIssue, format: Scope['format'], keyPrefix = ''): void {
+export function reportBlockIssue(
+  bag: DiagnosticBag,
+  block: string,
+  i: BindIssue,
+  format: Scope['format'],
+  keyPrefix = '',
+): void {
   switch (i.kind) {
     case 'unknown':
       bag.add(Diagnostics.UnknownTrainKey, i.span, { key: i.name, block }, i.hint);
@@ -204,12 +268,18 @@ export function reportBlockIssue(bag: DiagnosticBag, block: string, i: BindIssue
         Diagnostics.UndefinedParam,
         i.span,
         { name: i.name },
-        i.hint ?? (i.dollar ? `Declare it with ${format === 'yaml' ? `\`params: {${i.name}: ...}\`` : `\`param ${i.name} = ...\``}.` : `${keyPrefix}${i.field} must be ${expectedWithRange(i.type)}; \`${i.name}\` is not a declared param.`),
+        i.hint ??
+          (i.dollar
+            ? `Declare it with ${format === 'yaml' ? `\`params: {${i.name}: ...}\`` : `\`param ${i.name} = ...\``}.`
+            : `${keyPrefix}${i.field} must be ${expectedWithRange(i.type)}; \`${i.name}\` is not a declared param.`),
       );
       return;
     case 'value': {
       const expected = i.problem.problem === 'enum' ? `one of ${i.problem.values.join(', ')}` : expectedFor(i);
-      const got = i.resolved?.param !== undefined ? `${i.resolved.param} = ${JSON.stringify(i.resolved.value)}` : describeWritten(i.value);
+      const got =
+        i.resolved?.param !== undefined
+          ? `${i.resolved.param} = ${JSON.stringify(i.resolved.value)}`
+          : describeWritten(i.value);
       bag.add(Diagnostics.TrainValue, i.span, { key: `${keyPrefix}${i.name}`, expected, got });
       return;
     }
@@ -261,8 +331,14 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
 function reportTrainIssue(bag: DiagnosticBag, i: BindIssue, scope: Scope): void {
   if (i.kind === 'value' && i.name === 'loss') {
     const x = i.resolved?.value;
-    if (typeof x === 'string') bag.add(Diagnostics.UnknownLoss, i.span, { name: x }, didYouMeanHint(x, Object.keys(LOSSES)));
-    else bag.add(Diagnostics.TrainValue, i.span, { key: 'loss', expected: 'a loss name, e.g. categoricalCrossentropy', got: describeWritten(i.value) });
+    if (typeof x === 'string')
+      bag.add(Diagnostics.UnknownLoss, i.span, { name: x }, didYouMeanHint(x, Object.keys(LOSSES)));
+    else
+      bag.add(Diagnostics.TrainValue, i.span, {
+        key: 'loss',
+        expected: 'a loss name, e.g. categoricalCrossentropy',
+        got: describeWritten(i.value),
+      });
     return;
   }
   reportBlockIssue(bag, 'train', i, scope.format);
@@ -273,7 +349,12 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
     const name = v.call.name;
     const schema = optimizerSchema(name);
     if (!schema) {
-      bag.add(Diagnostics.UnknownOptimizer, v.call.nameSpan, { name }, didYouMeanHint(name, Object.keys(OPTIMIZER_TABLE)));
+      bag.add(
+        Diagnostics.UnknownOptimizer,
+        v.call.nameSpan,
+        { name },
+        didYouMeanHint(name, Object.keys(OPTIMIZER_TABLE)),
+      );
       return undefined;
     }
     const entries: Entry[] = v.call.args.map((a) => {
@@ -290,7 +371,9 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
       (i) => {
         if (i.kind === 'unknown' || i.kind === 'positional') {
           const argName = i.kind === 'unknown' ? i.name : '(positional)';
-          const hint = (i.kind === 'unknown' ? unknownFieldHint(i.name, allowed, scope.format) : undefined) ?? `${name} takes: ${allowed.join(', ')}.`;
+          const hint =
+            (i.kind === 'unknown' ? unknownFieldHint(i.name, allowed, scope.format) : undefined) ??
+            `${name} takes: ${allowed.join(', ')}.`;
           bag.add(Diagnostics.UnknownArgument, i.span, { what: 'Optimizer', layer: name, name: argName }, hint);
         } else reportBlockIssue(bag, 'train', i, scope.format, `${name}.`);
       },
@@ -299,10 +382,14 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
     // Only what the spec gave: the table's defaults are applied by optimizerCall.
     return { name, args: bound.values as Record<string, number> };
   }
-  const x = v.kind === 'ident' ? scope.param(v.name) ?? v.name : v.kind === 'string' ? v.value : undefined;
+  const x = v.kind === 'ident' ? (scope.param(v.name) ?? v.name) : v.kind === 'string' ? v.value : undefined;
   if (x === 'poisoned') return undefined;
   if (typeof x !== 'string') {
-    bag.add(Diagnostics.TrainValue, v.span, { key: 'optimizer', expected: 'an optimizer name or call, e.g. adam or adam(learningRate: 0.001)', got: describeWritten(v) });
+    bag.add(Diagnostics.TrainValue, v.span, {
+      key: 'optimizer',
+      expected: 'an optimizer name or call, e.g. adam or adam(learningRate: 0.001)',
+      got: describeWritten(v),
+    });
     return undefined;
   }
   if (!OPTIMIZER_TABLE[x]) {
@@ -317,7 +404,7 @@ function lowerMetrics(v: Value, bag: DiagnosticBag, scope: Scope): string[] {
   const items = v.kind === 'list' ? v.items : [v];
   const out: string[] = [];
   for (const it of items) {
-    const x = it.kind === 'ident' ? scope.param(it.name) ?? it.name : it.kind === 'string' ? it.value : undefined;
+    const x = it.kind === 'ident' ? (scope.param(it.name) ?? it.name) : it.kind === 'string' ? it.value : undefined;
     if (x === 'poisoned') continue;
     if (typeof x !== 'string') {
       bag.add(Diagnostics.TrainValue, it.span, { key: 'metrics', expected: 'metric names', got: describeWritten(it) });
@@ -326,7 +413,13 @@ function lowerMetrics(v: Value, bag: DiagnosticBag, scope: Scope): string[] {
     const c = checkValue(metricT, x);
     if (!c.ok) {
       const known = [...metricT.values];
-      bag.add(Diagnostics.UnknownMetric, it.span, { name: x }, didYouMeanHint(x, [...known, ...Object.keys(metricT.aliases ?? {})]) ?? `TF.js's model.compile knows: ${known.join(', ')}.`);
+      bag.add(
+        Diagnostics.UnknownMetric,
+        it.span,
+        { name: x },
+        didYouMeanHint(x, [...known, ...Object.keys(metricT.aliases ?? {})]) ??
+          `TF.js's model.compile knows: ${known.join(', ')}.`,
+      );
       continue;
     }
     out.push(c.value as string);
@@ -336,21 +429,42 @@ function lowerMetrics(v: Value, bag: DiagnosticBag, scope: Scope): string[] {
 
 function lowerEarlyStopping(v: Value, bag: DiagnosticBag, scope: Scope): IRTrain['earlyStopping'] {
   if (v.kind === 'block') {
-    const b = bindFields(EARLY_STOPPING_SCHEMA, blockEntries(v.block.entries), scope, (i) => reportBlockIssue(bag, 'earlyStopping', i, scope.format, 'earlyStopping.'), {
-      noun: 'Keys',
-    });
+    const b = bindFields(
+      EARLY_STOPPING_SCHEMA,
+      blockEntries(v.block.entries),
+      scope,
+      (i) => reportBlockIssue(bag, 'earlyStopping', i, scope.format, 'earlyStopping.'),
+      {
+        noun: 'Keys',
+      },
+    );
     const monitor = b.values.monitor as string;
     if (!/^(val_)?[A-Za-z]+$/.test(monitor)) {
-      bag.add(Diagnostics.TrainValue, b.spans.monitor ?? v.span, { key: 'earlyStopping.monitor', expected: 'a metric name such as val_loss or loss', got: JSON.stringify(monitor) });
+      bag.add(Diagnostics.TrainValue, b.spans.monitor ?? v.span, {
+        key: 'earlyStopping.monitor',
+        expected: 'a metric name such as val_loss or loss',
+        got: JSON.stringify(monitor),
+      });
       return undefined;
     }
     return { patience: b.values.patience as number, monitor, minDelta: b.values.minDelta as number };
   }
-  const x = v.kind === 'int' || v.kind === 'float' ? v.value : v.kind === 'bool' ? v.value : v.kind === 'ident' ? scope.param(v.name) : undefined;
+  const x =
+    v.kind === 'int' || v.kind === 'float'
+      ? v.value
+      : v.kind === 'bool'
+        ? v.value
+        : v.kind === 'ident'
+          ? scope.param(v.name)
+          : undefined;
   if (typeof x === 'number' && Number.isInteger(x) && x >= 0) return { patience: x, monitor: 'val_loss', minDelta: 0 };
   if (x === true) return { patience: 3, monitor: 'val_loss', minDelta: 0 };
   if (x !== 'poisoned') {
-    bag.add(Diagnostics.TrainValue, v.span, { key: 'earlyStopping', expected: 'a block `earlyStopping { patience: 3 }` or a patience number', got: describeWritten(v) });
+    bag.add(Diagnostics.TrainValue, v.span, {
+      key: 'earlyStopping',
+      expected: 'a block `earlyStopping { patience: 3 }` or a patience number',
+      got: describeWritten(v),
+    });
   }
   return undefined;
 }

@@ -32,7 +32,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CodeBlockWriter, IndentationText, NewLineKind, Project, QuoteKind, StructureKind, VariableDeclarationKind, ts } from 'ts-morph';
+import {
+  CodeBlockWriter,
+  IndentationText,
+  NewLineKind,
+  Project,
+  QuoteKind,
+  StructureKind,
+  VariableDeclarationKind,
+  ts,
+} from 'ts-morph';
 import type { StatementStructures, WriterFunction } from 'ts-morph';
 import { Diagnostics, makeDiagnostic, type Diagnostic } from '../base/diagnostics.js';
 import type { Span } from '../base/span.js';
@@ -77,18 +86,99 @@ const JS_IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Reserved words (ES + strict mode + TS contextual words that cannot be binding names), plus globals we use. */
 const RESERVED = new Set([
-  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else',
-  'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof',
-  'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void',
-  'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected',
-  'public', 'await', 'async', 'arguments', 'eval', 'undefined', 'NaN', 'Infinity', 'as', 'any', 'boolean',
-  'constructor', 'declare', 'get', 'module', 'require', 'number', 'set', 'string', 'symbol', 'type', 'from',
-  'of', 'never', 'unknown', 'object', 'namespace', 'keyof', 'readonly', 'infer', 'is', 'asserts', 'global',
-  'bigint', 'satisfies', 'accessor', 'out', 'override', 'abstract',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'new',
+  'null',
+  'return',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'yield',
+  'let',
+  'static',
+  'implements',
+  'interface',
+  'package',
+  'private',
+  'protected',
+  'public',
+  'await',
+  'async',
+  'arguments',
+  'eval',
+  'undefined',
+  'NaN',
+  'Infinity',
+  'as',
+  'any',
+  'boolean',
+  'constructor',
+  'declare',
+  'get',
+  'module',
+  'require',
+  'number',
+  'set',
+  'string',
+  'symbol',
+  'type',
+  'from',
+  'of',
+  'never',
+  'unknown',
+  'object',
+  'namespace',
+  'keyof',
+  'readonly',
+  'infer',
+  'is',
+  'asserts',
+  'global',
+  'bigint',
+  'satisfies',
+  'accessor',
+  'out',
+  'override',
+  'abstract',
   // names the generated code itself uses in the builder's scope
-  'tf', 'p', 'params', 'model', 'globalThis', 'Object', 'Math', 'Array',
+  'tf',
+  'p',
+  'params',
+  'model',
+  'globalThis',
+  'Object',
+  'Math',
+  'Array',
 ]);
-
 
 /**
  * A single-quoted TypeScript string literal for any string. Escapes backslash, quotes, backticks, `$`
@@ -262,7 +352,12 @@ class ModulePrinter {
   }
 
   /** Writes `tf.layers.<factory>({ ... })` (no trailing punctuation). */
-  layerCall(w: CodeBlockWriter, spec: TfLayerSpec, refs: ParamRefs | undefined, inputShapeDims?: readonly (string | undefined)[]): void {
+  layerCall(
+    w: CodeBlockWriter,
+    spec: TfLayerSpec,
+    refs: ParamRefs | undefined,
+    inputShapeDims?: readonly (string | undefined)[],
+  ): void {
     if (!JS_IDENT.test(spec.factory)) throw new Error(`invalid layer factory ${JSON.stringify(spec.factory)}`);
     const entries = Object.entries(spec.config).filter(([, v]) => v !== undefined);
     if (spec.inner !== undefined && !entries.some(([k]) => k === 'layer')) {
@@ -315,7 +410,12 @@ function refKey(ref: ValueRef): string {
   return `${ref.node}\u0000${ref.index}`;
 }
 
-function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrinter, names: ModuleNames): WriterFunction {
+function buildBodyWriter(
+  model: IRModel,
+  spec: TfModelSpec,
+  printer: ModulePrinter,
+  names: ModuleNames,
+): WriterFunction {
   return (w) => {
     const body: string[] = [];
     // Render into a scratch writer first: whether `p` is used is only known afterwards.
@@ -362,7 +462,8 @@ function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrint
       }
       // Outputs nobody reads get no variable (noUnusedLocals-clean): holes in a destructuring pattern.
       const used = new Set<string>(spec.outputs.map(refKey));
-      for (const node of spec.nodes) for (const r of [...node.inputs, ...(node.initialState ?? [])]) used.add(refKey(r));
+      for (const node of spec.nodes)
+        for (const r of [...node.inputs, ...(node.initialState ?? [])]) used.add(refKey(r));
       for (const node of spec.nodes) {
         const outs: string[] = [];
         for (let i = 0; i < node.outputCount; i++) {
@@ -377,9 +478,10 @@ function buildBodyWriter(model: IRModel, spec: TfModelSpec, printer: ModulePrint
         }
         while (outs.length > 0 && outs[outs.length - 1] === '') outs.pop();
         const call = scratch((sw) => printer.layerCall(sw, node.spec, paramRefsOf(irNodes.get(node.name))));
-        const kwargs = node.initialState !== undefined && node.initialState.length > 0
-          ? `, { initialState: [${node.initialState.map(ref).join(', ')}] }`
-          : '';
+        const kwargs =
+          node.initialState !== undefined && node.initialState.length > 0
+            ? `, { initialState: [${node.initialState.map(ref).join(', ')}] }`
+            : '';
         const apply = `${call}.apply(${refs(node.inputs)}${kwargs})`;
         if (outs.length === 0) {
           body.push(`${apply}; // no output of ${quote(node.name)} is used`);
@@ -562,7 +664,8 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
     docs: ['The `train` block of the spec.'],
     declarations: [{ name: 'trainingConfig', initializer: trainingConfigText(model.train) }],
   });
-  if (spec.train.clipNorm !== undefined || spec.train.clipValue !== undefined) statements.push(clippingHelperText(project));
+  if (spec.train.clipNorm !== undefined || spec.train.clipValue !== undefined)
+    statements.push(clippingHelperText(project));
   statements.push({
     kind: StructureKind.Function,
     isExported: true,
@@ -591,7 +694,10 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
 
 /** Layout ts-morph leaves to the caller: one blank line between top-level declarations, `{}` for an empty interface. */
 function tidy(text: string): string {
-  const lines = text.replace(/\r\n/g, '\n').replace(/^(export interface \w+) \{\n\}$/gm, '$1 {}').split('\n');
+  const lines = text
+    .replace(/\r\n/g, '\n')
+    .replace(/^(export interface \w+) \{\n\}$/gm, '$1 {}')
+    .split('\n');
   const out: string[] = [];
   for (const line of lines) {
     const prev = out[out.length - 1];
@@ -625,9 +731,21 @@ function nameSpan(model: IRModel, source: string): Span {
   if (line !== undefined) {
     const col = line.indexOf(model.name, Math.max(0, sp.column - 1));
     if (col >= 0 && model.name !== '') {
-      return { file: sp.file, line: sp.line, column: col + 1, endLine: sp.line, endColumn: col + 1 + model.name.length };
+      return {
+        file: sp.file,
+        line: sp.line,
+        column: col + 1,
+        endLine: sp.line,
+        endColumn: col + 1 + model.name.length,
+      };
     }
-    return { file: sp.file, line: sp.line, column: sp.column, endLine: sp.line, endColumn: Math.max(sp.column + 1, line.length + 1) };
+    return {
+      file: sp.file,
+      line: sp.line,
+      column: sp.column,
+      endLine: sp.line,
+      endColumn: Math.max(sp.column + 1, line.length + 1),
+    };
   }
   return sp;
 }

@@ -7,18 +7,7 @@
  * strings) are reported here, while the node is still produced.
  */
 import type { CstElement, CstNode, IToken } from './chevrotain.js';
-import type {
-  Arg,
-  Block,
-  BlockEntry,
-  Call,
-  LetStmt,
-  ModelDecl,
-  Name,
-  Span,
-  Statement,
-  Value,
-} from './ast.js';
+import type { Arg, Block, BlockEntry, Call, LetStmt, ModelDecl, Name, Span, Statement, Value } from './ast.js';
 import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
 import { lstmParser } from './parser.js';
 import { UnterminatedString } from './lexer.js';
@@ -61,7 +50,16 @@ export class SourceText {
     const s = Math.max(0, Math.min(start, this.text.length));
     const e = Math.max(s, Math.min(end, this.text.length));
     const a = this.position(s);
-    if (e === s) return { file: this.file, line: a.line, column: a.column, endLine: a.line, endColumn: a.column, offset: s, endOffset: e };
+    if (e === s)
+      return {
+        file: this.file,
+        line: a.line,
+        column: a.column,
+        endLine: a.line,
+        endColumn: a.column,
+        offset: s,
+        endOffset: e,
+      };
     const last = this.position(e - 1);
     return {
       file: this.file,
@@ -159,7 +157,8 @@ function node(ch: Children, key: string, i = 0): CstNode | undefined {
 /** [start, endExclusive) of a CST node, from its location or, failing that, its real tokens. */
 function nodeRange(n: CstNode): [number, number] | undefined {
   const loc = n.location;
-  if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset)) return [loc.startOffset, loc.endOffset! + 1];
+  if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset))
+    return [loc.startOffset, loc.endOffset! + 1];
   let lo = Infinity;
   let hi = -Infinity;
   const walk = (x: CstNode, depth: number): void => {
@@ -187,7 +186,16 @@ function isBlockStmt(x: Statement | BlockStmt): x is BlockStmt {
   return x.kind === 'train' || x.kind === 'data';
 }
 
-const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', n: '\n', t: '\t', r: '\r', '/': '/', "'": "'", '0': '\0' };
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '/': '/',
+  "'": "'",
+  '0': '\0',
+};
 
 const BaseVisitor = lstmParser.getBaseCstVisitorConstructor<BuildContext, unknown>();
 
@@ -202,9 +210,19 @@ class AstBuilder extends BaseVisitor {
   }
 
   // ---------- helpers ----------
-  private spanFrom(first: IToken | CstNode | undefined, last: IToken | CstNode | undefined, b: BuildContext): Span | undefined {
+  private spanFrom(
+    first: IToken | CstNode | undefined,
+    last: IToken | CstNode | undefined,
+    b: BuildContext,
+  ): Span | undefined {
     const range = (x: IToken | CstNode | undefined): [number, number] | undefined =>
-      x === undefined ? undefined : isToken(x) ? (isRealToken(x) ? [x.startOffset, x.startOffset + x.image.length] : undefined) : nodeRange(x);
+      x === undefined
+        ? undefined
+        : isToken(x)
+          ? isRealToken(x)
+            ? [x.startOffset, x.startOffset + x.image.length]
+            : undefined
+          : nodeRange(x);
     const a = range(first) ?? range(last);
     const z = range(last) ?? range(first);
     if (!a || !z) return undefined;
@@ -237,7 +255,9 @@ class AstBuilder extends BaseVisitor {
     if (!first) return undefined;
     const statements: Statement[] = [];
     const m: ModelDecl = {
-      name: nameTok ? { name: nameTok.image, span: b.src.tokenSpan(nameTok) } : { name: '', span: b.src.tokenSpan(first) },
+      name: nameTok
+        ? { name: nameTok.image, span: b.src.tokenSpan(nameTok) }
+        : { name: '', span: b.src.tokenSpan(first) },
       statements,
       span: b.src.span(first.startOffset, first.startOffset + first.image.length),
     };
@@ -303,7 +323,7 @@ class AstBuilder extends BaseVisitor {
     }
     const lastCall = chain[chain.length - 1];
     const kw = tok(ch, 'Let');
-    const start = kw ? kw.startOffset : targets.span.offset ?? 0;
+    const start = kw ? kw.startOffset : (targets.span.offset ?? 0);
     const end = lastCall ? lastCall.span.endOffset! : from.span.endOffset!;
     const s: LetStmt = {
       kind: 'let',
@@ -327,7 +347,11 @@ class AstBuilder extends BaseVisitor {
     const names = tokens(ch, 'Identifier').map((t) => ({ name: t.image, span: b.src.tokenSpan(t) }));
     const lb = tok(ch, 'LBracket');
     const isList = lb !== undefined;
-    const span = this.spanFrom(lb ?? tokens(ch, 'Identifier')[0], tok(ch, 'RBracket') ?? tokens(ch, 'Identifier').at(-1), b);
+    const span = this.spanFrom(
+      lb ?? tokens(ch, 'Identifier')[0],
+      tok(ch, 'RBracket') ?? tokens(ch, 'Identifier').at(-1),
+      b,
+    );
     if (!span) return undefined;
     return { names, isList, span };
   }
@@ -437,7 +461,8 @@ class AstBuilder extends BaseVisitor {
     if ((t = tok(ch, 'StringLike'))) return this.string(t, b);
     if ((t = tok(ch, 'True'))) return { kind: 'bool', value: true, span: b.src.tokenSpan(t) };
     if ((t = tok(ch, 'False'))) return { kind: 'bool', value: false, span: b.src.tokenSpan(t) };
-    if ((t = tok(ch, 'DollarIdent'))) return { kind: 'ident', name: t.image.slice(1), dollar: true, span: b.src.tokenSpan(t) };
+    if ((t = tok(ch, 'DollarIdent')))
+      return { kind: 'ident', name: t.image.slice(1), dollar: true, span: b.src.tokenSpan(t) };
     if ((t = tok(ch, 'Question'))) return { kind: 'unknown', span: b.src.tokenSpan(t) };
     let n: CstNode | undefined;
     if ((n = node(ch, 'list'))) return this.v<Value>(n, b);
@@ -496,7 +521,9 @@ class AstBuilder extends BaseVisitor {
       }
       const escStart = t.startOffset + 1 + i;
       if (n === 'u') {
-        const m = /^u\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i + 1, i + 11)) ?? /^u([0-9a-fA-F]{4})/.exec(body.slice(i + 1, i + 6));
+        const m =
+          /^u\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i + 1, i + 11)) ??
+          /^u([0-9a-fA-F]{4})/.exec(body.slice(i + 1, i + 6));
         const cp = m ? parseInt(m[1]!, 16) : NaN;
         if (m && cp <= 0x10ffff) {
           out += String.fromCodePoint(cp);
@@ -504,7 +531,9 @@ class AstBuilder extends BaseVisitor {
           continue;
         }
         const len = m ? m[0].length + 1 : 2;
-        b.diags.add(Diagnostics.InvalidEscape, b.src.span(escStart, escStart + len), { seq: `"${body.slice(i, i + len)}"` });
+        b.diags.add(Diagnostics.InvalidEscape, b.src.span(escStart, escStart + len), {
+          seq: `"${body.slice(i, i + len)}"`,
+        });
         i += len - 1;
         continue;
       }

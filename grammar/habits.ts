@@ -13,7 +13,21 @@
  * `let x =` is an argument or key; `(` that does not follow a name is a tuple.
  */
 import { tokenMatcher, type IToken, type TokenType } from './chevrotain.js';
-import { Colon, Comma, Equals, Identifier, Keyword, LBrace, LBracket, LParen, Let, Param, RBrace, RBracket, RParen } from './lexer.js';
+import {
+  Colon,
+  Comma,
+  Equals,
+  Identifier,
+  Keyword,
+  LBrace,
+  LBracket,
+  LParen,
+  Let,
+  Param,
+  RBrace,
+  RBracket,
+  RParen,
+} from './lexer.js';
 
 export interface HabitRewrite {
   /** The rewritten source of the tokens (whitespace kept, line breaks and comments folded to one space). */
@@ -161,7 +175,9 @@ export function rewriteHabits(src: string, tokens: IToken[], from = 0, to = toke
       const gap = src.slice(prevEnd, t.startOffset);
       const after = text[text.length - 1];
       // No space after an opener or before a closer / comma when a token between them was dropped.
-      const tight = (after === '(' || after === '[' || after === '{' || CLOSE.has(t.tokenType) || t.tokenType === Comma) && prevKept !== i - 1;
+      const tight =
+        (after === '(' || after === '[' || after === '{' || CLOSE.has(t.tokenType) || t.tokenType === Comma) &&
+        prevKept !== i - 1;
       text += tight ? '' : /^[ \t]*$/.test(gap) ? gap : ' ';
     }
     const rep = out.get(i) ?? t.image;
@@ -183,7 +199,9 @@ export function habitHint(r: HabitRewrite, maxExample = 100): string | undefined
   if (r.reasons.length === 0) return undefined;
   const why = r.reasons.join('; ');
   const text = r.text.trim();
-  return text.length > 0 && text.length <= maxExample ? `Write \`${text}\`: ${why}.` : `${why[0]!.toUpperCase()}${why.slice(1)}.`;
+  return text.length > 0 && text.length <= maxExample
+    ? `Write \`${text}\`: ${why}.`
+    : `${why[0]!.toUpperCase()}${why.slice(1)}.`;
 }
 
 /**
@@ -192,7 +210,11 @@ export function habitHint(r: HabitRewrite, maxExample = 100): string | undefined
  * or a symbol). `where` is `dimension` in a shape, `value` elsewhere; the hint is in the spelling of
  * the file. Undefined for any other name.
  */
-export function pythonConstantHint(name: string, format: 'lstm' | 'yaml', where: 'value' | 'dimension'): string | undefined {
+export function pythonConstantHint(
+  name: string,
+  format: 'lstm' | 'yaml',
+  where: 'value' | 'dimension',
+): string | undefined {
   if (name === 'True' || name === 'False') {
     return `Booleans are written \`${name.toLowerCase()}\` and \`${name === 'True' ? 'false' : 'true'}\`; \`${name}\` is Python.`;
   }

@@ -20,6 +20,11 @@ export { parseYaml } from './yaml.js';
 import { parseLstm } from './lstm.js';
 import { parseYaml } from './yaml.js';
 
-export function parseSpec(source: string, file: string, syntax: LayerSyntax & LayerHintSyntax, format: SpecFormat = formatOf(file) ?? 'lstm'): ParseResult {
+export function parseSpec(
+  source: string,
+  file: string,
+  syntax: LayerSyntax & LayerHintSyntax,
+  format: SpecFormat = formatOf(file) ?? 'lstm',
+): ParseResult {
   return format === 'yaml' ? parseYaml(source, file, syntax) : parseLstm(source, file);
 }

@@ -58,7 +58,12 @@ export const Data = keyword('data');
 export const True = keyword('true', [StmtJunk]);
 export const False = keyword('false', [StmtJunk]);
 
-export const DollarIdent = createToken({ name: 'DollarIdent', pattern: /\$[A-Za-z_][A-Za-z0-9_]*/, categories: [StmtJunk, EntryJunk], label: 'a "$name"' });
+export const DollarIdent = createToken({
+  name: 'DollarIdent',
+  pattern: /\$[A-Za-z_][A-Za-z0-9_]*/,
+  categories: [StmtJunk, EntryJunk],
+  label: 'a "$name"',
+});
 
 /** A number: an integer or a float (`1e-3`, `0.5`, `-1`). The visitor decides which. */
 export const NumberLit = createToken({
@@ -95,13 +100,28 @@ export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, categories: [
 export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: '"}"' });
 export const LParen = createToken({ name: 'LParen', pattern: /\(/, categories: [StmtJunk, EntryJunk], label: '"("' });
 export const RParen = createToken({ name: 'RParen', pattern: /\)/, categories: [StmtJunk, EntryJunk], label: '")"' });
-export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, categories: [StmtJunk, EntryJunk], label: '"["' });
-export const RBracket = createToken({ name: 'RBracket', pattern: /\]/, categories: [StmtJunk, EntryJunk], label: '"]"' });
+export const LBracket = createToken({
+  name: 'LBracket',
+  pattern: /\[/,
+  categories: [StmtJunk, EntryJunk],
+  label: '"["',
+});
+export const RBracket = createToken({
+  name: 'RBracket',
+  pattern: /\]/,
+  categories: [StmtJunk, EntryJunk],
+  label: '"]"',
+});
 export const Comma = createToken({ name: 'Comma', pattern: /,/, categories: [StmtJunk], label: '","' });
 export const Colon = createToken({ name: 'Colon', pattern: /:/, categories: [StmtJunk, EntryJunk], label: '":"' });
 export const Semicolon = createToken({ name: 'Semicolon', pattern: /;/, label: '";"' });
 export const Equals = createToken({ name: 'Equals', pattern: /=/, categories: [StmtJunk, EntryJunk], label: '"="' });
-export const Question = createToken({ name: 'Question', pattern: /\?/, categories: [StmtJunk, EntryJunk], label: '"?"' });
+export const Question = createToken({
+  name: 'Question',
+  pattern: /\?/,
+  categories: [StmtJunk, EntryJunk],
+  label: '"?"',
+});
 
 /** Order matters: keywords before Identifier, StringLit before UnterminatedString, Arrow before NumberLit. */
 export const allTokens: TokenType[] = [

@@ -18,7 +18,6 @@ import { habitHint, rewriteHabits } from './habits.js';
 /** Brackets, parentheses and braces may nest this deep; deeper input is rejected (LSTM1004). */
 export const MAX_NESTING = 64;
 
-
 function describeChars(run: string): string {
   const shown = run.length > 12 ? run.slice(0, 12) : run;
   const printable = [...shown].every((ch) => {
@@ -200,7 +199,12 @@ function parseInner(src: SourceText, file: string): ParseResult {
     if (seenOffsets.has(key) || lexErrorLines.has(span.line)) continue;
     if (seenOffsets.size >= MAX_PARSE_ERRORS) break;
     seenOffsets.add(key);
-    bag.add(Diagnostics.UnexpectedToken, span, { found, expected: e.expected || 'something else' }, parseHint(t, atEof, e.expected, kept, src));
+    bag.add(
+      Diagnostics.UnexpectedToken,
+      span,
+      { found, expected: e.expected || 'something else' },
+      parseHint(t, atEof, e.expected, kept, src),
+    );
   }
 
   if (models.length === 0 && bag.items.length === 0) {
@@ -217,7 +221,9 @@ function singleQuoteHint(text: string, offset: number): string {
   if (m && /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]!)) {
     return `Strings are written in double quotes, and a name such as \`${m[1]}\` needs none: write \`${m[1]}\`.`;
   }
-  return m ? `Strings are written in double quotes: \`${JSON.stringify(m[1])}\`.` : 'Strings are written in double quotes ("...").';
+  return m
+    ? `Strings are written in double quotes: \`${JSON.stringify(m[1])}\`.`
+    : 'Strings are written in double quotes ("...").';
 }
 
 /** Most lines a statement with a Python habit is looked for on, around the error. */

@@ -31,7 +31,9 @@ export function numberLiteral(raw: string, value: number = Number(raw)): NumberL
   const kind = INT_SPELLING.test(raw) ? 'int' : 'float';
   let problem: string | undefined;
   if (Number.isNaN(value)) problem = 'it is not a number';
-  else if (!Number.isFinite(value)) problem = INFINITY_SPELLING.test(raw) ? 'infinity is not allowed' : 'it is too large to be a finite number';
-  else if (kind === 'float' && value === 0 && /[1-9]/.test(raw.split(/[eE]/)[0]!)) problem = 'it is too small and would round to 0';
+  else if (!Number.isFinite(value))
+    problem = INFINITY_SPELLING.test(raw) ? 'infinity is not allowed' : 'it is too large to be a finite number';
+  else if (kind === 'float' && value === 0 && /[1-9]/.test(raw.split(/[eE]/)[0]!))
+    problem = 'it is too small and would round to 0';
   return problem === undefined ? { kind, value } : { kind, value, problem };
 }

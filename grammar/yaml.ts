@@ -92,7 +92,6 @@ const DOLLAR_IDENT = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
 
 type Ctx = 'arg' | 'block' | 'optimizer';
 
-
 class YamlFrontEnd {
   readonly diags: Diagnostic[] = [];
   private readonly lc = new LineCounter();
@@ -230,7 +229,12 @@ class YamlFrontEnd {
       if (this.diags.length > before) sawError = true;
     }
     if (!sawContent && !sawError) {
-      this.report(Diagnostics.NoModel, this.span(0, 0), {}, 'Add a document `model: Name`, `inputs: {x: [T, 1]}`, `layers: [...]`.');
+      this.report(
+        Diagnostics.NoModel,
+        this.span(0, 0),
+        {},
+        'Add a document `model: Name`, `inputs: {x: [T, 1]}`, `layers: [...]`.',
+      );
     }
     return spec;
   }
@@ -303,9 +307,14 @@ class YamlFrontEnd {
   /** A hint for a YAML syntax error at `offset`: `epochs:10` (no space after the colon) starts there. */
   syntaxHint(offset: number): string | undefined {
     const lineEnd = this.src.indexOf('\n', offset);
-    const rest = this.src.slice(offset, lineEnd < 0 ? undefined : lineEnd).replace(/\s+#.*$/, '').trimEnd();
+    const rest = this.src
+      .slice(offset, lineEnd < 0 ? undefined : lineEnd)
+      .replace(/\s+#.*$/, '')
+      .trimEnd();
     const meant = missingSpaceAfterColon(rest);
-    return meant !== undefined ? `YAML needs a space after the colon: write \`${meant}\`; without it, \`${rest}\` is plain text.` : undefined;
+    return meant !== undefined
+      ? `YAML needs a space after the colon: write \`${meant}\`; without it, \`${rest}\` is plain text.`
+      : undefined;
   }
 
   /** Whole-tree checks: aliases, anchors, tags, keys that are not names, duplicate keys. */
@@ -328,7 +337,11 @@ class YamlFrontEnd {
       let e = s;
       while (e < this.src.length && !/[\s,[\]{}]/.test(this.src[e]!)) e++;
       const text = e > s ? this.src.slice(s, e) : node.tag;
-      this.structure(this.pointSpan(s, e), `YAML tags (${text}) are not allowed in specs.`, 'Write the value without a tag.');
+      this.structure(
+        this.pointSpan(s, e),
+        `YAML tags (${text}) are not allowed in specs.`,
+        'Write the value without a tag.',
+      );
     }
     if (isMap(node) && this.questionMark(node) < 0) {
       const seen = new Set<string>();
@@ -339,7 +352,11 @@ class YamlFrontEnd {
         const name = this.keyName(p);
         if (name === undefined) {
           if (!isAlias(k)) {
-            this.structure(k?.range ? this.nodeSpan(k) : this.pairSpan(p), 'A mapping key must be a name.', 'Write keys as plain names, e.g. `units: 50`.');
+            this.structure(
+              k?.range ? this.nodeSpan(k) : this.pairSpan(p),
+              'A mapping key must be a name.',
+              'Write keys as plain names, e.g. `units: 50`.',
+            );
           }
           continue;
         }
@@ -414,13 +431,21 @@ class YamlFrontEnd {
     const mp = keys.get('model');
     if (!mp) {
       // `modle: A` already got "did you mean model?"; do not also say that `model:` is missing.
-      if (!suggested.has('model')) this.structure(this.span(this.start(c), this.start(c)), 'This document has no `model:` key; each YAML document is one model.', 'Add `model: Name`.');
+      if (!suggested.has('model'))
+        this.structure(
+          this.span(this.start(c), this.start(c)),
+          'This document has no `model:` key; each YAML document is one model.',
+          'Add `model: Name`.',
+        );
     } else {
       const v = mp.value as YNode | null;
       if (isScalar(v) && typeof v.value === 'string' && v.value !== '') {
         name = { name: v.value, span: this.nodeSpan(v) };
       } else if (!isAlias(v)) {
-        this.structure(this.nodeSpan(v, this.pairSpan(mp)), '`model` must be the model\'s name, e.g. `model: VanillaEcho`.');
+        this.structure(
+          this.nodeSpan(v, this.pairSpan(mp)),
+          "`model` must be the model's name, e.g. `model: VanillaEcho`.",
+        );
         if (isScalar(v) && v.value !== null) name = { name: String(v.value), span: this.nodeSpan(v) };
       }
     }
@@ -548,11 +573,23 @@ class YamlFrontEnd {
         ps.length === 0
           ? 'An empty mapping is not a layer; write `- name` or `- name: {args}`.'
           : `A layer item must have exactly one key, the layer name; this one has ${ps.length}: ${names.join(', ')}.`;
-      this.structure(this.nodeSpan(it), msg, ps.length > 1 ? `Indent the arguments under the layer name: \`- ${names[0]}: {${names.slice(1).map((n) => `${n}: ...`).join(', ')}}\`.` : undefined);
+      this.structure(
+        this.nodeSpan(it),
+        msg,
+        ps.length > 1
+          ? `Indent the arguments under the layer name: \`- ${names[0]}: {${names
+              .slice(1)
+              .map((n) => `${n}: ...`)
+              .join(', ')}}\`.`
+          : undefined,
+      );
       return undefined;
     }
     if (isAlias(it)) return undefined; // reported by validate()
-    this.structure(this.nodeSpan(it, fallback), 'A layer item must be `- name`, `- name: mainArgument` or `- name: {argument: value, ...}`.');
+    this.structure(
+      this.nodeSpan(it, fallback),
+      'A layer item must be `- name`, `- name: mainArgument` or `- name: {argument: value, ...}`.',
+    );
     return undefined;
   }
 
@@ -579,7 +616,11 @@ class YamlFrontEnd {
     }
     const meant = missingSpaceAfterColon(text);
     if (meant !== undefined) {
-      this.structure(span, `"${text}" is read as one layer name: YAML needs a space after the colon.`, `Write \`- ${meant}\`.`);
+      this.structure(
+        span,
+        `"${text}" is read as one layer name: YAML needs a space after the colon.`,
+        `Write \`- ${meant}\`.`,
+      );
     }
   }
 
@@ -599,14 +640,17 @@ class YamlFrontEnd {
       }
       if (wrapper && v.type === 'PLAIN' && typeof v.value === 'string' && IDENT.test(v.value)) {
         const sp = this.nodeSpan(v);
-        args.push(this.positional({ kind: 'call', call: { name: v.value, nameSpan: sp, args: [], span: sp }, span: sp }));
+        args.push(
+          this.positional({ kind: 'call', call: { name: v.value, nameSpan: sp, args: [], span: sp }, span: sp }),
+        );
         return call;
       }
       args.push(this.positional(this.value(v, 'arg')));
       return call;
     }
     if (isSeq(v)) {
-      if (this.syntax.spreadsMain(name)) for (const it of v.items) args.push(this.positional(this.value(it as YNode, 'arg', this.nodeSpan(v))));
+      if (this.syntax.spreadsMain(name))
+        for (const it of v.items) args.push(this.positional(this.value(it as YNode, 'arg', this.nodeSpan(v))));
       else args.push(this.positional(this.value(v, 'arg')));
       return call;
     }
@@ -658,7 +702,10 @@ class YamlFrontEnd {
       return { kind: 'call', call: c, span: c.span };
     }
     if (isAlias(v)) return undefined;
-    this.structure(this.nodeSpan(v, this.pairSpan(p)), '`layer` must be one layer, e.g. `layer: {lstm: {units: 50}}` or `layer: lstm`.');
+    this.structure(
+      this.nodeSpan(v, this.pairSpan(p)),
+      '`layer` must be one layer, e.g. `layer: {lstm: {units: 50}}` or `layer: lstm`.',
+    );
     return undefined;
   }
 
@@ -667,7 +714,12 @@ class YamlFrontEnd {
   }
 
   named(k: string, q: Pair): Arg {
-    return { name: k, nameSpan: this.nodeSpan(q.key as YNode), value: this.requiredValue(q, k, 'arg'), span: this.pairSpan(q) };
+    return {
+      name: k,
+      nameSpan: this.nodeSpan(q.key as YNode),
+      value: this.requiredValue(q, k, 'arg'),
+      span: this.pairSpan(q),
+    };
   }
 
   /** The value of `key: value` where a value is required (LSTM1013 when it is empty). */
@@ -697,7 +749,10 @@ class YamlFrontEnd {
       const node = it as YNode | null;
       if (!isMap(node) || this.questionMark(node) >= 0) {
         if (!isAlias(node)) {
-          this.structure(this.nodeSpan(node, this.nodeSpan(s)), 'A graph step must be a mapping `{let: name, from: name, layers: [...]}`.');
+          this.structure(
+            this.nodeSpan(node, this.nodeSpan(s)),
+            'A graph step must be a mapping `{let: name, from: name, layers: [...]}`.',
+          );
         }
         continue;
       }
@@ -722,7 +777,10 @@ class YamlFrontEnd {
     const fp = keys.get('from');
     if (!lp || !fp) {
       if ((!lp && suggested.has('let')) || (!fp && suggested.has('from'))) return undefined;
-      this.structure(span, `A graph step needs ${!lp && !fp ? '`let:` and `from:`' : !lp ? '`let:`' : '`from:`'}, e.g. \`{let: h, from: x, layers: [lstm: 25]}\`.`);
+      this.structure(
+        span,
+        `A graph step needs ${!lp && !fp ? '`let:` and `from:`' : !lp ? '`let:`' : '`from:`'}, e.g. \`{let: h, from: x, layers: [lstm: 25]}\`.`,
+      );
       return undefined;
     }
     const lv = lp.value as YNode | null;
@@ -770,8 +828,10 @@ class YamlFrontEnd {
   /** `name` or `[name, ...]` (for `let`, `from`, `outputs`). */
   names(v: YNode | null, key: string, fallback: Span): Name[] | undefined {
     const one = (n: unknown): Name | undefined => {
-      if (isScalar(n) && typeof n.value === 'string' && n.value !== '') return { name: n.value, span: this.nodeSpan(n) };
-      if (!isAlias(n)) this.structure(this.nodeSpan(n as YNode | null, fallback), `\`${key}\` must be a name or a list of names.`);
+      if (isScalar(n) && typeof n.value === 'string' && n.value !== '')
+        return { name: n.value, span: this.nodeSpan(n) };
+      if (!isAlias(n))
+        this.structure(this.nodeSpan(n as YNode | null, fallback), `\`${key}\` must be a name or a list of names.`);
       return undefined;
     };
     if (isSeq(v)) {
@@ -822,7 +882,11 @@ class YamlFrontEnd {
     if (isAlias(n)) return { kind: 'unknown', span };
     if (isScalar(n)) return this.scalar(n, span);
     if (isSeq(n)) {
-      return { kind: 'list', items: n.items.map((it) => this.value(it as YNode | null, ctx === 'optimizer' ? 'block' : ctx, span)), span };
+      return {
+        kind: 'list',
+        items: n.items.map((it) => this.value(it as YNode | null, ctx === 'optimizer' ? 'block' : ctx, span)),
+        span,
+      };
     }
     if (isMap(n)) {
       const q = this.questionMark(n);
@@ -876,7 +940,11 @@ export function parseYaml(source: string, file: string, syntax: LayerSyntax & La
   } catch (e) {
     // A bug in this front end or in `yaml`: report it as an internal error rather than crash the CLI.
     const span: Span = { file, line: 1, column: 1, endLine: 1, endColumn: 1, offset: 0, endOffset: 0 };
-    fe.diags.push(makeDiagnostic(Diagnostics.Internal, span, { message: `YAML front end: ${e instanceof Error ? e.message : String(e)}` }));
+    fe.diags.push(
+      makeDiagnostic(Diagnostics.Internal, span, {
+        message: `YAML front end: ${e instanceof Error ? e.message : String(e)}`,
+      }),
+    );
     spec = { file, format: 'yaml', models: [], span };
   }
   // Drop exact repeats (the same problem seen by two checks).
@@ -959,7 +1027,9 @@ function yamlValue(v: Value, syntax: LayerSyntax & LayerHintSyntax): string | un
     case 'bool':
       return String(v.value);
     case 'string':
-      return PLAIN_SAFE.test(v.value) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(v.value) ? v.value : JSON.stringify(v.value);
+      return PLAIN_SAFE.test(v.value) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(v.value)
+        ? v.value
+        : JSON.stringify(v.value);
     case 'ident':
       return `${v.dollar ? '$' : ''}${v.name}`;
     case 'unknown':

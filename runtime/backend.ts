@@ -130,7 +130,10 @@ export async function setupBackend(requested: BackendChoice = 'auto', spec?: TfM
     return use('node', 'requested');
   }
   if (requested === 'wasm') {
-    if (!(await loadWasm())) throw new BackendUnavailableError('--backend wasm: @tensorflow/tfjs-backend-wasm does not load here; use --backend auto or cpu.');
+    if (!(await loadWasm()))
+      throw new BackendUnavailableError(
+        '--backend wasm: @tensorflow/tfjs-backend-wasm does not load here; use --backend auto or cpu.',
+      );
     return use('wasm', 'requested');
   }
   if (requested === 'cpu') return use('cpu', 'requested');
@@ -145,7 +148,8 @@ export async function setupBackend(requested: BackendChoice = 'auto', spec?: TfM
   }
   if (await loadWasm()) {
     const miss = missingKernels('wasm', needs);
-    if (miss.length === 0) return use('wasm', `fastest available with every kernel the model needs (${skipped.join('; ')})`);
+    if (miss.length === 0)
+      return use('wasm', `fastest available with every kernel the model needs (${skipped.join('; ')})`);
     skipped.push(`wasm lacks ${miss.join(', ')}`);
   } else {
     skipped.push('wasm does not load');

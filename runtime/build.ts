@@ -53,7 +53,8 @@ function buildModelQuiet(spec: TfModelSpec): tf.LayersModel {
     const xs = n.inputs.map(get);
     const kwargs: Record<string, unknown> = {};
     if (n.initialState) kwargs.initialState = n.initialState.map(get);
-    const out = buildLayer(n.spec).apply(xs.length === 1 ? xs[0]! : xs, kwargs) as tf.SymbolicTensor | tf.SymbolicTensor[];
+    const out = buildLayer(n.spec).apply(xs.length === 1 ? xs[0]! : xs, kwargs) as
+      tf.SymbolicTensor | tf.SymbolicTensor[];
     values.set(n.name, Array.isArray(out) ? out : [out]);
   }
   return tf.model({ inputs, outputs: spec.outputs.map(get), name: spec.name });

@@ -21,12 +21,40 @@ export { train, TrainError, checkDataShapes, type TrainOptions, type TrainResult
 export { buildModel, buildLayer } from './build.js';
 export { toTfModelSpec, type TfModelSpec, type TfTrainSpec } from '../compiler/tfspec.js';
 export { withGradientClipping } from './clipping.js';
-export { setupBackend, requiredKernels, tfNodeAvailable, describeBackend, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend.js';
+export {
+  setupBackend,
+  requiredKernels,
+  tfNodeAvailable,
+  describeBackend,
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type BackendInfo,
+} from './backend.js';
 export { registerWasmGapKernels, registeredGapKernels } from './kernels/index.js';
-export { loadData, DataError, unscale, type Dataset, type DataInfo, type Split, type ArrayData, type LoadDataOptions } from './data/index.js';
+export {
+  loadData,
+  DataError,
+  unscale,
+  type Dataset,
+  type DataInfo,
+  type Split,
+  type ArrayData,
+  type LoadDataOptions,
+} from './data/index.js';
 export { readCsvColumn, csvWindows } from './data/csv.js';
 export { GENERATORS, CHARS_WORDS, charsCorpus, additionStrings, wellFormedWords } from './data/synthetic.js';
-export { saveCheckpoint, loadModelDir, readTrainState, readableDir, writeDirAtomic, recoverDir, fileSaveHandler, fileLoadHandler, modelFiles, type TrainState } from './io.js';
+export {
+  saveCheckpoint,
+  loadModelDir,
+  readTrainState,
+  readableDir,
+  writeDirAtomic,
+  recoverDir,
+  fileSaveHandler,
+  fileLoadHandler,
+  modelFiles,
+  type TrainState,
+} from './io.js';
 export { makeOptimizer, applyClipping, optimizerFor, compileModel, type ClipStats } from './optimizer.js';
 export { evaluateSplit, predictSamples, sampleWithTemperature, type GenerateOptions } from './predict.js';
 export { createProgress, type ProgressMode } from './progress.js';
@@ -48,13 +76,21 @@ export async function loadTrained(dir: string, backend: BackendChoice = 'auto'):
 }
 
 /** Predictions of a saved model for raw samples (original units; see `predictSamples`). */
-export async function predict(dirOrModel: string | LoadedModel, inputs: unknown, backend: BackendChoice = 'auto'): Promise<unknown[]> {
+export async function predict(
+  dirOrModel: string | LoadedModel,
+  inputs: unknown,
+  backend: BackendChoice = 'auto',
+): Promise<unknown[]> {
   const m = typeof dirOrModel === 'string' ? await loadTrained(dirOrModel, backend) : dirOrModel;
   return predictSamples(m.model, m.info, inputs);
 }
 
 /** Samples text (or rectangle corners) from a saved generative model. */
-export async function generate(dirOrModel: string | LoadedModel, opts: GenerateOptions = {}, backend: BackendChoice = 'auto'): Promise<string> {
+export async function generate(
+  dirOrModel: string | LoadedModel,
+  opts: GenerateOptions = {},
+  backend: BackendChoice = 'auto',
+): Promise<string> {
   const m = typeof dirOrModel === 'string' ? await loadTrained(dirOrModel, backend) : dirOrModel;
   return generateFrom(m.model, m.info, opts);
 }
@@ -68,12 +104,16 @@ export interface EvaluateOptions {
 }
 
 /** Evaluates a saved model on the data block of `model` (the IR of the spec it was trained from). */
-export async function evaluate(model: IRModel, dir: string, opts: EvaluateOptions = {}): Promise<Record<string, number>> {
+export async function evaluate(
+  model: IRModel,
+  dir: string,
+  opts: EvaluateOptions = {},
+): Promise<Record<string, number>> {
   const ds = opts.dataset ?? (model.data ? loadData(model.data, opts.data) : undefined);
   if (!ds) throw new Error(`model ${model.name} has no data block to evaluate on.`);
   const m = await loadTrained(dir, opts.backend ?? 'auto');
   compileModel(m.model, toTfModelSpec(model).train);
-  const split = opts.split === 'train' ? ds.train : ds.test ?? ds.train;
+  const split = opts.split === 'train' ? ds.train : (ds.test ?? ds.train);
   const info = m.info ?? ds.info;
   return evaluateSplit(m.model, split, info);
 }

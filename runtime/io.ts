@@ -12,7 +12,18 @@
  *   optimizer.bin  optimizer state (Adam moments, iterations) for `--resume`
  *   lstmc.json     training state: epoch, history, rng state, early-stopping state, data info
  */
-import { existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -146,7 +157,10 @@ export async function modelFiles(model: tf.LayersModel): Promise<{ 'model.json':
 }
 
 /** A save handler writing model.json + weights.bin into `dir` atomically (`model.save(fileSaveHandler(dir))`). */
-export function fileSaveHandler(dir: string, extra: () => Record<string, Uint8Array | string> = () => ({})): tf.io.IOHandler {
+export function fileSaveHandler(
+  dir: string,
+  extra: () => Record<string, Uint8Array | string> = () => ({}),
+): tf.io.IOHandler {
   return tf.io.withSaveHandler(async (a) => {
     writeDirAtomic(dir, { 'model.json': modelJson(a, true), 'weights.bin': joinWeights(a.weightData), ...extra() });
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
@@ -162,7 +176,9 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
       try {
         json = JSON.parse(readFileSync(modelPath, 'utf8')) as tf.io.ModelJSON;
       } catch (e) {
-        throw new Error(`Cannot read ${modelPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (train a model first)' : (e as Error).message}`);
+        throw new Error(
+          `Cannot read ${modelPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (train a model first)' : (e as Error).message}`,
+        );
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: ArrayBuffer[] = [];
@@ -195,7 +211,9 @@ export function readableDir(dir: string): string {
   if (existsSync(abs)) return abs;
   const parent = dirname(abs);
   if (!existsSync(parent)) return abs;
-  const olds = readdirSync(parent).filter((s) => s.startsWith(`${basename(abs)}.old-`)).sort();
+  const olds = readdirSync(parent)
+    .filter((s) => s.startsWith(`${basename(abs)}.old-`))
+    .sort();
   return olds.length > 0 ? join(parent, olds[olds.length - 1]!) : abs;
 }
 
@@ -212,13 +230,19 @@ export function readTrainState(dir: string): TrainState | null {
 }
 
 /** Optimizer state as bytes + specs. */
-export async function optimizerFiles(opt: tf.Optimizer): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+export async function optimizerFiles(
+  opt: tf.Optimizer,
+): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
   const weights = await opt.getWeights();
   const { data, specs } = await tf.io.encodeWeights(weights);
   return { data: joinWeights(data), specs };
 }
 
-export async function restoreOptimizer(opt: tf.Optimizer, dir: string, specs: tf.io.WeightsManifestEntry[]): Promise<void> {
+export async function restoreOptimizer(
+  opt: tf.Optimizer,
+  dir: string,
+  specs: tf.io.WeightsManifestEntry[],
+): Promise<void> {
   const b = readFileSync(join(readableDir(dir), 'optimizer.bin'));
   const map = tf.io.decodeWeights(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, specs);
   await opt.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name]! })));
@@ -293,7 +317,15 @@ export class CheckpointWriter {
     this.flush();
     if (!this.worker) this.start();
     const id = ++this.pending;
-    const transfer = Object.values(files).filter((f): f is Uint8Array => typeof f !== 'string' && f.byteOffset === 0 && f.byteLength === f.buffer.byteLength && f.buffer instanceof ArrayBuffer).map((f) => f.buffer as ArrayBuffer);
+    const transfer = Object.values(files)
+      .filter(
+        (f): f is Uint8Array =>
+          typeof f !== 'string' &&
+          f.byteOffset === 0 &&
+          f.byteLength === f.buffer.byteLength &&
+          f.buffer instanceof ArrayBuffer,
+      )
+      .map((f) => f.buffer as ArrayBuffer);
     this.port!.postMessage({ id, dir, files }, [...new Set(transfer)]);
   }
 

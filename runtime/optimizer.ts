@@ -28,7 +28,11 @@ export interface ClipStats {
  * Clips the gradients `opt` applies (runtime/clipping.ts). With `track`, also counts the batches
  * clipNorm scaled (this reads every batch's norms back from the backend, so training does not track).
  */
-export function applyClipping(opt: tf.Optimizer, clip: { clipNorm?: number; clipValue?: number }, track = false): ClipStats {
+export function applyClipping(
+  opt: tf.Optimizer,
+  clip: { clipNorm?: number; clipValue?: number },
+  track = false,
+): ClipStats {
   const stats: ClipStats = { lastNorm: null, clippedBatches: 0 };
   const { clipNorm } = clip;
   const onNorm =

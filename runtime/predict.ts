@@ -15,7 +15,12 @@ export function toTensor(a: { values: Float32Array; shape: number[] }): tf.Tenso
  * - one-hot sequence targets (rank ≥ 2, e.g. addition [2, 12]): `sequenceAccuracy` (every step right);
  * - regression targets: `mae` when no metric computed it.
  */
-export function evaluateSplit(model: tf.LayersModel, split: Split, info?: DataInfo, batchSize = 256): Record<string, number> {
+export function evaluateSplit(
+  model: tf.LayersModel,
+  split: Split,
+  info?: DataInfo,
+  batchSize = 256,
+): Record<string, number> {
   const out: Record<string, number> = {};
   const x = toTensor(split.x);
   const y = toTensor(split.y);
@@ -151,7 +156,10 @@ export function predictSamples(model: tf.LayersModel, info: DataInfo | undefined
   const flat: number[] = [];
   samples.forEach((s, i) => {
     const f = flatOf(s);
-    if (f.length !== size) throw new DataError(`sample ${i + 1} has ${f.length} value(s), but the model input [${inShape.join(', ')}] needs ${size}`);
+    if (f.length !== size)
+      throw new DataError(
+        `sample ${i + 1} has ${f.length} value(s), but the model input [${inShape.join(', ')}] needs ${size}`,
+      );
     if (f.some((v) => !Number.isFinite(v))) throw new DataError(`sample ${i + 1} has a non-numeric value`);
     for (const v of f) flat.push(info?.scale ? (v - info.scale.min) / (info.scale.max - info.scale.min || 1) : v);
   });
@@ -195,7 +203,9 @@ export function generate(model: tf.LayersModel, info: DataInfo | undefined, opts
   const rng = new Rng(opts.rngSeed ?? 42);
   const T = opts.temperature ?? 1;
   if (info?.source === 'synthetic' && info.value === 'rectangle') {
-    let pt: [number, number] = opts.seed ? (opts.seed.split(',').map(Number) as [number, number]) : [rng.next() * 0.5, rng.next() * 0.5];
+    let pt: [number, number] = opts.seed
+      ? (opts.seed.split(',').map(Number) as [number, number])
+      : [rng.next() * 0.5, rng.next() * 0.5];
     const pts: [number, number][] = [pt];
     for (let i = 0; i < (opts.length ?? 3); i++) {
       const out = tf.tidy(() => (model.predict(tf.tensor3d([[pt]])) as tf.Tensor).dataSync());
@@ -205,7 +215,9 @@ export function generate(model: tf.LayersModel, info: DataInfo | undefined, opts
     return pts.map((p) => `${p[0].toFixed(3)},${p[1].toFixed(3)}`).join('\n');
   }
   if (!info?.alphabet || info.source === 'csv' || (info.source === 'synthetic' && info.value !== 'chars')) {
-    throw new DataError('generate needs a generative model (trained on a text corpus, `synthetic: chars` or `synthetic: rectangle`)');
+    throw new DataError(
+      'generate needs a generative model (trained on a text corpus, `synthetic: chars` or `synthetic: rectangle`)',
+    );
   }
   const syms = [...info.alphabet];
   // The one-hot width may exceed the alphabet (a model sized for a larger vocabulary): positions past

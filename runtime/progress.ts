@@ -31,7 +31,10 @@ function fmtTime(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean } = process.stdout): ProgressSink {
+export function createProgress(
+  mode: ProgressMode,
+  out: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean } = process.stdout,
+): ProgressSink {
   const tty = Boolean((out as { isTTY?: boolean }).isTTY);
   const m = mode === 'auto' ? (tty ? 'bar' : 'lines') : mode;
   const write = (s: string) => void out.write(s);
@@ -81,7 +84,9 @@ export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream | { w
     batchEnd(batch, logs) {
       count++;
       for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v;
-      bar?.update(batch + 1, { logs: formatLogs(Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / count]))) });
+      bar?.update(batch + 1, {
+        logs: formatLogs(Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / count]))),
+      });
     },
     epochEnd(_epoch, _epochs, logs, ms) {
       if (bar) {
@@ -89,7 +94,9 @@ export function createProgress(mode: ProgressMode, out: NodeJS.WriteStream | { w
         bar = null;
       }
       const t = ms || Date.now() - started;
-      write(` ${total}/${total} [${bar30}] - ${fmtTime(t)} ${total > 0 ? `${fmtTime(t / total)}/step ` : ''}- ${formatLogs(logs)}\n`);
+      write(
+        ` ${total}/${total} [${bar30}] - ${fmtTime(t)} ${total > 0 ? `${fmtTime(t / total)}/step ` : ''}- ${formatLogs(logs)}\n`,
+      );
     },
     message(l) {
       write(l + '\n');

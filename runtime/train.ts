@@ -13,7 +13,15 @@ import { describeBackend, setupBackend, type BackendChoice, type BackendInfo } f
 import { buildModel } from './build.js';
 import { loadData, type LoadDataOptions } from './data/index.js';
 import { DataError, type Dataset } from './data/types.js';
-import { CheckpointWriter, loadModelDir, readTrainState, recoverDir, restoreOptimizer, saveCheckpoint, type TrainState } from './io.js';
+import {
+  CheckpointWriter,
+  loadModelDir,
+  readTrainState,
+  recoverDir,
+  restoreOptimizer,
+  saveCheckpoint,
+  type TrainState,
+} from './io.js';
 import { compileModel, type ClipStats } from './optimizer.js';
 import { evaluateSplit, toTensor } from './predict.js';
 import { createProgress, formatLogs, type ProgressMode, type ProgressSink } from './progress.js';
@@ -65,7 +73,10 @@ export interface TrainResult {
 
 /** A failure before or during training that the CLI reports without a stack trace. */
 export class TrainError extends Error {
-  constructor(message: string, public exitCode = 1) {
+  constructor(
+    message: string,
+    public exitCode = 1,
+  ) {
     super(message);
     this.name = 'TrainError';
   }
@@ -89,17 +100,30 @@ function shapeError(def: DiagnosticDef, args: Record<string, unknown>, model: IR
 export function checkDataShapes(model: IRModel, spec: TfModelSpec, ds: Dataset): void {
   if (spec.inputs.length !== 1 || model.outputs.length !== 1) {
     const span = model.data?.span;
-    throw new DataError(`the data block gives 1 input and 1 target, but model ${model.name} has ${spec.inputs.length} input(s) and ${model.outputs.length} output(s)`, undefined, undefined, span);
+    throw new DataError(
+      `the data block gives 1 input and 1 target, but model ${model.name} has ${spec.inputs.length} input(s) and ${model.outputs.length} output(s)`,
+      undefined,
+      undefined,
+      span,
+    );
   }
   const input = model.inputs[0];
   const inShape: readonly Dim[] = input?.shape ?? spec.inputs[0]!.shape;
   if (!dimsAgree(ds.info.inputShape, inShape)) {
-    const args = { data: formatShape(ds.info.inputShape), name: input?.name ?? spec.inputs[0]!.name, input: formatShape(inShape) };
+    const args = {
+      data: formatShape(ds.info.inputShape),
+      name: input?.name ?? spec.inputs[0]!.name,
+      input: formatShape(inShape),
+    };
     throw shapeError(Diagnostics.DataInputShape, args, model);
   }
   const outShape = model.outputShapes[0];
   if (outShape && !dimsAgree(ds.info.targetShape, outShape)) {
-    throw shapeError(Diagnostics.TargetShape, { target: formatShape(ds.info.targetShape), output: formatShape(outShape) }, model);
+    throw shapeError(
+      Diagnostics.TargetShape,
+      { target: formatShape(ds.info.targetShape), output: formatShape(outShape) },
+      model,
+    );
   }
 }
 
@@ -121,13 +145,21 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   // Data first: every data problem is reported before a backend loads or anything trains.
   let dataset = opts.dataset;
   if (!dataset) {
-    if (!model.data) throw new DataError(`model ${model.name} has no data block: add \`data { synthetic: ... }\`, \`data { csv: "file.csv" ... }\` or \`data { text: "corpus.txt" ... }\``, undefined, undefined, model.span);
+    if (!model.data)
+      throw new DataError(
+        `model ${model.name} has no data block: add \`data { synthetic: ... }\`, \`data { csv: "file.csv" ... }\` or \`data { text: "corpus.txt" ... }\``,
+        undefined,
+        undefined,
+        model.span,
+      );
     dataset = loadData(model.data, opts.data);
   }
   checkDataShapes(model, spec, dataset);
 
   const backend = await setupBackend(opts.backend ?? 'auto', spec);
-  progress.message(`${model.name}: ${describeBackend(backend)}; data: ${dataset.info.description}; ${dataset.train.x.shape[0]} training samples${dataset.test ? `, ${dataset.test.x.shape[0]} test` : ''}`);
+  progress.message(
+    `${model.name}: ${describeBackend(backend)}; data: ${dataset.info.description}; ${dataset.train.x.shape[0]} training samples${dataset.test ? `, ${dataset.test.x.shape[0]} test` : ''}`,
+  );
 
   // Resume?
   let state: TrainState | null = null;
@@ -135,9 +167,11 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   if (opts.resume) {
     if (!opts.outDir) throw new TrainError('--resume needs --out DIR (the directory of the interrupted run).', 2);
     state = existsSync(opts.outDir) ? readTrainState(opts.outDir) : null;
-    if (state && state.model !== model.name) throw new TrainError(`${opts.outDir} holds a checkpoint of model ${state.model}, not ${model.name}.`, 2);
+    if (state && state.model !== model.name)
+      throw new TrainError(`${opts.outDir} holds a checkpoint of model ${state.model}, not ${model.name}.`, 2);
     if (!state) progress.message(`No checkpoint in ${opts.outDir}; starting from epoch 1.`);
-    else if (state.complete && state.epoch >= epochs) progress.message(`The run in ${opts.outDir} already finished (${state.epoch} epochs).`);
+    else if (state.complete && state.epoch >= epochs)
+      progress.message(`The run in ${opts.outDir} already finished (${state.epoch} epochs).`);
   }
 
   const rng = seed !== undefined ? new Rng(seed) : null;
@@ -158,7 +192,8 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     if (state) {
       tfModel = await loadModelDir(opts.outDir!);
       ({ optimizer, clip } = compileModel(tfModel, t));
-      if (state.optimizerWeights && state.optimizerWeights.length > 0) await restoreOptimizer(optimizer, opts.outDir!, state.optimizerWeights);
+      if (state.optimizerWeights && state.optimizerWeights.length > 0)
+        await restoreOptimizer(optimizer, opts.outDir!, state.optimizerWeights);
       // Loading may draw random numbers (initialisers run before the saved weights are set): restore the
       // generator's state only now, so shuffling continues exactly where the interrupted run stopped.
       if (rng && state.rngState !== undefined) rng.state = state.rngState;
@@ -184,7 +219,11 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     // shuffles. With a seed we mirror that array (same Fisher-Yates, same random draws) and checkpoint
     // it; a resumed run feeds the data in that order, so its shuffles continue exactly.
     const trackOrder = t.shuffle && rng !== null;
-    let order: Int32Array | null = trackOrder ? (state?.order ? Int32Array.from(state.order) : Int32Array.from({ length: nFit }, (_, i) => i)) : null;
+    let order: Int32Array | null = trackOrder
+      ? state?.order
+        ? Int32Array.from(state.order)
+        : Int32Array.from({ length: nFit }, (_, i) => i)
+      : null;
     if (order && order.length !== nFit) order = null;
 
     const checkpoint = async (epochDone: number, complete: boolean) => {
@@ -213,7 +252,10 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       let fx = x;
       let fy = y;
       if (state && order) {
-        const idx = tf.tensor1d(Int32Array.from({ length: nTrain }, (_, i) => (i < nFit ? order![i]! : i)), 'int32');
+        const idx = tf.tensor1d(
+          Int32Array.from({ length: nTrain }, (_, i) => (i < nFit ? order![i]! : i)),
+          'int32',
+        );
         fx = tf.gather(x, idx);
         fy = tf.gather(y, idx);
         idx.dispose();
@@ -235,7 +277,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
             if (order && rng) {
               // tf.util.shuffle's exact algorithm, on the draws it is about to make.
               const r = new Rng(rng.state);
-              for (let counter = order.length; counter > 0; ) {
+              for (let counter = order.length; counter > 0;) {
                 const index = (r.next() * counter) | 0;
                 counter--;
                 const tmp = order[counter]!;
@@ -253,13 +295,18 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
               if (!nanAt) nanAt = { epoch: currentEpoch, batch };
               tfModel.stopTraining = true;
             }
-            progress.batchEnd(batch, { loss: l.loss ?? NaN, ...Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'loss' && k !== 'batch' && k !== 'size')) });
+            progress.batchEnd(batch, {
+              loss: l.loss ?? NaN,
+              ...Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'loss' && k !== 'batch' && k !== 'size')),
+            });
           },
           onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
             const l = (logs ?? {}) as Record<string, number>;
             progress.epochEnd(epoch, epochs, l, performance.now() - epochStart);
             // Losses can stay finite while weights are NaN (crossentropy clips its input): check both.
-            const weightsBad = tf.tidy(() => tfModel.trainableWeights.some((w) => tf.all(tf.isFinite(w.read())).dataSync()[0] === 0));
+            const weightsBad = tf.tidy(() =>
+              tfModel.trainableWeights.some((w) => tf.all(tf.isFinite(w.read())).dataSync()[0] === 0),
+            );
             if (nanAt || !finite(l) || weightsBad) {
               nanAt ??= { epoch, batch: -1 };
               tfModel.stopTraining = true;
@@ -288,7 +335,10 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       if (fx !== x) tf.dispose([fx, fy]);
       if (nanAt) {
         stopReason = 'nan';
-        const where = (nanAt as { epoch: number; batch: number }).batch >= 0 ? `epoch ${(nanAt as { epoch: number }).epoch + 1}, batch ${(nanAt as { batch: number }).batch + 1}` : `epoch ${(nanAt as { epoch: number }).epoch + 1}`;
+        const where =
+          (nanAt as { epoch: number; batch: number }).batch >= 0
+            ? `epoch ${(nanAt as { epoch: number }).epoch + 1}, batch ${(nanAt as { batch: number }).batch + 1}`
+            : `epoch ${(nanAt as { epoch: number }).epoch + 1}`;
         message =
           `The loss (or a weight) became NaN or infinite at ${where}; training stopped.` +
           (opts.outDir
@@ -309,7 +359,9 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
           }
         }
       } else if ((stopReason as string) === 'earlyStopping') {
-        progress.message(`Early stopping after epoch ${lastGood}: ${monitor} did not improve for ${es!.patience} epoch(s).`);
+        progress.message(
+          `Early stopping after epoch ${lastGood}: ${monitor} did not improve for ${es!.patience} epoch(s).`,
+        );
       }
     }
     const epochsDone = stopReason === 'nan' ? lastGood : Math.max(lastGood, initialEpoch);
@@ -319,7 +371,8 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       evaluation = evaluateSplit(tfModel, split, dataset.info);
       progress.message(`${dataset.test ? 'Test' : 'Training'} metrics: ${formatLogs(evaluation)}`);
     }
-    if (opts.outDir && stopReason !== 'nan') progress.message(`Saved ${model.name} to ${opts.outDir} (model.json + weights.bin).`);
+    if (opts.outDir && stopReason !== 'nan')
+      progress.message(`Saved ${model.name} to ${opts.outDir} (model.json + weights.bin).`);
     return {
       model: tfModel,
       backend,

@@ -20,13 +20,31 @@ const DEEP = 10_000;
 const CASES: Record<string, [string | Buffer, string]> = {
   'empty.lstm': ['', 'LSTM1005'],
   'empty.yaml': ['', 'LSTM1005'],
-  'garbage.lstm': [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0xff, 0xfe, 0, 1, 0x1b, 0x5b, 0x32, 0x4a]), 'LSTM1007'],
-  'garbage.yaml': [Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0, 0, 0]), 'LSTM1007'],
+  'garbage.lstm': [
+    Buffer.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0xff, 0xfe, 0, 1, 0x1b,
+      0x5b, 0x32, 0x4a,
+    ]),
+    'LSTM1007',
+  ],
+  'garbage.yaml': [
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0, 0, 0]),
+    'LSTM1007',
+  ],
   'unterminated.lstm': ['model M {\n  input x: [5, 10]\n  lstm(25, name: "encoder)\n  dense(10)\n}\n', 'LSTM1002'],
   'deep.lstm': [`model Deep {\n  input x: ${'['.repeat(DEEP)}1${']'.repeat(DEEP)}\n  lstm(8)\n}\n`, 'LSTM1004'],
-  'deep-calls.lstm': [`model Deep {\n  input x: [5, 10]\n  ${'timeDistributed('.repeat(DEEP)}dense(1)${')'.repeat(DEEP)}\n}\n`, 'LSTM1004'],
-  'deep.yaml': [`model: Deep\ninputs:\n  x: ${'['.repeat(DEEP)}1${']'.repeat(DEEP)}\nlayers:\n  - lstm: 8\n`, 'LSTM1004'],
-  'deep-block.yaml': [`model: Deep\ninputs:\n  x: [5, 10]\nlayers:\n${Array.from({ length: 2000 }, (_, i) => `${'  '.repeat(i + 1)}- a:`).join('\n')}\n`, 'LSTM1004'],
+  'deep-calls.lstm': [
+    `model Deep {\n  input x: [5, 10]\n  ${'timeDistributed('.repeat(DEEP)}dense(1)${')'.repeat(DEEP)}\n}\n`,
+    'LSTM1004',
+  ],
+  'deep.yaml': [
+    `model: Deep\ninputs:\n  x: ${'['.repeat(DEEP)}1${']'.repeat(DEEP)}\nlayers:\n  - lstm: 8\n`,
+    'LSTM1004',
+  ],
+  'deep-block.yaml': [
+    `model: Deep\ninputs:\n  x: [5, 10]\nlayers:\n${Array.from({ length: 2000 }, (_, i) => `${'  '.repeat(i + 1)}- a:`).join('\n')}\n`,
+    'LSTM1004',
+  ],
   'bomb.yaml': [
     [
       'model: Bomb',
@@ -44,7 +62,10 @@ const CASES: Record<string, [string | Buffer, string]> = {
   'tabs.yaml': ['model: M\ninputs:\n  x: [5, 10]\nlayers:\n\t- lstm: 25\n\t- dense: 10\n', 'LSTM1010'],
   'dupkeys.yaml': ['model: M\ninputs:\n  x: [5, 10]\nlayers:\n  - lstm: 25\nlayers:\n  - dense: 10\n', 'LSTM1011'],
   'huge-units.lstm': ['model M {\n  input x: [5, 10]\n  lstm(units: 1e400)\n  dense(10)\n}\n', 'LSTM1006'],
-  'huge-units.yaml': ['model: M\ninputs:\n  x: [5, 10]\nlayers:\n  - lstm: {units: 1e400}\n  - dense: 10\n', 'LSTM1006'],
+  'huge-units.yaml': [
+    'model: M\ninputs:\n  x: [5, 10]\nlayers:\n  - lstm: {units: 1e400}\n  - dense: 10\n',
+    'LSTM1006',
+  ],
   // A finite literal is a number in both spellings; a dimension past 2^53 is then too large (LSTM3008).
   'huge-int.lstm': ['model M {\n  input x: [5, 99999999999999999999999]\n  lstm(25)\n}\n', 'LSTM3008'],
   'negative-dim.lstm': ['model M {\n  input x: [-5, 10]\n  lstm(25)\n}\n', 'LSTM3008'],
@@ -53,13 +74,19 @@ const CASES: Record<string, [string | Buffer, string]> = {
   'fractional-dim.yaml': ['model: M\ninputs:\n  x: [5, 2.5]\nlayers:\n  - lstm: 25\n', 'LSTM3008'],
   'no-input.lstm': ['model M {\n  lstm(25)\n  dense(10)\n}\n', 'LSTM2012'],
   'no-input.yaml': ['model: M\nlayers:\n  - lstm: 25\n  - dense: 10\n', 'LSTM2012'],
-  'cycle.lstm': ['model M {\n  input x: [5, 10]\n  let a = b -> lstm(8, returnSequences: true)\n  let b = a -> lstm(8, returnSequences: true)\n  output b\n}\n', 'LSTM2013'],
+  'cycle.lstm': [
+    'model M {\n  input x: [5, 10]\n  let a = b -> lstm(8, returnSequences: true)\n  let b = a -> lstm(8, returnSequences: true)\n  output b\n}\n',
+    'LSTM2013',
+  ],
   'cycle.yaml': [
     'model: M\ninputs:\n  x: [5, 10]\ngraph:\n  - {let: a, from: b, layers: [lstm: {units: 8, returnSequences: true}]}\n  - {let: b, from: a, layers: [lstm: {units: 8, returnSequences: true}]}\noutputs: [b]\n',
     'LSTM2013',
   ],
   'undefined.lstm': ['model M {\n  input x: [5, 10]\n  let y = z -> lstm(8)\n  output y\n}\n', 'LSTM2008'],
-  'undefined.yaml': ['model: M\ninputs:\n  x: [5, 10]\ngraph:\n  - {let: y, from: z, layers: [lstm: 8]}\noutputs: [y]\n', 'LSTM2008'],
+  'undefined.yaml': [
+    'model: M\ninputs:\n  x: [5, 10]\ngraph:\n  - {let: y, from: z, layers: [lstm: 8]}\noutputs: [y]\n',
+    'LSTM2008',
+  ],
 };
 
 let dir: string;
@@ -73,7 +100,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function check(...args: string[]): { code: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null } {
+function check(...args: string[]): {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  signal: NodeJS.Signals | null;
+} {
   const r = spawnSync(process.execPath, [MAIN, 'check', ...args], {
     cwd: dir,
     encoding: 'utf8',
@@ -111,10 +143,16 @@ describe('lstmc check on broken and hostile input', () => {
     expect(r.signal).toBeNull();
     expect(r.code).toBe(1);
     expect(r.stderr + r.stdout).not.toMatch(STACK);
-    const out = JSON.parse(r.stdout) as { diagnostics: { file: string; line: number; column: number; code: string; severity: string }[]; errorCount: number };
+    const out = JSON.parse(r.stdout) as {
+      diagnostics: { file: string; line: number; column: number; code: string; severity: string }[];
+      errorCount: number;
+    };
     for (const name of names) {
       const mine = out.diagnostics.filter((d) => path.basename(d.file) === name);
-      expect(mine.map((d) => d.code), name).toContain(CASES[name]![1]);
+      expect(
+        mine.map((d) => d.code),
+        name,
+      ).toContain(CASES[name]![1]);
       for (const d of mine) {
         expect(d.line, `${name} ${d.code}`).toBeGreaterThanOrEqual(1);
         expect(d.column, `${name} ${d.code}`).toBeGreaterThanOrEqual(1);

@@ -95,10 +95,14 @@ function expectOneLineUsageError(run: Run): void {
 beforeAll(() => {
   if (!existsSync(MAIN)) {
     // `npm test` builds first; build here too when run on its own (type errors elsewhere still emit).
-    spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
+    spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+        stdio: 'ignore',
+      },
+    );
   }
   dir = mkdtempSync(path.join(tmpdir(), 'lstmc-cli-'));
   write('clean.lstm', CLEAN);
@@ -230,7 +234,13 @@ describe('lstmc check: inputs', () => {
     expect(r.code).toBe(1);
     const report = json(r);
     expect(report.diagnostics).toEqual([
-      expect.objectContaining({ file: 'unreadable/dangling.lstm', code: 'LSTM9002', severity: 'error', line: 1, column: 1 }),
+      expect.objectContaining({
+        file: 'unreadable/dangling.lstm',
+        code: 'LSTM9002',
+        severity: 'error',
+        line: 1,
+        column: 1,
+      }),
     ]);
   });
 
@@ -273,7 +283,10 @@ describe('lstmc check: output formats', () => {
     const run = log.runs[0];
     expect(run.tool.driver.name).toBe('lstmc');
     expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toContain('LSTM3001');
-    expect(run.results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: 'rank.lstm', uriBaseId: '%SRCROOT%' });
+    expect(run.results[0].locations[0].physicalLocation.artifactLocation).toEqual({
+      uri: 'rank.lstm',
+      uriBaseId: '%SRCROOT%',
+    });
   });
 
   it('github', () => {
@@ -358,15 +371,19 @@ const TF_NODE_INSTALLED = existsSync(path.join(ROOT, 'node_modules', '@tensorflo
 const TFJS_BANNER = /looks like you are running TensorFlow\.js in Node\.js/;
 
 describe('lstmc train --backend', () => {
-  it.skipIf(TF_NODE_INSTALLED)('node without @tensorflow/tfjs-node: a usage error in one plain line, no tfjs banner', () => {
-    write('tiny.lstm', TINY);
-    const r = lstmc(['train', 'tiny.lstm', '--out', 'runs/tiny-node', '--backend', 'node']);
-    expectOneLineUsageError(r);
-    expect(r.stderr).toBe(
-      'lstmc: --backend node: @tensorflow/tfjs-node is not installed; install it (npm install @tensorflow/tfjs-node) or use --backend auto, wasm or cpu.\n',
-    );
-    expect(r.stdout + r.stderr).not.toMatch(TFJS_BANNER);
-  }, 120_000);
+  it.skipIf(TF_NODE_INSTALLED)(
+    'node without @tensorflow/tfjs-node: a usage error in one plain line, no tfjs banner',
+    () => {
+      write('tiny.lstm', TINY);
+      const r = lstmc(['train', 'tiny.lstm', '--out', 'runs/tiny-node', '--backend', 'node']);
+      expectOneLineUsageError(r);
+      expect(r.stderr).toBe(
+        'lstmc: --backend node: @tensorflow/tfjs-node is not installed; install it (npm install @tensorflow/tfjs-node) or use --backend auto, wasm or cpu.\n',
+      );
+      expect(r.stdout + r.stderr).not.toMatch(TFJS_BANNER);
+    },
+    120_000,
+  );
 
   it('cpu: trains without the tfjs "install our node backend" banner', () => {
     write('tiny.lstm', TINY);

@@ -188,7 +188,12 @@ function sectionRows(text: string, heading: string): string[][] {
   for (let i = start + 1; i < lines.length && !/^#{2,6} /.test(lines[i]!); i++) {
     const l = lines[i]!;
     if (!l.startsWith('|') || /^\|[-|\s]+\|$/.test(l)) continue;
-    rows.push(l.slice(1, -1).split(' | ').map((c) => c.trim()));
+    rows.push(
+      l
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
@@ -286,7 +291,10 @@ describe('docs/language.md', () => {
     for (const r of rows) {
       // A value of the wrong kind: the key must be known (never LSTM4004, unknown key).
       const src = `model M {\n  input x: [4, 1]\n  lstm(2)\n  dense(1)\n  train { ${key(r)}: "zz" }\n}\n`;
-      expect(checkSource(src, 'm.lstm').diagnostics.map((x) => x.code), key(r)).not.toContain('LSTM4004');
+      expect(
+        checkSource(src, 'm.lstm').diagnostics.map((x) => x.code),
+        key(r),
+      ).not.toContain('LSTM4004');
       expect(r[2], `default of ${key(r)}`).toBe(key(r) in d ? tick(shown(d[key(r)])) : '—');
       const declared = TRAIN_SCHEMA.fields[key(r)]!.default;
       if (declared !== undefined) expect(r[2], `TRAIN_SCHEMA default of ${key(r)}`).toBe(tick(String(declared)));

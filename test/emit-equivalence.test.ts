@@ -38,7 +38,11 @@ afterAll(() => {
 
 /** Emit, write, import the module; returns its builder and compile function. */
 async function compiled(model: IRModel, tag: string): Promise<Built> {
-  const input: EmitInput = { model, tfSpec: toTfModelSpec(model), options: { sourcePath: 'x', source: tag, version: '0' } };
+  const input: EmitInput = {
+    model,
+    tfSpec: toTfModelSpec(model),
+    options: { sourcePath: 'x', source: tag, version: '0' },
+  };
   const { modules, diagnostics } = emitModules([input]);
   expect(diagnostics).toEqual([]);
   const file = path.join(dir, `${tag}-${modules[0]!.fileName}`);
@@ -138,7 +142,9 @@ describe('compiled module == runtime model == summary', () => {
       '  loss: categoricalCrossentropy',
       '  optimizer: adam',
       '',
-    ].join('\n').replace('model Param', 'model: Param');
+    ]
+      .join('\n')
+      .replace('model Param', 'model: Param');
     const base = checkSource(source, 'param.yaml');
     expect(base.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const mod = await compiled(base.models[0]!, 'params');
@@ -171,13 +177,21 @@ describe('compiled module == runtime model == summary', () => {
     // TF.js itself rejects such layer names at build time ("Not a valid tensor name"), so this checks
     // what the module evaluates to without building: the printed literals round-trip exactly.
     const model = evilModel();
-    const { modules } = emitModules([{ model, tfSpec: toTfModelSpec(model), options: { sourcePath: 'x', source: 'evil', version: '0' } }]);
+    const { modules } = emitModules([
+      { model, tfSpec: toTfModelSpec(model), options: { sourcePath: 'x', source: 'evil', version: '0' } },
+    ]);
     const file = path.join(dir, `evil-${modules[0]!.fileName}`);
     writeFileSync(file, modules[0]!.text);
     const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     expect(mod['inputShapes']).toEqual({ [model.inputs[0]!.name]: [4] });
     expect(mod['defaultEvilNamesParams']).toEqual(model.params);
-    expect(Object.keys(mod).sort()).toEqual(['buildEvilNames', 'compileEvilNames', 'defaultEvilNamesParams', 'inputShapes', 'trainingConfig']);
+    expect(Object.keys(mod).sort()).toEqual([
+      'buildEvilNames',
+      'compileEvilNames',
+      'defaultEvilNamesParams',
+      'inputShapes',
+      'trainingConfig',
+    ]);
     expect((globalThis as Record<string, unknown>)['x']).toBeUndefined();
   });
 });
@@ -204,7 +218,12 @@ describe('gradient clipping wrapper', () => {
       mod.compile(model);
       model.setWeights([tf.tensor2d([[0], [0]])]);
       // loss = (w.x - y)^2 with x = [3, 4], y = 10: grad = 2 * (0 - 10) * x = [-60, -80], norm 100.
-      await model.fit(tf.tensor2d([[3, 4]]), tf.tensor2d([[10]]), { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
+      await model.fit(tf.tensor2d([[3, 4]]), tf.tensor2d([[10]]), {
+        epochs: 1,
+        batchSize: 1,
+        shuffle: false,
+        verbose: 0,
+      });
       // Norm clip to 0.5: [-0.3, -0.4]; value clip to 0.3: [-0.3, -0.3]; sgd lr 1: w = [0.3, 0.3].
       const w = (await model.getWeights()[0]!.data()) as Float32Array;
       expect(Array.from(w).map((v) => Number(v.toFixed(5)))).toEqual([0.3, 0.3]);
@@ -241,8 +260,16 @@ describe('clipNorm is per tensor (Keras clipnorm), the same in the module and th
       compileModel(fromRuntime, toTfModelSpec(ir).train);
       for (const m of [fromModule, fromRuntime]) {
         m.setWeights([tf.tensor2d([[0], [0]]), tf.tensor1d([0])]);
-        await m.fit(tf.tensor2d([[3, 4]]), tf.tensor2d([[10]]), { epochs: 1, batchSize: 1, shuffle: false, verbose: 0 });
-        const got = [...((await m.getWeights()[0]!.data()) as Float32Array), ...((await m.getWeights()[1]!.data()) as Float32Array)];
+        await m.fit(tf.tensor2d([[3, 4]]), tf.tensor2d([[10]]), {
+          epochs: 1,
+          batchSize: 1,
+          shuffle: false,
+          verbose: 0,
+        });
+        const got = [
+          ...((await m.getWeights()[0]!.data()) as Float32Array),
+          ...((await m.getWeights()[1]!.data()) as Float32Array),
+        ];
         expect(got.map((v) => Number(v.toFixed(5)))).toEqual(want);
       }
     } finally {
@@ -270,7 +297,8 @@ describe('optimizer, loss and metric names agree with runtime/optimizer.ts', () 
       try {
         expect(fromModule.getClassName()).toBe(fromRuntime.getClassName());
         expect(fromModule.getConfig()).toEqual(fromRuntime.getConfig());
-        if (args.learningRate !== undefined) expect(fromModule.getConfig()['learningRate']).toBeCloseTo(args.learningRate, 6);
+        if (args.learningRate !== undefined)
+          expect(fromModule.getConfig()['learningRate']).toBeCloseTo(args.learningRate, 6);
       } finally {
         fromModule.dispose();
         fromRuntime.dispose();
@@ -282,9 +310,13 @@ describe('optimizer, loss and metric names agree with runtime/optimizer.ts', () 
     // Both back ends print / pass the spec's identifiers as they are (compiler/tfspec.ts `train`).
     const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2], activation: 'softmax' })] });
     try {
-      for (const loss of new Set(Object.values(LOSSES))) expect(() => m.compile({ loss, optimizer: 'sgd' }), loss).not.toThrow();
+      for (const loss of new Set(Object.values(LOSSES)))
+        expect(() => m.compile({ loss, optimizer: 'sgd' }), loss).not.toThrow();
       for (const metric of new Set(Object.values(METRIC_TABLE))) {
-        expect(() => m.compile({ loss: 'meanSquaredError', optimizer: 'sgd', metrics: [metric] }), metric).not.toThrow();
+        expect(
+          () => m.compile({ loss: 'meanSquaredError', optimizer: 'sgd', metrics: [metric] }),
+          metric,
+        ).not.toThrow();
       }
       expect(() => m.compile({ loss: 'noSuchLoss', optimizer: 'sgd' })).toThrow();
       expect(() => m.compile({ loss: 'meanSquaredError', optimizer: 'sgd', metrics: ['noSuchMetric'] })).toThrow();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Span } from '../grammar/ast.js';
 import type { ArgValue, IRInput, IRLayer, IRModel, IRNode, IRTrain, Shape, ValueRef } from '../compiler/ir.js';
-import { getLayer, instanceOf } from '../compiler/layers/table.js';
+import { getLayer } from '../compiler/layers/table.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
 import type { EmitInput } from '../emit/typescript.js';
 
@@ -34,7 +34,11 @@ export interface LayerOpts {
 }
 
 /** An IR layer: the table's defaults plus the given args. */
-export function irLayer(type: string, given: Record<string, ArgValue> = {}, argParams: Record<string, string> = {}): IRLayer {
+export function irLayer(
+  type: string,
+  given: Record<string, ArgValue> = {},
+  argParams: Record<string, string> = {},
+): IRLayer {
   const def = getLayer(type);
   if (def === undefined) throw new Error(`no layer ${type}`);
   const args: Record<string, ArgValue> = {};
@@ -44,12 +48,26 @@ export function irLayer(type: string, given: Record<string, ArgValue> = {}, argP
   Object.assign(args, given);
   const layer: IRLayer = { type, args, argSpans: {}, argParams, span: span() };
   const inner = given['layer'];
-  if (inner !== undefined && inner !== null && typeof inner === 'object' && !Array.isArray(inner)) layer.inner = inner as IRLayer;
+  if (inner !== undefined && inner !== null && typeof inner === 'object' && !Array.isArray(inner))
+    layer.inner = inner as IRLayer;
   return layer;
 }
 
-export function irNode(layer: IRLayer, name: string, inputs: ValueRef[], outputShapes: Shape[] = [[null]], initialState?: ValueRef[]): IRNode {
-  const node: IRNode = { ...layer, name, inputs, inputShapes: [], outputShapes, params: { trainable: 0, nonTrainable: 0 } };
+export function irNode(
+  layer: IRLayer,
+  name: string,
+  inputs: ValueRef[],
+  outputShapes: Shape[] = [[null]],
+  initialState?: ValueRef[],
+): IRNode {
+  const node: IRNode = {
+    ...layer,
+    name,
+    inputs,
+    inputShapes: [],
+    outputShapes,
+    params: { trainable: 0, nonTrainable: 0 },
+  };
   if (initialState !== undefined) node.initialState = initialState;
   return node;
 }
@@ -115,7 +133,10 @@ export function handModels(): IRModel[] {
     'VanillaEcho',
     irInput('x', [5, 10]),
     [irLayer('lstm', { units: 25 }, { units: 'units' }), irLayer('dense', { units: 10, activation: 'softmax' })],
-    { params: { units: 25 }, train: train({ epochs: 500, batchSize: 1, optimizer: { name: 'adam', args: { learningRate: 0.001 } } }) },
+    {
+      params: { units: 25 },
+      train: train({ epochs: 500, batchSize: 1, optimizer: { name: 'adam', args: { learningRate: 0.001 } } }),
+    },
   );
   const encdec = chainModel(
     'AdditionSeq2Seq',
@@ -126,7 +147,13 @@ export function handModels(): IRModel[] {
       irLayer('lstm', { units: 50, returnSequences: true }),
       irLayer('timeDistributed', { layer: irLayer('dense', { units: 12, activation: 'softmax' }) }),
     ],
-    { train: train({ clipNorm: 1, clipValue: 0.5, optimizer: { name: 'rmsprop', args: { learningRate: 0.01, momentum: 0.1 } } }) },
+    {
+      train: train({
+        clipNorm: 1,
+        clipValue: 0.5,
+        optimizer: { name: 'rmsprop', args: { learningRate: 0.01, momentum: 0.1 } },
+      }),
+    },
   );
   const bidi = chainModel(
     'CumSum',
@@ -140,7 +167,12 @@ export function handModels(): IRModel[] {
   bidi.inputs[0]!.shape = [10, 1];
 
   // Graph: encoder states feed the decoder.
-  const enc = irNode(irLayer('lstm', { units: 16, returnState: true }), 'encoder', [{ node: 'source', index: 0 }], [[16], [16], [16]]);
+  const enc = irNode(
+    irLayer('lstm', { units: 16, returnState: true }),
+    'encoder',
+    [{ node: 'source', index: 0 }],
+    [[16], [16], [16]],
+  );
   const dec = irNode(
     irLayer('lstm', { units: 16, returnSequences: true }),
     'decoder',
@@ -230,7 +262,10 @@ export function evilModel(): IRModel {
 }
 
 export function graphWithNames(names: string[]): IRModel {
-  const base = chainModel('Names', irInput('x', [3]), names.map((name) => irLayer('dense', { units: 2, name })));
+  const base = chainModel(
+    'Names',
+    irInput('x', [3]),
+    names.map((name) => irLayer('dense', { units: 2, name })),
+  );
   return { ...base, kind: 'functional' };
 }
-

@@ -55,13 +55,17 @@ function typeCheck(files: string[]): string[] {
   };
   const program = ts.createProgram(files, options);
   return ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file !== undefined && d.start !== undefined ? `${path.relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : '';
+    const where =
+      d.file !== undefined && d.start !== undefined
+        ? `${path.relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}`
+        : '';
     return `${where} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
   });
 }
 
 const modules: TfModule[] = ['@tensorflow/tfjs'];
-if (existsSync(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json'))) modules.push('@tensorflow/tfjs-node');
+if (existsSync(path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node', 'package.json')))
+  modules.push('@tensorflow/tfjs-node');
 
 describe('emitted modules type-check (tsc --noEmit --strict)', () => {
   for (const tfModule of modules) {

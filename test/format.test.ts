@@ -144,7 +144,16 @@ describe('json', () => {
       },
     ]);
     for (const d of parsed.diagnostics) {
-      expect(Object.keys(d).slice(0, 8)).toEqual(['file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message']);
+      expect(Object.keys(d).slice(0, 8)).toEqual([
+        'file',
+        'line',
+        'column',
+        'endLine',
+        'endColumn',
+        'severity',
+        'code',
+        'message',
+      ]);
     }
   });
 
@@ -233,7 +242,9 @@ describe('github', () => {
         'LSTM expects a 3D input [batch, timeSteps, features], but its input has shape [batch, 25].' +
         '%0Ahint: Add returnSequences: true to the previous recurrent layer.\n',
     );
-    expect(formatGithub([unused])).toMatch(/^::warning file=specs\/a\.lstm,line=2,col=9,endLine=2,endColumn=10,title=LSTM2016::/);
+    expect(formatGithub([unused])).toMatch(
+      /^::warning file=specs\/a\.lstm,line=2,col=9,endLine=2,endColumn=10,title=LSTM2016::/,
+    );
     expect(formatGithub([])).toBe('');
   });
 

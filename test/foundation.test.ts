@@ -26,7 +26,9 @@ function sourceFiles(dir: string): string[] {
 
 /** DSL layer names. Words that also name an activation (softmax) or a layer category (embedding) are left out. */
 const OTHER_MEANINGS = new Set<string>([...ACTIVATIONS, ...[...LAYERS.values()].map((d) => d.category)]);
-const LAYER_WORDS = new Set<string>([...LAYERS.keys(), ...Object.keys(UNSUPPORTED_LAYERS)].filter((w) => !OTHER_MEANINGS.has(w)));
+const LAYER_WORDS = new Set<string>(
+  [...LAYERS.keys(), ...Object.keys(UNSUPPORTED_LAYERS)].filter((w) => !OTHER_MEANINGS.has(w)),
+);
 
 /**
  * Places in `text` that key something by layer names: comparisons with a layer name, `case` labels,
@@ -38,7 +40,9 @@ export function layerKeyedPlaces(text: string): string[] {
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     const where = `${i + 1}: ${line.trim()}`;
-    for (const m of line.matchAll(/(?:\.(?:type|name|factory|className)|\bfactory|\btype)\s*[!=]==?\s*['"]([A-Za-z0-9]+)['"]/g)) {
+    for (const m of line.matchAll(
+      /(?:\.(?:type|name|factory|className)|\bfactory|\btype)\s*[!=]==?\s*['"]([A-Za-z0-9]+)['"]/g,
+    )) {
       if (LAYER_WORDS.has(m[1]!) && m[1] !== 'lstm') found.push(where);
       else if (m[1] === 'lstm' && !/format|form\b|spelling/.test(line)) found.push(where);
     }
@@ -79,7 +83,10 @@ describe('the layer table is the only home of per-layer knowledge', () => {
       expect(def.doc, def.name).toMatch(/^[A-Z`].*\.$/);
       expect(def.shapeDoc, def.name).toMatch(/->/);
       expect(typeof def.lower.tfjs.spec, def.name).toBe('function');
-      expect(def.readsSequence === (def.category === 'recurrent' || def.category === 'wrapper' || /1d$/.test(def.name)), def.name).toBe(true);
+      expect(
+        def.readsSequence === (def.category === 'recurrent' || def.category === 'wrapper' || /1d$/.test(def.name)),
+        def.name,
+      ).toBe(true);
       for (const [arg, spec] of Object.entries(def.args)) expect(spec.doc, `${def.name}.${arg}`).not.toBe('');
     }
   });
@@ -92,7 +99,8 @@ function importsOf(file: string): string[] {
   for (const m of text.matchAll(/^\s*(?:import|export)\s[^'";]*?from\s+['"](\.[^'"]+)['"]/gm)) {
     out.push(path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
   }
-  for (const m of text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) out.push(path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+  for (const m of text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g))
+    out.push(path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts')));
   return out;
 }
 
@@ -134,12 +142,25 @@ describe('floors without loops', () => {
   });
 
   it('the circle finder finds circles (it can fail)', () => {
-    const g = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['d']], ['e', ['a']]]);
+    const g = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['d']],
+      ['e', ['a']],
+    ]);
     expect(circles(g)).toEqual(['a -> b -> c -> a', 'd -> d']);
   });
 
   it('no import circles between files, type imports included', () => {
-    const graph = new Map(files.map((f) => [path.relative(ROOT, f), importsOf(f).filter((d) => files.includes(d)).map((d) => path.relative(ROOT, d))]));
+    const graph = new Map(
+      files.map((f) => [
+        path.relative(ROOT, f),
+        importsOf(f)
+          .filter((d) => files.includes(d))
+          .map((d) => path.relative(ROOT, d)),
+      ]),
+    );
     expect(circles(graph)).toEqual([]);
   });
 });
@@ -162,9 +183,15 @@ describe('regressions (issue #7)', () => {
   it('bug 3: check refuses every model name compile refuses', () => {
     for (const name of ['CON', 'lpt1', 'nul']) {
       const r = checkSource(`model ${name} {\n  input x: [3]\n  dense(2)\n}\n`, 'm.lstm');
-      expect(r.diagnostics.map((d) => d.code), name).toEqual(['LSTM2019']);
+      expect(
+        r.diagnostics.map((d) => d.code),
+        name,
+      ).toEqual(['LSTM2019']);
     }
-    const clash = checkSource('model Abc {\n  input x: [3]\n  dense(2)\n}\nmodel ABC {\n  input x: [3]\n  dense(2)\n}\n', 'm.lstm');
+    const clash = checkSource(
+      'model Abc {\n  input x: [3]\n  dense(2)\n}\nmodel ABC {\n  input x: [3]\n  dense(2)\n}\n',
+      'm.lstm',
+    );
     expect(clash.diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM2019', 5]]);
   });
 
@@ -175,7 +202,8 @@ describe('regressions (issue #7)', () => {
   });
 
   it('layer names written as bare words are checked like quoted ones (unique, valid for TF.js)', () => {
-    const dup = 'model: M\ninputs:\n  x: [3]\nlayers:\n  - dense: {units: 2, name: enc}\n  - dense: {units: 2, name: enc}\n';
+    const dup =
+      'model: M\ninputs:\n  x: [3]\nlayers:\n  - dense: {units: 2, name: enc}\n  - dense: {units: 2, name: enc}\n';
     expect(checkSource(dup, 'm.yaml').diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM2009', 6]]);
     const viaParam = 'model M {\n  param n = "enc"\n  input x: [3]\n  dense(2, name: n)\n  dense(2, name: enc)\n}\n';
     expect(checkSource(viaParam, 'm.lstm').diagnostics.map((d) => [d.code, d.line])).toEqual([['LSTM2009', 5]]);
@@ -183,11 +211,15 @@ describe('regressions (issue #7)', () => {
 
   it('Python constants get a hint in lstmc spelling (None as an argument or a dimension)', () => {
     const arg = checkSource('model M {\n  input x: [3]\n  dense(2, activation: None)\n}\n', 'm.lstm').diagnostics;
-    expect(arg.map((d) => [d.code, d.hint])).toEqual([['LSTM2011', 'Leave the argument out to get its default; `None` is Python.']]);
+    expect(arg.map((d) => [d.code, d.hint])).toEqual([
+      ['LSTM2011', 'Leave the argument out to get its default; `None` is Python.'],
+    ]);
     const units = checkSource('model M {\n  input x: [3]\n  dense(None)\n}\n', 'm.lstm').diagnostics;
     expect(units.map((d) => d.hint)).toEqual(['Leave the argument out to get its default; `None` is Python.']);
     const dim = checkSource('model: M\ninputs:\n  x: [None, 1]\nlayers:\n  - dense: 2\n', 'm.yaml').diagnostics;
-    expect(dim.map((d) => [d.code, d.hint])).toEqual([['LSTM3008', 'An unknown dimension is written `?` (or `null`) in a shape; `None` is Python.']]);
+    expect(dim.map((d) => [d.code, d.hint])).toEqual([
+      ['LSTM3008', 'An unknown dimension is written `?` (or `null`) in a shape; `None` is Python.'],
+    ]);
   });
 
   it('bidirectional takes forward then backward initial states', () => {

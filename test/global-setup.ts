@@ -55,21 +55,33 @@ function sourceOf(output: string): string {
 /** Every compiler output (.js, .d.ts, maps) in dist/. */
 function outputs(): string[] {
   const out: string[] = [];
-  if (existsSync(DIST)) walk(DIST, (file, isDir) => void (!isDir && OUTPUT.test(file) && out.push(file)), () => false);
+  if (existsSync(DIST))
+    walk(
+      DIST,
+      (file, isDir) => void (!isDir && OUTPUT.test(file) && out.push(file)),
+      () => false,
+    );
   return out;
 }
 
 /** Why dist/ must be rebuilt, or undefined when it is current. */
 function staleReason(): string | undefined {
   for (const e of ENTRIES) if (!existsSync(path.join(DIST, e))) return `dist/${e} is missing`;
-  const oldest = Math.min(...outputs().filter((f) => f.endsWith('.js')).map((f) => statSync(f).mtimeMs));
+  const oldest = Math.min(
+    ...outputs()
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => statSync(f).mtimeMs),
+  );
   return newestInput() > oldest ? 'sources changed since the last build' : undefined;
 }
 
 function build(): void {
   const started = Date.now();
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--listEmittedFiles'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--listEmittedFiles'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const emitted = new Set(
     r.stdout
       .split('\n')
@@ -84,7 +96,9 @@ function build(): void {
   // tsc exits 2 when it found type errors but wrote every output (dist/ matches the sources; type
   // errors are `npm run typecheck`'s business): say so and go on. Any other failure stops the run.
   if ((r.status !== 0 && r.status !== 2) || emitted.size === 0) {
-    throw new Error(`test/global-setup.ts: tsc -p tsconfig.build.json failed (exit ${r.status ?? r.signal}):\n${errors}${r.stderr}${r.error ?? ''}`);
+    throw new Error(
+      `test/global-setup.ts: tsc -p tsconfig.build.json failed (exit ${r.status ?? r.signal}):\n${errors}${r.stderr}${r.error ?? ''}`,
+    );
   }
   if (r.status === 2) process.stderr.write(`test/global-setup.ts: dist/ built, with type errors:\n${errors}\n`);
   // Whatever this build did not write is left over from an older tree (a deleted or moved module
@@ -95,7 +109,8 @@ function build(): void {
     if (!emitted.has(path.resolve(f))) rmSync(f, { force: true });
     else utimesSync(f, t, t);
   }
-  for (const e of ENTRIES) if (!existsSync(path.join(DIST, e))) throw new Error(`test/global-setup.ts: the build wrote no dist/${e}`);
+  for (const e of ENTRIES)
+    if (!existsSync(path.join(DIST, e))) throw new Error(`test/global-setup.ts: the build wrote no dist/${e}`);
 }
 
 /** One builder per working tree at a time; a lock older than five minutes is a crashed run's. */

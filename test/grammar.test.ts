@@ -266,31 +266,92 @@ const TRANSLATE = `model Translate {
 
 describe('reference architectures', () => {
   const table: [string, string, string, string[], Record<string, string>][] = [
-    ['vanilla', VANILLA, 'VanillaEcho', ['input x: [5, 10]', 'lstm(25)', 'dense(10, activation=softmax)'],
-      { loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '500', batchSize: '1' }],
-    ['stacked', STACKED, 'StackedSine', ['input x: [50, 1]', 'lstm(20, returnSequences=true)', 'lstm(20)', 'dense(5)'],
-      { loss: 'mae', optimizer: 'adam', metrics: '[mse]', epochs: '100', batchSize: '32' }],
-    ['cnn-lstm', CNN, 'CnnMovingSquare', [
-      'input frames: [5, 50, 50, 1]',
-      'timeDistributed(conv2d(2, kernelSize=[2, 2], activation=relu))',
-      'timeDistributed(maxPooling2d([2, 2]))',
-      'timeDistributed(flatten())',
-      'lstm(50)',
-      'dense(1, activation=sigmoid)',
-    ], { loss: 'binaryCrossentropy', optimizer: 'adam(learningRate=1e-3)', metrics: '[accuracy]', epochs: '25', batchSize: '32' }],
-    ['encoder-decoder', ENCDEC, 'AdditionSeq2Seq', [
-      'input x: [8, 12]', 'lstm(75)', 'repeatVector(2)', 'lstm(50, returnSequences=true)',
-      'timeDistributed(dense(12, activation=softmax))',
-    ], { loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '100', batchSize: '32',
-      validationSplit: '0.1', earlyStopping: '{patience: 3}' }],
-    ['bidirectional', BIDI, 'BidirectionalCumsum', [
-      'input x: [10, 1]', 'bidirectional(lstm(50, returnSequences=true), mergeMode=concat)',
-      'timeDistributed(dense(1, activation=sigmoid))',
-    ], { loss: 'binaryCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '250', batchSize: '10' }],
-    ['generative', GENERATIVE, 'CharGenerator', [
-      'param vocab = 40', 'param window = 10', 'param temperature = 0.5', 'input x: [$window, vocab]', 'lstm(128)',
-      'dense($vocab, activation=softmax)',
-    ], { loss: 'categoricalCrossentropy', optimizer: 'rmsprop(learningRate=0.01)', metrics: '[accuracy]', epochs: '60', batchSize: '128' }],
+    [
+      'vanilla',
+      VANILLA,
+      'VanillaEcho',
+      ['input x: [5, 10]', 'lstm(25)', 'dense(10, activation=softmax)'],
+      { loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '500', batchSize: '1' },
+    ],
+    [
+      'stacked',
+      STACKED,
+      'StackedSine',
+      ['input x: [50, 1]', 'lstm(20, returnSequences=true)', 'lstm(20)', 'dense(5)'],
+      { loss: 'mae', optimizer: 'adam', metrics: '[mse]', epochs: '100', batchSize: '32' },
+    ],
+    [
+      'cnn-lstm',
+      CNN,
+      'CnnMovingSquare',
+      [
+        'input frames: [5, 50, 50, 1]',
+        'timeDistributed(conv2d(2, kernelSize=[2, 2], activation=relu))',
+        'timeDistributed(maxPooling2d([2, 2]))',
+        'timeDistributed(flatten())',
+        'lstm(50)',
+        'dense(1, activation=sigmoid)',
+      ],
+      {
+        loss: 'binaryCrossentropy',
+        optimizer: 'adam(learningRate=1e-3)',
+        metrics: '[accuracy]',
+        epochs: '25',
+        batchSize: '32',
+      },
+    ],
+    [
+      'encoder-decoder',
+      ENCDEC,
+      'AdditionSeq2Seq',
+      [
+        'input x: [8, 12]',
+        'lstm(75)',
+        'repeatVector(2)',
+        'lstm(50, returnSequences=true)',
+        'timeDistributed(dense(12, activation=softmax))',
+      ],
+      {
+        loss: 'categoricalCrossentropy',
+        optimizer: 'adam',
+        metrics: '[accuracy]',
+        epochs: '100',
+        batchSize: '32',
+        validationSplit: '0.1',
+        earlyStopping: '{patience: 3}',
+      },
+    ],
+    [
+      'bidirectional',
+      BIDI,
+      'BidirectionalCumsum',
+      [
+        'input x: [10, 1]',
+        'bidirectional(lstm(50, returnSequences=true), mergeMode=concat)',
+        'timeDistributed(dense(1, activation=sigmoid))',
+      ],
+      { loss: 'binaryCrossentropy', optimizer: 'adam', metrics: '[accuracy]', epochs: '250', batchSize: '10' },
+    ],
+    [
+      'generative',
+      GENERATIVE,
+      'CharGenerator',
+      [
+        'param vocab = 40',
+        'param window = 10',
+        'param temperature = 0.5',
+        'input x: [$window, vocab]',
+        'lstm(128)',
+        'dense($vocab, activation=softmax)',
+      ],
+      {
+        loss: 'categoricalCrossentropy',
+        optimizer: 'rmsprop(learningRate=0.01)',
+        metrics: '[accuracy]',
+        epochs: '60',
+        batchSize: '128',
+      },
+    ],
   ];
 
   it.each(table)('%s parses to the expected AST', (_n, src, name, stmts, train) => {
@@ -304,13 +365,28 @@ describe('reference architectures', () => {
   it('vanilla: exact AST (spans aside)', () => {
     const m = model(VANILLA);
     expect(strip(m.statements)).toEqual([
-      { kind: 'input', name: { name: 'x' }, shape: { kind: 'list', items: [
-        { kind: 'int', value: 5, raw: '5' }, { kind: 'int', value: 10, raw: '10' }] } },
+      {
+        kind: 'input',
+        name: { name: 'x' },
+        shape: {
+          kind: 'list',
+          items: [
+            { kind: 'int', value: 5, raw: '5' },
+            { kind: 'int', value: 10, raw: '10' },
+          ],
+        },
+      },
       { kind: 'layer', call: { name: 'lstm', args: [{ value: { kind: 'int', value: 25, raw: '25' } }] } },
-      { kind: 'layer', call: { name: 'dense', args: [
-        { value: { kind: 'int', value: 10, raw: '10' } },
-        { name: 'activation', value: { kind: 'ident', name: 'softmax', dollar: false } },
-      ] } },
+      {
+        kind: 'layer',
+        call: {
+          name: 'dense',
+          args: [
+            { value: { kind: 'int', value: 10, raw: '10' } },
+            { name: 'activation', value: { kind: 'ident', name: 'softmax', dollar: false } },
+          ],
+        },
+      },
     ]);
     expect(m.data).toBeUndefined();
     expect(text(VANILLA, m.trainSpan!)).toMatch(/^train \{[\s\S]*\}$/);
@@ -320,7 +396,9 @@ describe('reference architectures', () => {
   it('generative: data block and $params', () => {
     const m = model(GENERATIVE);
     expect(Object.fromEntries(m.data!.entries.map((e) => [e.key, show(e.value)]))).toEqual({
-      text: '"corpus/alice.txt"', window: '$window', step: '3',
+      text: '"corpus/alice.txt"',
+      window: '$window',
+      step: '3',
     });
     expect(text(GENERATIVE, m.dataSpan!)).toMatch(/^data \{[\s\S]*\}$/);
   });
@@ -331,7 +409,13 @@ describe('reference architectures', () => {
     expect(spec.format).toBe('lstm');
     expect(spec.file).toBe('test.lstm');
     expect(spec.models.map((m) => m.name.name)).toEqual([
-      'VanillaEcho', 'StackedSine', 'CnnMovingSquare', 'AdditionSeq2Seq', 'BidirectionalCumsum', 'CharGenerator', 'Translate',
+      'VanillaEcho',
+      'StackedSine',
+      'CnnMovingSquare',
+      'AdditionSeq2Seq',
+      'BidirectionalCumsum',
+      'CharGenerator',
+      'Translate',
     ]);
     checkSpans(src, spec);
   });
@@ -370,7 +454,11 @@ describe('graph form', () => {
   it.each([
     ['let both = [a, b] -> concatenate(axis: -1)', 'let both = [a, b] -> concatenate(axis=-1)', true],
     ['let x = a', 'let x = a', false],
-    ['let [o, h] = a -> gru(4, returnState: true) -> flatten', 'let [o, h] = a -> gru(4, returnState=true) -> flatten()', false],
+    [
+      'let [o, h] = a -> gru(4, returnState: true) -> flatten',
+      'let [o, h] = a -> gru(4, returnState=true) -> flatten()',
+      false,
+    ],
     ['let y = a -> dense(3)\n-> dense(4)', 'let y = a -> dense(3) -> dense(4)', false],
   ])('%s', (line, expected, fromIsList) => {
     const m = model(`model G { input a: [T, 3] input b: [T, 3]\n${line}\n}`);
@@ -405,12 +493,45 @@ describe('values', () => {
     ['trueish', { kind: 'ident', name: 'trueish', dollar: false }],
     ['?', { kind: 'unknown' }],
     ['[]', { kind: 'list', items: [] }],
-    ['[2, 2,]', { kind: 'list', items: [{ kind: 'int', value: 2, raw: '2' }, { kind: 'int', value: 2, raw: '2' }] }],
-    ['[?, T, 3]', { kind: 'list', items: [{ kind: 'unknown' }, { kind: 'ident', name: 'T', dollar: false }, { kind: 'int', value: 3, raw: '3' }] }],
-    ['[[1], []]', { kind: 'list', items: [{ kind: 'list', items: [{ kind: 'int', value: 1, raw: '1' }] }, { kind: 'list', items: [] }] }],
-    ['adam(learningRate: 0.001)', { kind: 'call', call: { name: 'adam', args: [{ name: 'learningRate', value: { kind: 'float', value: 0.001, raw: '0.001' } }] } }],
+    [
+      '[2, 2,]',
+      {
+        kind: 'list',
+        items: [
+          { kind: 'int', value: 2, raw: '2' },
+          { kind: 'int', value: 2, raw: '2' },
+        ],
+      },
+    ],
+    [
+      '[?, T, 3]',
+      {
+        kind: 'list',
+        items: [{ kind: 'unknown' }, { kind: 'ident', name: 'T', dollar: false }, { kind: 'int', value: 3, raw: '3' }],
+      },
+    ],
+    [
+      '[[1], []]',
+      {
+        kind: 'list',
+        items: [
+          { kind: 'list', items: [{ kind: 'int', value: 1, raw: '1' }] },
+          { kind: 'list', items: [] },
+        ],
+      },
+    ],
+    [
+      'adam(learningRate: 0.001)',
+      {
+        kind: 'call',
+        call: { name: 'adam', args: [{ name: 'learningRate', value: { kind: 'float', value: 0.001, raw: '0.001' } }] },
+      },
+    ],
     ['flatten()', { kind: 'call', call: { name: 'flatten', args: [] } }],
-    ['{ patience: 3 }', { kind: 'block', block: { entries: [{ key: 'patience', value: { kind: 'int', value: 3, raw: '3' } }] } }],
+    [
+      '{ patience: 3 }',
+      { kind: 'block', block: { entries: [{ key: 'patience', value: { kind: 'int', value: 3, raw: '3' } }] } },
+    ],
   ];
   it.each(table)('%s', (src, expected) => {
     const m = model(`model V { param p = ${src} }`);
@@ -424,7 +545,12 @@ describe('values', () => {
   it('keywords are whole words (longer_alt): inputs, modelName, letter, outputs, database', () => {
     const m = model('model modelName { input inputs: [1]\n letter(1)\n outputs\n database(trainer: falsey) }');
     expect(m.name.name).toBe('modelName');
-    expect(m.statements.map(showStmt)).toEqual(['input inputs: [1]', 'letter(1)', 'outputs()', 'database(trainer=falsey)']);
+    expect(m.statements.map(showStmt)).toEqual([
+      'input inputs: [1]',
+      'letter(1)',
+      'outputs()',
+      'database(trainer=falsey)',
+    ]);
   });
 
   it('earlyStopping { ... } and earlyStopping: { ... } are the same; keywords may be block keys', () => {
@@ -478,31 +604,38 @@ describe('span round trips', () => {
     if (Array.isArray(x)) for (const i of x) valuesOf(i, out);
     else if (x && typeof x === 'object') {
       const k = (x as { kind?: unknown }).kind;
-      if (typeof k === 'string' && ['int', 'float', 'string', 'bool', 'ident', 'unknown', 'list', 'call', 'block'].includes(k) && 'span' in x)
+      if (
+        typeof k === 'string' &&
+        ['int', 'float', 'string', 'bool', 'ident', 'unknown', 'list', 'call', 'block'].includes(k) &&
+        'span' in x
+      )
         out.push(x as Value);
       for (const v of Object.values(x)) if (v && typeof v === 'object') valuesOf(v, out);
     }
     return out;
   }
 
-  it.each([['vanilla', VANILLA], ['cnn', CNN], ['encoder-decoder', ENCDEC], ['generative', GENERATIVE], ['translate', TRANSLATE]])(
-    '%s: the source text under every value span re-parses to the same value',
-    (_n, src) => {
-      const m = model(src);
-      const values = valuesOf(m);
-      expect(values.length).toBeGreaterThan(5);
-      for (const v of values) {
-        const again = model(`model R { param p = ${text(src, v.span)} }`).statements[0];
-        expect(again?.kind).toBe('param');
-        if (again?.kind === 'param') expect(strip(again.value)).toEqual(strip(v));
-      }
-      // Statements re-parse on their own too.
-      for (const st of m.statements) {
-        const again = model(`model R {\n${text(src, st.span)}\n}`).statements[0]!;
-        expect(strip(again)).toEqual(strip(st));
-      }
-    },
-  );
+  it.each([
+    ['vanilla', VANILLA],
+    ['cnn', CNN],
+    ['encoder-decoder', ENCDEC],
+    ['generative', GENERATIVE],
+    ['translate', TRANSLATE],
+  ])('%s: the source text under every value span re-parses to the same value', (_n, src) => {
+    const m = model(src);
+    const values = valuesOf(m);
+    expect(values.length).toBeGreaterThan(5);
+    for (const v of values) {
+      const again = model(`model R { param p = ${text(src, v.span)} }`).statements[0];
+      expect(again?.kind).toBe('param');
+      if (again?.kind === 'param') expect(strip(again.value)).toEqual(strip(v));
+    }
+    // Statements re-parse on their own too.
+    for (const st of m.statements) {
+      const again = model(`model R {\n${text(src, st.span)}\n}`).statements[0]!;
+      expect(strip(again)).toEqual(strip(st));
+    }
+  });
 });
 
 // ---------------------------------------------------------------- errors
@@ -512,7 +645,14 @@ describe('errors', () => {
     ['empty file', '', [['LSTM1005', 1, 1]]],
     ['only comments', '# nothing\n   # here\n', [['LSTM1005', 1, 1]]],
     ['only whitespace', ' \n\t\r\n', [['LSTM1005', 1, 1]]],
-    ['invalid characters: one per run', 'model A {\n  lstm(25) @@@ dense(3) %\n}', [['LSTM1003', 2, 12], ['LSTM1003', 2, 25]]],
+    [
+      'invalid characters: one per run',
+      'model A {\n  lstm(25) @@@ dense(3) %\n}',
+      [
+        ['LSTM1003', 2, 12],
+        ['LSTM1003', 2, 25],
+      ],
+    ],
     ['unterminated string', 'model A {\n  data { text: "abc }\n  lstm(3)\n}', [['LSTM1002', 2, 16]]],
     ['unterminated string at end of file', 'model A { data { text: "abc', [['LSTM1002', 1, 24]]],
     ['invalid escape', 'model A { data { a: "x\\qy" } }', [['LSTM1008', 1, 23]]],
@@ -535,8 +675,16 @@ describe('errors', () => {
     ['missing } before the next model', 'model A { lstm(3)\nmodel B { dense(1) }', [['LSTM1001', 1, 18]]],
     ['chain without a layer', 'model A { let x = y -> -> dense(3) }', [['LSTM1001', 1, 24]]],
     ['bad destructuring', 'model A { let [a, b = x -> lstm(3) }', [['LSTM1001', 1, 21]]],
-    ['keyword as a name: one error, the rest kept', 'model A { input input: [5, 10]\n lstm(25) }', [['LSTM1001', 1, 17]]],
-    ['error inside a train block keeps the block', 'model A {\n  train { optimizer: adam(learningRate: ), epochs: 3 }\n  lstm(2)\n}', [['LSTM1001', 2, 41]]],
+    [
+      'keyword as a name: one error, the rest kept',
+      'model A { input input: [5, 10]\n lstm(25) }',
+      [['LSTM1001', 1, 17]],
+    ],
+    [
+      'error inside a train block keeps the block',
+      'model A {\n  train { optimizer: adam(learningRate: ), epochs: 3 }\n  lstm(2)\n}',
+      [['LSTM1001', 2, 41]],
+    ],
   ];
   it.each(table)('%s', (_n, src, expected) => {
     expect(codes(src)).toEqual(expected);
@@ -562,10 +710,10 @@ describe('errors', () => {
     const src = [
       'model Broken {',
       '  input x: [5, 10]',
-      '  lstm(25',                           // 1: missing )
-      '  dense(10 activation: softmax)',     // 2: missing ,
+      '  lstm(25', // 1: missing )
+      '  dense(10 activation: softmax)', // 2: missing ,
       '  lstm(4)',
-      '  param = 3',                         // 3: missing name
+      '  param = 3', // 3: missing name
       '  dense(1)',
       '}',
     ].join('\n');
@@ -586,43 +734,70 @@ describe('errors', () => {
   });
 
   it('three mistakes of three kinds (lexical, string, syntax) give three errors', () => {
-    const src = 'model M {\n  input x: [5, 10] @\n  data { path: "a.csv }\n  dense(10 activation: softmax)\n  lstm(3)\n}';
-    expect(codes(src)).toEqual([['LSTM1003', 2, 20], ['LSTM1002', 3, 16], ['LSTM1001', 4, 12]]);
+    const src =
+      'model M {\n  input x: [5, 10] @\n  data { path: "a.csv }\n  dense(10 activation: softmax)\n  lstm(3)\n}';
+    expect(codes(src)).toEqual([
+      ['LSTM1003', 2, 20],
+      ['LSTM1002', 3, 16],
+      ['LSTM1001', 4, 12],
+    ]);
   });
 
   it('three mistakes in three models', () => {
     const src = 'model A { lstm(3,, 4) }\nmodel B { input x: [1 2] }\nmodel C { train { loss: } }\n';
-    expect(codes(src)).toEqual([['LSTM1001', 1, 18], ['LSTM1001', 2, 23], ['LSTM1001', 3, 25]]);
+    expect(codes(src)).toEqual([
+      ['LSTM1001', 1, 18],
+      ['LSTM1001', 2, 23],
+      ['LSTM1001', 3, 25],
+    ]);
     expect(parseLstm(src, 'test.lstm').spec.models.map((m) => m.name.name)).toEqual(['A', 'B', 'C']);
   });
 
-  it('a long run of broken statements: one error per line, no stack overflow, linear time', () => {
-    const n = 120;
-    const broken = (k: number) => `model Big {\n${'  dense(1 activation: relu useBias: true)\n'.repeat(k)}}\n`;
-    const src = broken(n);
-    const r = parseLstm(src, 'test.lstm');
-    expect(r.diagnostics).toHaveLength(n);
-    // 48 and 480 errors (both below MAX_PARSE_ERRORS): recovery costs the same per error.
-    const g = growth(broken, (s) => parseLstm(s, 'test.lstm'), 48);
-    expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
-    expect(r.diagnostics.every((d, i) => d.code === 'LSTM1001' && d.line === i + 2 && d.column === 11)).toBe(true);
-    const junk = `model J { ${') : = '.repeat(20000)} lstm(3) }`;
-    expect(codes(junk)).toEqual([['LSTM1001', 1, 11]]);
-  }, TIMED);
+  it(
+    'a long run of broken statements: one error per line, no stack overflow, linear time',
+    () => {
+      const n = 120;
+      const broken = (k: number) => `model Big {\n${'  dense(1 activation: relu useBias: true)\n'.repeat(k)}}\n`;
+      const src = broken(n);
+      const r = parseLstm(src, 'test.lstm');
+      expect(r.diagnostics).toHaveLength(n);
+      // 48 and 480 errors (both below MAX_PARSE_ERRORS): recovery costs the same per error.
+      const g = growth(broken, (s) => parseLstm(s, 'test.lstm'), 48);
+      expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
+      expect(r.diagnostics.every((d, i) => d.code === 'LSTM1001' && d.line === i + 2 && d.column === 11)).toBe(true);
+      const junk = `model J { ${') : = '.repeat(20000)} lstm(3) }`;
+      expect(codes(junk)).toEqual([['LSTM1001', 1, 11]]);
+    },
+    TIMED,
+  );
 
   it.each([
-    ['10,000 broken lines', (k: number) => `model Big {\n${'  dense(1 activation: relu useBias: true)\n'.repeat(k)}}\n`, 10_000, 1_000],
-    ['deeply nested errors', (k: number) => `model A {\n${`  x: ${'a('.repeat(62)}1 2${')'.repeat(62)}\n`.repeat(k)}}`, 2_000, 3],
-  ])('%s: the parser stops after many errors (a count), and the rest costs linear time', (_n, make, lines, n) => {
-    const src = make(lines);
-    const r = parseLstm(src, 'test.lstm');
-    expect(r.diagnostics.length).toBeGreaterThan(100);
-    expect(r.diagnostics.length).toBeLessThanOrEqual(500);
-    checkResult(src, r.diagnostics);
-    // Ten times the input (and, below the limit, ten times the errors) costs about ten times the time.
-    const g = growth(make, (s) => parseLstm(s, 'test.lstm'), n, 3);
-    expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
-  }, TIMED);
+    [
+      '10,000 broken lines',
+      (k: number) => `model Big {\n${'  dense(1 activation: relu useBias: true)\n'.repeat(k)}}\n`,
+      10_000,
+      1_000,
+    ],
+    [
+      'deeply nested errors',
+      (k: number) => `model A {\n${`  x: ${'a('.repeat(62)}1 2${')'.repeat(62)}\n`.repeat(k)}}`,
+      2_000,
+      3,
+    ],
+  ])(
+    '%s: the parser stops after many errors (a count), and the rest costs linear time',
+    (_n, make, lines, n) => {
+      const src = make(lines);
+      const r = parseLstm(src, 'test.lstm');
+      expect(r.diagnostics.length).toBeGreaterThan(100);
+      expect(r.diagnostics.length).toBeLessThanOrEqual(500);
+      checkResult(src, r.diagnostics);
+      // Ten times the input (and, below the limit, ten times the errors) costs about ten times the time.
+      const g = growth(make, (s) => parseLstm(s, 'test.lstm'), n, 3);
+      expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
+    },
+    TIMED,
+  );
 
   it('an error inside a block keeps the rest of the block and of the model', () => {
     const r = parseLstm('model A {\n  train { optimizer: adam(learningRate: ), epochs: 3 }\n  lstm(2)\n}', 'test.lstm');
@@ -658,19 +833,23 @@ describe('errors', () => {
     ['[ x 10000', (k: number) => 'model A { input x: ' + '['.repeat(k)],
     ['lstm( x 10000', (k: number) => 'model A { ' + 'lstm('.repeat(k)],
     ['balanced brackets x 10000', (k: number) => 'model A { input x: ' + '['.repeat(k) + ']'.repeat(k) + ' }'],
-  ])('nesting too deep: %s gives LSTM1004, in linear time', (_n, make) => {
-    const src = make(10_000);
-    const r = parseLstm(src, 'test.lstm');
-    const g = growth(make, (s) => parseLstm(s, 'test.lstm'), 3_000);
-    expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
-    const deep = r.diagnostics.filter((d) => d.code === 'LSTM1004');
-    expect(deep).toHaveLength(1);
-    expect(deep[0]!.line).toBe(1);
-    // The 65th opener (the model's own "{" counts as the first level).
-    const openers = [...src].map((c, i) => ('[({'.includes(c) ? i : -1)).filter((i) => i >= 0);
-    expect(deep[0]!.column).toBe(openers[64]! + 1);
-    expect(r.spec.models.map((m) => m.name.name)).toEqual(['A']);
-  }, TIMED);
+  ])(
+    'nesting too deep: %s gives LSTM1004, in linear time',
+    (_n, make) => {
+      const src = make(10_000);
+      const r = parseLstm(src, 'test.lstm');
+      const g = growth(make, (s) => parseLstm(s, 'test.lstm'), 3_000);
+      expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
+      const deep = r.diagnostics.filter((d) => d.code === 'LSTM1004');
+      expect(deep).toHaveLength(1);
+      expect(deep[0]!.line).toBe(1);
+      // The 65th opener (the model's own "{" counts as the first level).
+      const openers = [...src].map((c, i) => ('[({'.includes(c) ? i : -1)).filter((i) => i >= 0);
+      expect(deep[0]!.column).toBe(openers[64]! + 1);
+      expect(r.spec.models.map((m) => m.name.name)).toEqual(['A']);
+    },
+    TIMED,
+  );
 
   it('nesting at the limit is fine', () => {
     const src = 'model A { input x: ' + '['.repeat(63) + '1' + ']'.repeat(63) + ' }';
@@ -704,8 +883,39 @@ function checkResult(src: string, ds: Diagnostic[]): void {
 }
 
 const VALID = [VANILLA, STACKED, CNN, ENCDEC, BIDI, GENERATIVE, TRANSLATE];
-const PIECES = ['(', ')', '[', ']', '{', '}', ',', ':', '->', '=', '"', '#', '\n', '\r\n', '\t', ' ', 'model', 'let',
-  'input', 'lstm', '1e400', '-', '$', '?', '\\', '\0', '\ufffd', 'é', '_', ';', '99999999999999999999'];
+const PIECES = [
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '->',
+  '=',
+  '"',
+  '#',
+  '\n',
+  '\r\n',
+  '\t',
+  ' ',
+  'model',
+  'let',
+  'input',
+  'lstm',
+  '1e400',
+  '-',
+  '$',
+  '?',
+  '\\',
+  '\0',
+  '\ufffd',
+  'é',
+  '_',
+  ';',
+  '99999999999999999999',
+];
 
 describe('robustness', () => {
   it('random strings never throw and give located diagnostics', () => {
@@ -822,18 +1032,47 @@ describe('Python and Keras habits get a hint in lstmc spelling', () => {
     return ds[0]!;
   };
   it.each([
-    ['keyword arguments', 'model A {\n  lstm(50, return_sequences=True)\n}', [2, 28], 'Write `lstm(50, returnSequences: true)`'],
-    ['spaces around =', 'model A {\n  lstm(50, return_sequences = True)\n}', [2, 29], 'Write `lstm(50, returnSequences: true)`'],
+    [
+      'keyword arguments',
+      'model A {\n  lstm(50, return_sequences=True)\n}',
+      [2, 28],
+      'Write `lstm(50, returnSequences: true)`',
+    ],
+    [
+      'spaces around =',
+      'model A {\n  lstm(50, return_sequences = True)\n}',
+      [2, 29],
+      'Write `lstm(50, returnSequences: true)`',
+    ],
     ['a tuple shape', 'model A {\n  input x: (60, 1)\n}', [2, 12], 'Write `input x: [60, 1]`'],
     ['None in a tuple shape', 'model A {\n  input x: (None, 1)\n}', [2, 12], 'Write `input x: [?, 1]`'],
     ['a None argument', 'model A {\n  dense(1, activation=None)\n}', [2, 22], 'Write `dense(1)`'],
     ['a None argument first', 'model A {\n  dense(activation=None, units=1)\n}', [2, 19], 'Write `dense(units: 1)`'],
-    ['input_shape', 'model A {\n  lstm(20, input_shape=(50, 1))\n}', [2, 23], 'Write `lstm(20)`: the input shape is declared once, `input x: [50, 1]`'],
-    ['a tuple argument', 'model A {\n  conv1d(64, kernel_size=(3,))\n}', [2, 25], 'Write `conv1d(64, kernelSize: [3])`'],
+    [
+      'input_shape',
+      'model A {\n  lstm(20, input_shape=(50, 1))\n}',
+      [2, 23],
+      'Write `lstm(20)`: the input shape is declared once, `input x: [50, 1]`',
+    ],
+    [
+      'a tuple argument',
+      'model A {\n  conv1d(64, kernel_size=(3,))\n}',
+      [2, 25],
+      'Write `conv1d(64, kernelSize: [3])`',
+    ],
     ['a train setting', 'model A {\n  train { batch_size=32 }\n}', [2, 21], 'Write `train { batchSize: 32 }`'],
-    ['a call over two lines', 'model A {\n  lstm(50,\n       return_sequences=True)\n}', [3, 24], 'Write `lstm(50, returnSequences: true)`'],
-    ['nested calls', 'model A {\n  bidirectional(lstm(5, return_sequences=False), merge_mode="sum")\n}', [2, 41],
-      'Write `bidirectional(lstm(5, returnSequences: false), mergeMode: "sum")`'],
+    [
+      'a call over two lines',
+      'model A {\n  lstm(50,\n       return_sequences=True)\n}',
+      [3, 24],
+      'Write `lstm(50, returnSequences: true)`',
+    ],
+    [
+      'nested calls',
+      'model A {\n  bidirectional(lstm(5, return_sequences=False), merge_mode="sum")\n}',
+      [2, 41],
+      'Write `bidirectional(lstm(5, returnSequences: false), mergeMode: "sum")`',
+    ],
   ])('%s', (_n, src, [line, column], hint) => {
     const d = first(src);
     expect([d.code, d.line, d.column]).toEqual(['LSTM1001', line, column]);
@@ -860,13 +1099,18 @@ describe('Python and Keras habits get a hint in lstmc spelling', () => {
   it('a Python string in single quotes', () => {
     const [d, e] = parseLstm("model A {\n  dense(1, activation='linear')\n}", 'test.lstm').diagnostics;
     expect([d!.code, d!.line, d!.column]).toEqual(['LSTM1003', 2, 23]);
-    expect(d!.hint).toBe('Strings are written in double quotes, and a name such as `linear` needs none: write `linear`.');
+    expect(d!.hint).toBe(
+      'Strings are written in double quotes, and a name such as `linear` needs none: write `linear`.',
+    );
     expect(e!.hint).toBeUndefined(); // the closing quote: one hint per line
-    expect(parseLstm("model A {\n  data { text: 'a b' }\n}", 'test.lstm').diagnostics[0]!.hint).toBe('Strings are written in double quotes: `"a b"`.');
+    expect(parseLstm("model A {\n  data { text: 'a b' }\n}", 'test.lstm').diagnostics[0]!.hint).toBe(
+      'Strings are written in double quotes: `"a b"`.',
+    );
   });
 
   it('rewriteHabits leaves lstmc as it is', () => {
-    const src = 'model A {\n  param p = 3\n  input x: [T, 1]\n  let y: [T, 4] = x -> lstm(4, returnSequences: true)\n  output y\n}';
+    const src =
+      'model A {\n  param p = 3\n  input x: [T, 1]\n  let y: [T, 4] = x -> lstm(4, returnSequences: true)\n  output y\n}';
     const toks = lstmLexer.tokenize(src).tokens;
     const r = rewriteHabits(src, toks);
     expect(r.changed.size).toBe(0);
@@ -874,8 +1118,12 @@ describe('Python and Keras habits get a hint in lstmc spelling', () => {
   });
 
   it('True, False and None as names: a hint for the checker, in the spelling of the file', () => {
-    expect(pythonConstantHint('True', 'lstm', 'value')).toBe('Booleans are written `true` and `false`; `True` is Python.');
-    expect(pythonConstantHint('None', 'lstm', 'dimension')).toBe('An unknown dimension is written `?`; `None` is Python.');
+    expect(pythonConstantHint('True', 'lstm', 'value')).toBe(
+      'Booleans are written `true` and `false`; `True` is Python.',
+    );
+    expect(pythonConstantHint('None', 'lstm', 'dimension')).toBe(
+      'An unknown dimension is written `?`; `None` is Python.',
+    );
     expect(pythonConstantHint('None', 'yaml', 'dimension')).toMatch(/`\?` \(or `null`\)/);
     expect(pythonConstantHint('None', 'lstm', 'value')).toMatch(/Leave the argument out/);
     expect(pythonConstantHint('relu', 'lstm', 'value')).toBeUndefined();
@@ -885,24 +1133,38 @@ describe('Python and Keras habits get a hint in lstmc spelling', () => {
 // ---------------------------------------------------------------- performance
 
 describe('performance', () => {
-  it('a 10,000-layer spec parses in linear time', () => {
-    const gen = (n: number) =>
-      `model Big {\n  input x: [T, 8]\n${Array.from({ length: n }, (_, i) => `  dense(${i + 1}, activation: relu, useBias: true)   # layer ${i}\n`).join('')}}\n`;
-    const r = parseLstm(gen(10000), 'test.lstm');
-    expect(r.diagnostics).toEqual([]);
-    expect(r.spec.models[0]!.statements).toHaveLength(10001);
-    const g = growth(gen, (s) => parseLstm(s, 'test.lstm'), 500, 3);
-    expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
-  }, TIMED);
+  it(
+    'a 10,000-layer spec parses in linear time',
+    () => {
+      const gen = (n: number) =>
+        `model Big {\n  input x: [T, 8]\n${Array.from({ length: n }, (_, i) => `  dense(${i + 1}, activation: relu, useBias: true)   # layer ${i}\n`).join('')}}\n`;
+      const r = parseLstm(gen(10000), 'test.lstm');
+      expect(r.diagnostics).toEqual([]);
+      expect(r.spec.models[0]!.statements).toHaveLength(10001);
+      const g = growth(gen, (s) => parseLstm(s, 'test.lstm'), 500, 3);
+      expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
+    },
+    TIMED,
+  );
 
-  it('the growth measure tells linear from quadratic work', () => {
-    // A self-test of the measure (on plain loops, so it says nothing about the parser).
-    const work = (k: number) => {
-      let x = 0;
-      for (let i = 0; i < k; i++) x = (x * 31 + i) | 0;
-      return x;
-    };
-    expect(growth((n) => n * 20_000, work, 100)).toBeLessThan(GROWTH_BOUND);
-    expect(growth((n) => n, (k) => work(k * k), 300)).toBeGreaterThan(GROWTH_BOUND);
-  }, TIMED);
+  it(
+    'the growth measure tells linear from quadratic work',
+    () => {
+      // A self-test of the measure (on plain loops, so it says nothing about the parser).
+      const work = (k: number) => {
+        let x = 0;
+        for (let i = 0; i < k; i++) x = (x * 31 + i) | 0;
+        return x;
+      };
+      expect(growth((n) => n * 20_000, work, 100)).toBeLessThan(GROWTH_BOUND);
+      expect(
+        growth(
+          (n) => n,
+          (k) => work(k * k),
+          300,
+        ),
+      ).toBeGreaterThan(GROWTH_BOUND);
+    },
+    TIMED,
+  );
 });

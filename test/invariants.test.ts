@@ -25,7 +25,8 @@ function sources(dir: string): string[] {
 function runtimeImports(file: string): string[] {
   const text = readFileSync(join(ROOT, file), 'utf8');
   const specs: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm))
+    specs.push(m[1]!);
   return specs;
 }
 
@@ -50,20 +51,28 @@ describe('layering', () => {
   });
 
   it('runtime/ consumes checked IR, never the AST or the front ends', () => {
-    const bad = sources('runtime').flatMap((f) => runtimeImports(f).filter((s) => s.includes('/grammar/')).map((s) => `${f} imports ${s}`));
+    const bad = sources('runtime').flatMap((f) =>
+      runtimeImports(f)
+        .filter((s) => s.includes('/grammar/'))
+        .map((s) => `${f} imports ${s}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it('grammar/ and compiler/ never import runtime/ or cli/', () => {
     const bad = [...sources('grammar'), ...sources('compiler')].flatMap((f) =>
-      runtimeImports(f).filter((s) => s.includes('/runtime/') || s.includes('/cli/')).map((s) => `${f} imports ${s}`),
+      runtimeImports(f)
+        .filter((s) => s.includes('/runtime/') || s.includes('/cli/'))
+        .map((s) => `${f} imports ${s}`),
     );
     expect(bad).toEqual([]);
   });
 
   it('cli command modules load neither tfjs nor ts-morph at startup (their actions import lazily)', () => {
     const bad = sources('cli').flatMap((f) =>
-      runtimeImports(f).filter((s) => s.startsWith('@tensorflow/') || s === 'ts-morph' || s.includes('/runtime/')).map((s) => `${f} imports ${s}`),
+      runtimeImports(f)
+        .filter((s) => s.startsWith('@tensorflow/') || s === 'ts-morph' || s.includes('/runtime/'))
+        .map((s) => `${f} imports ${s}`),
     );
     expect(bad).toEqual([]);
   });
@@ -81,7 +90,10 @@ describe('diagnostics table', () => {
 
   it('every message (and default hint) is a sentence, with realistic args', () => {
     // A new table entry needs an example below.
-    expect(Object.keys(Diagnostics).filter((k) => MESSAGE_EXAMPLES[k] === undefined), 'entries without an example').toEqual([]);
+    expect(
+      Object.keys(Diagnostics).filter((k) => MESSAGE_EXAMPLES[k] === undefined),
+      'entries without an example',
+    ).toEqual([]);
     const problems: string[] = [];
     for (const [key, def] of Object.entries(Diagnostics) as [string, DiagnosticDef][]) {
       const args = MESSAGE_EXAMPLES[key]!;
@@ -89,7 +101,8 @@ describe('diagnostics table', () => {
       const wanted = new Set([...`${def.message} ${def.hint ?? ''}`.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!));
       expect(Object.keys(args).sort(), `${key}: args of the example`).toEqual([...wanted].sort());
       const message = format(def.message, args);
-      for (const p of sentenceProblems(message, def.message)) problems.push(`${key} (${def.code}) message "${message}": ${p}`);
+      for (const p of sentenceProblems(message, def.message))
+        problems.push(`${key} (${def.code}) message "${message}": ${p}`);
       if (def.hint !== undefined) {
         const hint = format(def.hint, args);
         for (const p of sentenceProblems(hint, def.hint)) problems.push(`${key} (${def.code}) hint "${hint}": ${p}`);
@@ -149,10 +162,20 @@ describe('diagnostics table', () => {
     expect(sentenceProblems('Two\nlines.', '')).not.toEqual([]);
   });
   it('codes sit in the range of their kind (1xxx syntax, 2xxx names/arguments, 3xxx shapes, 4xxx train/data)', () => {
-    const syntax = ['UnexpectedToken', 'UnterminatedString', 'InvalidCharacter', 'NestingTooDeep', 'NoModel', 'InvalidNumber', 'BinaryFile'];
+    const syntax = [
+      'UnexpectedToken',
+      'UnterminatedString',
+      'InvalidCharacter',
+      'NestingTooDeep',
+      'NoModel',
+      'InvalidNumber',
+      'BinaryFile',
+    ];
     for (const k of syntax) expect(Diagnostics[k as keyof typeof Diagnostics].code.startsWith('LSTM1')).toBe(true);
-    for (const k of ['RankMismatch', 'DimMismatch', 'AssertionFailed', 'ReshapeCount']) expect(Diagnostics[k as keyof typeof Diagnostics].code.startsWith('LSTM3')).toBe(true);
-    for (const k of ['UnknownLoss', 'UnknownOptimizer', 'TargetShape']) expect(Diagnostics[k as keyof typeof Diagnostics].code.startsWith('LSTM4')).toBe(true);
+    for (const k of ['RankMismatch', 'DimMismatch', 'AssertionFailed', 'ReshapeCount'])
+      expect(Diagnostics[k as keyof typeof Diagnostics].code.startsWith('LSTM3')).toBe(true);
+    for (const k of ['UnknownLoss', 'UnknownOptimizer', 'TargetShape'])
+      expect(Diagnostics[k as keyof typeof Diagnostics].code.startsWith('LSTM4')).toBe(true);
   });
 });
 
@@ -195,7 +218,8 @@ function sentenceProblems(text: string, template: string): string[] {
   }
   const left = /\{\w+\}/.exec(text);
   if (left) out.push(`unfilled placeholder ${left[0]}`);
-  if (/\bundefined\b|\[object Object\]|\bNaN\b/.test(text)) out.push('a missing value printed as undefined / [object Object] / NaN');
+  if (/\bundefined\b|\[object Object\]|\bNaN\b/.test(text))
+    out.push('a missing value printed as undefined / [object Object] / NaN');
   return out;
 }
 
@@ -232,7 +256,10 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   UnusedValue: { name: 'mask' },
   DestructureCount: { want: 2, got: 3 },
   ParamValue: { name: 'units', reason: 'expected a number, string, boolean or name, got a list' },
-  InvalidModelName: { name: 'my model', reason: 'a model name must be an identifier (letters, digits, _; not starting with a digit)' },
+  InvalidModelName: {
+    name: 'my model',
+    reason: 'a model name must be an identifier (letters, digits, _; not starting with a digit)',
+  },
   EmptyModel: { model: 'Empty' },
   UnsupportedLayer: { name: 'convLstm2d' },
   RankMismatch: { layer: 'lstm', expected: '3-D', expectedShape: '[batch, timesteps, features]', got: '[batch, 20]' },
@@ -254,9 +281,17 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   UnknownMetric: { name: 'accurracy' },
   UnknownTrainKey: { key: 'batch_size', block: 'train' },
   TrainValue: { key: 'epochs', expected: 'an integer ≥ 1', got: 0 },
-  LossActivation: { loss: 'categoricalCrossentropy', expected: 'a softmax output', layer: 'time_distributed_1', activation: 'sigmoid' },
+  LossActivation: {
+    loss: 'categoricalCrossentropy',
+    expected: 'a softmax output',
+    layer: 'time_distributed_1',
+    activation: 'sigmoid',
+  },
   TargetShape: { target: '[batch, 10]', output: '[batch, 5, 10]' },
-  DataConfig: { message: 'Unknown synthetic problem "sinus"; expected one of echo, sine, square, addition, cumsum, chars, rectangle.' },
+  DataConfig: {
+    message:
+      'Unknown synthetic problem "sinus"; expected one of echo, sine, square, addition, cumsum, chars, rectangle.',
+  },
   ClipBoth: {},
   DataInputShape: { data: '[batch, 100, 1]', name: 'x', input: '[batch, 50, 1]' },
   Internal: { message: 'YAML front end: Maximum call stack size exceeded' },

@@ -12,12 +12,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArgValue, IRLayer, IRModel, Shape, ValueRef } from '../compiler/ir.js';
+import type { IRLayer, IRModel, Shape, ValueRef } from '../compiler/ir.js';
 import { L, randFunctional, randSequential, rng } from './helpers/random-arch.js';
 import { getLayer, instanceOf, LAYERS } from '../compiler/layers/table.js';
 import type { TfLayerSpec } from '../compiler/layers/types.js';
 import { toTfModelSpec, toTfShape, type TfModelSpec } from '../compiler/tfspec.js';
-
 
 type TfLayer = ReturnType<typeof tf.layers.dense>;
 type SymT = tf.SymbolicTensor;
@@ -82,8 +81,19 @@ const cases: Case[] = [
   C(L('lstm', { units: 25 }), [[5, 10]]),
   C(L('lstm', { units: 4, returnSequences: true, useBias: false }), [['T', 3]]),
   C(L('lstm', { units: 8, returnState: true }), [[5, 2]]),
-  C(L('lstm', { units: 8, returnState: true, returnSequences: true, goBackwards: true, unitForgetBias: false }), [[5, 2]]),
-  C(L('lstm', { units: 3, dropout: 0.2, recurrentDropout: 0.1, activation: 'relu', recurrentActivation: 'hardSigmoid' }), [[null, 7]]),
+  C(L('lstm', { units: 8, returnState: true, returnSequences: true, goBackwards: true, unitForgetBias: false }), [
+    [5, 2],
+  ]),
+  C(
+    L('lstm', {
+      units: 3,
+      dropout: 0.2,
+      recurrentDropout: 0.1,
+      activation: 'relu',
+      recurrentActivation: 'hardSigmoid',
+    }),
+    [[null, 7]],
+  ),
   C(L('gru', { units: 10 }), [[7, 3]]),
   C(L('gru', { units: 6, returnState: true, returnSequences: true }), [[7, 3]]),
   C(L('gru', { units: 6, useBias: false }), [[7, 3]]),
@@ -128,19 +138,45 @@ const cases: Case[] = [
   C(L('batchNormalization', { scale: false, momentum: 0.9, epsilon: 1e-5 }), [[7]]),
   C(L('layerNormalization'), [['T', 3]]),
   C(L('layerNormalization', { center: false }), [[4, 6]]),
-  C(L('concatenate'), [[5, 3], [5, 4]]),
-  C(L('concatenate', { axis: 1 }), [[5, 3], [2, 3], [1, 3]]),
-  C(L('concatenate', { axis: -2 }), [['T', 3], [2, 3]]),
-  C(L('add'), [[5, 3], [5, 3], [5, 3]]),
-  C(L('add'), [[null, 3], [5, 3]], true),
-  C(L('multiply'), [['T', 3], ['T', 3]]),
+  C(L('concatenate'), [
+    [5, 3],
+    [5, 4],
+  ]),
+  C(L('concatenate', { axis: 1 }), [
+    [5, 3],
+    [2, 3],
+    [1, 3],
+  ]),
+  C(L('concatenate', { axis: -2 }), [
+    ['T', 3],
+    [2, 3],
+  ]),
+  C(L('add'), [
+    [5, 3],
+    [5, 3],
+    [5, 3],
+  ]),
+  C(
+    L('add'),
+    [
+      [null, 3],
+      [5, 3],
+    ],
+    true,
+  ),
+  C(L('multiply'), [
+    ['T', 3],
+    ['T', 3],
+  ]),
   C(L('average'), [[3], [3]]),
   C(L('bidirectional', {}, L('lstm', { units: 50, returnSequences: true })), [[10, 1]]),
   C(L('bidirectional', { mergeMode: 'sum' }, L('gru', { units: 5 })), [[10, 2]]),
   C(L('bidirectional', { mergeMode: 'mul' }, L('simpleRNN', { units: 5, returnSequences: true })), [['T', 2]]),
   C(L('bidirectional', { mergeMode: 'ave' }, L('lstm', { units: 3 })), [[4, 2]]),
   C(L('bidirectional', {}, L('lstm', { units: 4, returnState: true })), [[10, 2]]),
-  C(L('bidirectional', { mergeMode: 'sum' }, L('gru', { units: 4, returnState: true, returnSequences: true })), [[10, 2]]),
+  C(L('bidirectional', { mergeMode: 'sum' }, L('gru', { units: 4, returnState: true, returnSequences: true })), [
+    [10, 2],
+  ]),
   C(L('timeDistributed', {}, L('dense', { units: 12, activation: 'softmax' })), [[2, 50]]),
   C(L('timeDistributed', {}, L('conv2d', { filters: 2, kernelSize: [2, 2], activation: 'relu' })), [[5, 50, 50, 1]]),
   C(L('timeDistributed', {}, L('maxPooling2d', { poolSize: [2, 2] })), [[5, 49, 49, 2]]),
@@ -151,30 +187,41 @@ const cases: Case[] = [
 ];
 
 describe('oracle: each layer against tfjs-layers', () => {
-  it.each(cases.map((c, i) => [`${i}: ${c.layer.type}${c.layer.inner ? `(${c.layer.inner.type})` : ''} ${JSON.stringify(c.inputs)}`, c] as const))(
-    '%s',
-    (_n, c) => {
-      const inst = instanceOf(c.layer)!;
-      const r = inst.def.outputShapes(inst, c.inputs);
-      if (!r.ok) throw new Error(`table rejected: ${r.error.key} ${JSON.stringify(r.error.args)}`);
-      const spec = inst.def.lower.tfjs.spec(inst, undefined);
-      expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
-      const layer = buildLayer(spec);
-      const ins = c.inputs.map((s) => tf.input({ shape: toTfShape(s) }));
-      const out = layer.apply(ins.length === 1 ? ins[0]! : ins) as SymT | SymT[];
-      const got = outShapes(out);
-      expect(got.length, 'output count').toBe(r.shapes.length);
-      expect(inst.def.outputCount(inst)).toBe(r.shapes.length);
-      r.shapes.forEach((s, i) => {
-        expect(sameShape(s, got[i]!, c.refines), `output ${i}: table ${JSON.stringify(tfShapeWithBatch(s))} tfjs ${JSON.stringify(got[i])}`).toBe(true);
-      });
-      const p = inst.def.paramCount(inst, c.inputs);
-      expect(p.trainable + p.nonTrainable, 'countParams').toBe(layer.countParams());
-      const trainableTf = layer.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 0), 1), 0);
-      expect(p.trainable, 'trainable').toBe(trainableTf);
-      layer.dispose();
-    },
-  );
+  it.each(
+    cases.map(
+      (c, i) =>
+        [
+          `${i}: ${c.layer.type}${c.layer.inner ? `(${c.layer.inner.type})` : ''} ${JSON.stringify(c.inputs)}`,
+          c,
+        ] as const,
+    ),
+  )('%s', (_n, c) => {
+    const inst = instanceOf(c.layer)!;
+    const r = inst.def.outputShapes(inst, c.inputs);
+    if (!r.ok) throw new Error(`table rejected: ${r.error.key} ${JSON.stringify(r.error.args)}`);
+    const spec = inst.def.lower.tfjs.spec(inst, undefined);
+    expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
+    const layer = buildLayer(spec);
+    const ins = c.inputs.map((s) => tf.input({ shape: toTfShape(s) }));
+    const out = layer.apply(ins.length === 1 ? ins[0]! : ins) as SymT | SymT[];
+    const got = outShapes(out);
+    expect(got.length, 'output count').toBe(r.shapes.length);
+    expect(inst.def.outputCount(inst)).toBe(r.shapes.length);
+    r.shapes.forEach((s, i) => {
+      expect(
+        sameShape(s, got[i]!, c.refines),
+        `output ${i}: table ${JSON.stringify(tfShapeWithBatch(s))} tfjs ${JSON.stringify(got[i])}`,
+      ).toBe(true);
+    });
+    const p = inst.def.paramCount(inst, c.inputs);
+    expect(p.trainable + p.nonTrainable, 'countParams').toBe(layer.countParams());
+    const trainableTf = layer.trainableWeights.reduce(
+      (n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 0), 1),
+      0,
+    );
+    expect(p.trainable, 'trainable').toBe(trainableTf);
+    layer.dispose();
+  });
 
   it('every layer in the table is covered by a case', () => {
     const seen = new Set(cases.flatMap((c) => [c.layer.type, ...(c.layer.inner ? [c.layer.inner.type] : [])]));
@@ -221,7 +268,8 @@ function hitsTfjsMultiOutputBug(m: IRModel): boolean {
   for (const n of m.nodes) {
     if (n.outputShapes.length < 2) continue;
     const consumed = new Set<number>();
-    for (const c of m.nodes) for (const r of [...c.inputs, ...(c.initialState ?? [])]) if (r.node === n.name) consumed.add(r.index);
+    for (const c of m.nodes)
+      for (const r of [...c.inputs, ...(c.initialState ?? [])]) if (r.node === n.name) consumed.add(r.index);
     if (consumed.has(0) && consumed.size > 1) return true;
   }
   return false;
@@ -245,7 +293,10 @@ function buildModel(spec: TfModelSpec): Built {
       model.add(layer);
       layers.set(n.name, layer);
       const os = layer.outputShape;
-      shapes.set(n.name, Array.isArray(os[0]) || os.length === 0 ? (os as (number | null)[][]) : [os as (number | null)[]]);
+      shapes.set(
+        n.name,
+        Array.isArray(os[0]) || os.length === 0 ? (os as (number | null)[][]) : [os as (number | null)[]],
+      );
     }
     return { model, shapes, layers };
   }
@@ -264,9 +315,13 @@ function buildModel(spec: TfModelSpec): Built {
     const kwargs = n.initialState ? { initialState: n.initialState.map(get) } : undefined;
     const out = layer.apply(xs.length === 1 ? xs[0]! : xs, kwargs) as SymT | SymT[];
     const outs = Array.isArray(out) ? out : [out];
-    if (outs.length !== n.outputCount) throw new Error(`${n.name}: tfjs gave ${outs.length} outputs, spec says ${n.outputCount}`);
+    if (outs.length !== n.outputCount)
+      throw new Error(`${n.name}: tfjs gave ${outs.length} outputs, spec says ${n.outputCount}`);
     values.set(n.name, outs);
-    shapes.set(n.name, outs.map((o) => o.shape));
+    shapes.set(
+      n.name,
+      outs.map((o) => o.shape),
+    );
   }
   const model = tf.model({ inputs: ins, outputs: spec.outputs.map(get), name: spec.name });
   return { model, shapes, layers };
@@ -275,7 +330,8 @@ function buildModel(spec: TfModelSpec): Built {
 function compareModel(m: IRModel): string[] {
   const problems: string[] = [];
   const spec = toTfModelSpec(m);
-  if (JSON.stringify(JSON.parse(JSON.stringify(spec))) !== JSON.stringify(spec)) problems.push('spec not JSON-serialisable');
+  if (JSON.stringify(JSON.parse(JSON.stringify(spec))) !== JSON.stringify(spec))
+    problems.push('spec not JSON-serialisable');
   let built: Built;
   try {
     built = buildModel(spec);
@@ -286,7 +342,8 @@ function compareModel(m: IRModel): string[] {
     for (const n of m.nodes) {
       const got = built.shapes.get(n.name)!;
       const merge = getLayer(n.type)!.category === 'merge';
-      if (got.length !== n.outputShapes.length) problems.push(`${n.name}: ${got.length} outputs vs table ${n.outputShapes.length}`);
+      if (got.length !== n.outputShapes.length)
+        problems.push(`${n.name}: ${got.length} outputs vs table ${n.outputShapes.length}`);
       n.outputShapes.forEach((s, i) => {
         if (!got[i] || !sameShape(s, got[i]!, merge)) {
           problems.push(`${n.name}: table ${JSON.stringify(tfShapeWithBatch(s))} vs tfjs ${JSON.stringify(got[i])}`);
@@ -317,7 +374,8 @@ function compareModel(m: IRModel): string[] {
       }
     }
     const total = m.nodes.reduce((a, n) => a + n.params.trainable + n.params.nonTrainable, 0);
-    if (built.model.countParams() !== total) problems.push(`total params table ${total} vs tfjs ${built.model.countParams()}`);
+    if (built.model.countParams() !== total)
+      problems.push(`total params table ${total} vs tfjs ${built.model.countParams()}`);
   } finally {
     built.model.dispose();
   }
@@ -348,19 +406,45 @@ describe('oracle: random architectures', () => {
       }
       const p = tf.tidy(() => compareModel(m));
       if (p.length === 0) agreed++;
-      else failures.push(`${m.name} [${m.inputs.map((i) => JSON.stringify(i.shape)).join(', ')}] ${m.nodes.map((n) => `${n.name}${JSON.stringify(n.args, (k, v) => (k === 'layer' ? v.type : v))}`).join(' -> ')}\n    ${p.join('\n    ')}`);
+      else
+        failures.push(
+          `${m.name} [${m.inputs.map((i) => JSON.stringify(i.shape)).join(', ')}] ${m.nodes.map((n) => `${n.name}${JSON.stringify(n.args, (k, v) => (k === 'layer' ? v.type : v))}`).join(' -> ')}\n    ${p.join('\n    ')}`,
+        );
       tf.disposeVariables();
     }
     const withState = models.filter((m) => m.nodes.some((n) => n.initialState)).length;
     const summary = `oracle: ${agreed}/${models.length} random architectures agree (${models.reduce((a, m) => a + m.nodes.length, 0)} layers; ${layerTypes.size} layer kinds; ${executed} executed, ${skippedExecution} not executed (tfjs multi-output predict bug); ${withState} with initialState)`;
     console.log(summary);
-    console.log([...layerTypes.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}:${v}`).join(' '));
+    console.log(
+      [...layerTypes.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' '),
+    );
     expect(failures.slice(0, 10).join('\n')).toBe('');
     expect(agreed).toBe(models.length);
     expect(withState).toBeGreaterThan(10);
     expect(executed).toBeGreaterThan(models.length / 2);
     // the generator must exercise the table broadly
-    for (const t of ['lstm', 'gru', 'simpleRNN', 'dense', 'conv1d', 'conv2d', 'concatenate', 'add', 'multiply', 'average', 'reshape', 'permute', 'flatten', 'batchNormalization', 'embedding', 'bidirectional(lstm)', 'timeDistributed(conv2d)']) {
+    for (const t of [
+      'lstm',
+      'gru',
+      'simpleRNN',
+      'dense',
+      'conv1d',
+      'conv2d',
+      'concatenate',
+      'add',
+      'multiply',
+      'average',
+      'reshape',
+      'permute',
+      'flatten',
+      'batchNormalization',
+      'embedding',
+      'bidirectional(lstm)',
+      'timeDistributed(conv2d)',
+    ]) {
       expect(layerTypes.get(t) ?? 0, t).toBeGreaterThan(0);
     }
   });

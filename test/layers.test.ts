@@ -47,10 +47,33 @@ describe('formatShape', () => {
 describe('table', () => {
   it('covers every required layer, keyed by factory name', () => {
     const required = [
-      'lstm', 'gru', 'simpleRNN', 'dense', 'dropout', 'flatten', 'reshape', 'repeatVector', 'permute',
-      'activation', 'embedding', 'conv1d', 'conv2d', 'maxPooling1d', 'maxPooling2d', 'averagePooling1d',
-      'averagePooling2d', 'globalMaxPooling1d', 'globalAveragePooling1d', 'batchNormalization',
-      'layerNormalization', 'concatenate', 'add', 'multiply', 'average', 'bidirectional', 'timeDistributed',
+      'lstm',
+      'gru',
+      'simpleRNN',
+      'dense',
+      'dropout',
+      'flatten',
+      'reshape',
+      'repeatVector',
+      'permute',
+      'activation',
+      'embedding',
+      'conv1d',
+      'conv2d',
+      'maxPooling1d',
+      'maxPooling2d',
+      'averagePooling1d',
+      'averagePooling2d',
+      'globalMaxPooling1d',
+      'globalAveragePooling1d',
+      'batchNormalization',
+      'layerNormalization',
+      'concatenate',
+      'add',
+      'multiply',
+      'average',
+      'bidirectional',
+      'timeDistributed',
     ];
     for (const n of required) expect(getLayer(n)?.name, n).toBe(n);
     expect(layerNames().length).toBe(LAYERS.size);
@@ -62,7 +85,8 @@ describe('table', () => {
       for (const m of def.main) expect(def.args[m], `${def.name}.${m}`).toBeDefined();
       expect(def.args.name?.tf, `${def.name}.name`).toBe(false);
       for (const [n, a] of Object.entries(def.args)) {
-        if (a.type.kind === 'enum' && a.default !== undefined) expect(a.type.values, `${def.name}.${n}`).toContain(a.default);
+        if (a.type.kind === 'enum' && a.default !== undefined)
+          expect(a.type.values, `${def.name}.${n}`).toContain(a.default);
         if (a.required) expect(a.default, `${def.name}.${n}`).toBeUndefined();
       }
     }
@@ -96,7 +120,12 @@ const okCases: OkCase[] = [
   ['lstm seq symbolic T', inst('lstm', { units: 4, returnSequences: true }), [['T', 3]], [['T', 4]], 128],
   ['lstm unknown T', inst('lstm', { units: 4, returnSequences: true }), [[null, 3]], [[null, 4]], 128],
   ['lstm returnState', inst('lstm', { units: 8, returnState: true }), [[5, 2]], [[8], [8], [8]], 4 * 8 * 11],
-  ['lstm seq+state', inst('lstm', { units: 8, returnState: true, returnSequences: true }), [[5, 2]], [[5, 8], [8], [8]]],
+  [
+    'lstm seq+state',
+    inst('lstm', { units: 8, returnState: true, returnSequences: true }),
+    [[5, 2]],
+    [[5, 8], [8], [8]],
+  ],
   ['lstm no bias', inst('lstm', { units: 2, useBias: false }), [[5, 3]], [[2]], 4 * 2 * 5],
   ['gru (tfjs, resetAfter false)', inst('gru', { units: 10 }), [[7, 3]], [[10]], 3 * 10 * (3 + 10 + 1)],
   ['gru returnState', inst('gru', { units: 10, returnState: true }), [[7, 3]], [[10], [10]]],
@@ -114,12 +143,28 @@ const okCases: OkCase[] = [
   ['permute', inst('permute', { dims: [2, 1] }), [['T', 3]], [[3, 'T']], 0],
   ['embedding', inst('embedding', { inputDim: 100, outputDim: 8 }), [['T']], [['T', 8]], 800],
   ['conv1d valid', inst('conv1d', { filters: 4, kernelSize: 3 }), [[10, 2]], [[8, 4]], 3 * 2 * 4 + 4],
-  ['conv1d same stride', inst('conv1d', { filters: 4, kernelSize: 3, padding: 'same', strides: 2 }), [[9, 2]], [[5, 4]]],
-  ['conv1d symbolic same keeps T', inst('conv1d', { filters: 4, kernelSize: 3, padding: 'same' }), [['T', 2]], [['T', 4]]],
+  [
+    'conv1d same stride',
+    inst('conv1d', { filters: 4, kernelSize: 3, padding: 'same', strides: 2 }),
+    [[9, 2]],
+    [[5, 4]],
+  ],
+  [
+    'conv1d symbolic same keeps T',
+    inst('conv1d', { filters: 4, kernelSize: 3, padding: 'same' }),
+    [['T', 2]],
+    [['T', 4]],
+  ],
   ['conv1d symbolic valid -> null', inst('conv1d', { filters: 4, kernelSize: 3 }), [['T', 2]], [[null, 4]]],
   ['conv1d dilation', inst('conv1d', { filters: 1, kernelSize: 3, dilationRate: 2 }), [[10, 1]], [[6, 1]]],
   ['conv2d', inst('conv2d', { filters: 2, kernelSize: [2, 2] }), [[50, 50, 1]], [[49, 49, 2]], 2 * 2 * 1 * 2 + 2],
-  ['conv2d strides', inst('conv2d', { filters: 2, kernelSize: 3, strides: [2, 1] }), [[9, 9, 3]], [[4, 7, 2]], 9 * 3 * 2 + 2],
+  [
+    'conv2d strides',
+    inst('conv2d', { filters: 2, kernelSize: 3, strides: [2, 1] }),
+    [[9, 9, 3]],
+    [[4, 7, 2]],
+    9 * 3 * 2 + 2,
+  ],
   ['maxPooling2d', inst('maxPooling2d', { poolSize: [2, 2] }), [[49, 49, 2]], [[24, 24, 2]], 0],
   ['maxPooling2d default', inst('maxPooling2d'), [[5, 5, 2]], [[2, 2, 2]], 0],
   ['averagePooling2d same', inst('averagePooling2d', { poolSize: 3, padding: 'same' }), [[5, 5, 2]], [[2, 2, 2]], 0],
@@ -130,16 +175,92 @@ const okCases: OkCase[] = [
   ['batchNormalization', inst('batchNormalization'), [[5, 3]], [[5, 3]], 12],
   ['batchNormalization axis 1', inst('batchNormalization', { axis: 1 }), [[5, 3]], [[5, 3]], 20],
   ['layerNormalization', inst('layerNormalization'), [['T', 3]], [['T', 3]], 6],
-  ['concatenate', inst('concatenate'), [[5, 3], [5, 4]], [[5, 7]], 0],
-  ['concatenate axis 1', inst('concatenate', { axis: 1 }), [[5, 3], [2, 3]], [[7, 3]], 0],
-  ['concatenate symbolic axis', inst('concatenate', { axis: 1 }), [['T', 3], [2, 3]], [[null, 3]], 0],
-  ['concatenate null vs symbol ok', inst('concatenate'), [[null, 3], ['T', 4]], [['T', 7]], 0],
-  ['add', inst('add'), [[5, 3], [5, 3], [5, 3]], [[5, 3]], 0],
-  ['add null unify', inst('add'), [[null, 3], [5, 3]], [[5, 3]], 0],
-  ['multiply', inst('multiply'), [['T', 3], ['T', 3]], [['T', 3]], 0],
+  [
+    'concatenate',
+    inst('concatenate'),
+    [
+      [5, 3],
+      [5, 4],
+    ],
+    [[5, 7]],
+    0,
+  ],
+  [
+    'concatenate axis 1',
+    inst('concatenate', { axis: 1 }),
+    [
+      [5, 3],
+      [2, 3],
+    ],
+    [[7, 3]],
+    0,
+  ],
+  [
+    'concatenate symbolic axis',
+    inst('concatenate', { axis: 1 }),
+    [
+      ['T', 3],
+      [2, 3],
+    ],
+    [[null, 3]],
+    0,
+  ],
+  [
+    'concatenate null vs symbol ok',
+    inst('concatenate'),
+    [
+      [null, 3],
+      ['T', 4],
+    ],
+    [['T', 7]],
+    0,
+  ],
+  [
+    'add',
+    inst('add'),
+    [
+      [5, 3],
+      [5, 3],
+      [5, 3],
+    ],
+    [[5, 3]],
+    0,
+  ],
+  [
+    'add null unify',
+    inst('add'),
+    [
+      [null, 3],
+      [5, 3],
+    ],
+    [[5, 3]],
+    0,
+  ],
+  [
+    'multiply',
+    inst('multiply'),
+    [
+      ['T', 3],
+      ['T', 3],
+    ],
+    [['T', 3]],
+    0,
+  ],
   ['average', inst('average'), [[3], [3]], [[3]], 0],
-  ['bidirectional concat', inst('bidirectional', {}, L('lstm', { units: 50, returnSequences: true })), [[10, 1]], [[10, 100]], 20800],
-  ['bidirectional sum', inst('bidirectional', { mergeMode: 'sum' }, L('gru', { units: 5 })), [[10, 2]], [[5]], 2 * 3 * 5 * 8],
+  [
+    'bidirectional concat',
+    inst('bidirectional', {}, L('lstm', { units: 50, returnSequences: true })),
+    [[10, 1]],
+    [[10, 100]],
+    20800,
+  ],
+  [
+    'bidirectional sum',
+    inst('bidirectional', { mergeMode: 'sum' }, L('gru', { units: 5 })),
+    [[10, 2]],
+    [[5]],
+    2 * 3 * 5 * 8,
+  ],
   [
     'bidirectional returnState',
     inst('bidirectional', {}, L('lstm', { units: 4, returnState: true })),
@@ -147,9 +268,21 @@ const okCases: OkCase[] = [
     [[8], [4], [4], [4], [4]],
   ],
   ['timeDistributed dense', inst('timeDistributed', {}, L('dense', { units: 12 })), [[2, 50]], [[2, 12]], 612],
-  ['timeDistributed conv2d', inst('timeDistributed', {}, L('conv2d', { filters: 2, kernelSize: [2, 2] })), [[5, 50, 50, 1]], [[5, 49, 49, 2]], 10],
+  [
+    'timeDistributed conv2d',
+    inst('timeDistributed', {}, L('conv2d', { filters: 2, kernelSize: [2, 2] })),
+    [[5, 50, 50, 1]],
+    [[5, 49, 49, 2]],
+    10,
+  ],
   ['timeDistributed flatten', inst('timeDistributed', {}, L('flatten')), [['T', 24, 24, 2]], [['T', 1152]], 0],
-  ['timeDistributed maxPooling2d', inst('timeDistributed', {}, L('maxPooling2d', { poolSize: [2, 2] })), [[5, 49, 49, 2]], [[5, 24, 24, 2]], 0],
+  [
+    'timeDistributed maxPooling2d',
+    inst('timeDistributed', {}, L('maxPooling2d', { poolSize: [2, 2] })),
+    [[5, 49, 49, 2]],
+    [[5, 24, 24, 2]],
+    0,
+  ],
 ];
 
 describe('shape rules (ok)', () => {
@@ -174,11 +307,28 @@ const errCases: ErrCase[] = [
   ],
   ['lstm unknown features', inst('lstm', { units: 3 }), [[5, null]], 'UndefinedDim', { layer: 'lstm' }],
   ['lstm symbolic features', inst('lstm', { units: 3 }), [[5, 'F']], 'UndefinedDim'],
-  ['dense unknown last', inst('dense', { units: 3 }), [['T', null]], 'UndefinedDim', { layer: 'dense', got: '[batch, T, ?]' }],
+  [
+    'dense unknown last',
+    inst('dense', { units: 3 }),
+    [['T', null]],
+    'UndefinedDim',
+    { layer: 'dense', got: '[batch, T, ?]' },
+  ],
   ['dense two inputs', inst('dense', { units: 3 }), [[3], [3]], 'InputCount'],
   ['conv2d on 3-D', inst('conv2d', { filters: 1, kernelSize: 2 }), [[5, 5]], 'RankMismatch', { expected: '4-D' }],
-  ['conv1d window too big', inst('conv1d', { filters: 1, kernelSize: 5 }), [[3, 1]], 'NonPositiveDim', { layer: 'conv1d', dim: -1 }],
-  ['conv1d dilation+strides', inst('conv1d', { filters: 1, kernelSize: 2, strides: 2, dilationRate: 2 }), [[9, 1]], 'ArgumentRange'],
+  [
+    'conv1d window too big',
+    inst('conv1d', { filters: 1, kernelSize: 5 }),
+    [[3, 1]],
+    'NonPositiveDim',
+    { layer: 'conv1d', dim: -1 },
+  ],
+  [
+    'conv1d dilation+strides',
+    inst('conv1d', { filters: 1, kernelSize: 2, strides: 2, dilationRate: 2 }),
+    [[9, 1]],
+    'ArgumentRange',
+  ],
   ['conv2d unknown channels', inst('conv2d', { filters: 1, kernelSize: 2 }), [[5, 5, null]], 'UndefinedDim'],
   ['maxPooling2d too big', inst('maxPooling2d', { poolSize: [3, 3] }), [[2, 5, 1]], 'NonPositiveDim'],
   ['maxPooling1d rank', inst('maxPooling1d'), [[2, 5, 1]], 'RankMismatch'],
@@ -192,23 +342,89 @@ const errCases: ErrCase[] = [
   ['repeatVector on 3-D', inst('repeatVector', { n: 2 }), [[5, 3]], 'RankMismatch'],
   ['batchNorm axis out', inst('batchNormalization', { axis: 3 }), [[5, 3]], 'AxisOutOfRange'],
   ['batchNorm axis 0', inst('batchNormalization', { axis: 0 }), [[5, 3]], 'AxisOutOfRange'],
-  ['batchNorm rank 5 (tfjs batchNorm max rank 4)', inst('batchNormalization'), [[2, 3, 4, 5]], 'RankMismatch', { expected: 'at most 4-D' }],
+  [
+    'batchNorm rank 5 (tfjs batchNorm max rank 4)',
+    inst('batchNormalization'),
+    [[2, 3, 4, 5]],
+    'RankMismatch',
+    { expected: 'at most 4-D' },
+  ],
   ['layerNorm rank 5', inst('layerNormalization'), [[2, 3, 4, 5]], 'RankMismatch'],
   ['layerNorm unknown', inst('layerNormalization'), [['T', null]], 'UndefinedDim'],
   ['concatenate one input', inst('concatenate'), [[3]], 'InputCount'],
-  ['concatenate non-axis dim', inst('concatenate'), [[5, 3], [6, 3]], 'DimMismatch', { dim: 1, a: '5', b: '6' }],
-  ['concatenate T vs S', inst('concatenate'), [['T', 3], ['S', 3]], 'SymbolMismatch', { a: 'T', b: 'S' }],
-  ['concatenate null vs 5 (tfjs rejects)', inst('concatenate'), [[null, 3], [5, 3]], 'SymbolMismatch', { a: '?', b: 5 }],
-  ['concatenate axis out', inst('concatenate', { axis: 3 }), [[5, 3], [5, 3]], 'AxisOutOfRange'],
+  [
+    'concatenate non-axis dim',
+    inst('concatenate'),
+    [
+      [5, 3],
+      [6, 3],
+    ],
+    'DimMismatch',
+    { dim: 1, a: '5', b: '6' },
+  ],
+  [
+    'concatenate T vs S',
+    inst('concatenate'),
+    [
+      ['T', 3],
+      ['S', 3],
+    ],
+    'SymbolMismatch',
+    { a: 'T', b: 'S' },
+  ],
+  [
+    'concatenate null vs 5 (tfjs rejects)',
+    inst('concatenate'),
+    [
+      [null, 3],
+      [5, 3],
+    ],
+    'SymbolMismatch',
+    { a: '?', b: 5 },
+  ],
+  [
+    'concatenate axis out',
+    inst('concatenate', { axis: 3 }),
+    [
+      [5, 3],
+      [5, 3],
+    ],
+    'AxisOutOfRange',
+  ],
   ['concatenate rank', inst('concatenate'), [[5, 3], [3]], 'RankMismatch'],
   ['add dim', inst('add'), [[3], [4]], 'DimMismatch'],
-  ['add T vs 5', inst('add'), [['T', 3], [5, 3]], 'SymbolMismatch'],
+  [
+    'add T vs 5',
+    inst('add'),
+    [
+      ['T', 3],
+      [5, 3],
+    ],
+    'SymbolMismatch',
+  ],
   ['multiply T vs S', inst('multiply'), [['T'], ['S']], 'SymbolMismatch'],
   ['bidirectional of dense', inst('bidirectional', {}, L('dense', { units: 2 })), [[5, 3]], 'NotAWrapper'],
-  ['bidirectional inner rank', inst('bidirectional', {}, L('lstm', { units: 2 })), [[3]], 'RankMismatch', { layer: 'lstm' }],
+  [
+    'bidirectional inner rank',
+    inst('bidirectional', {}, L('lstm', { units: 2 })),
+    [[3]],
+    'RankMismatch',
+    { layer: 'lstm' },
+  ],
   ['timeDistributed rank', inst('timeDistributed', {}, L('dense', { units: 2 })), [[3]], 'RankMismatch'],
-  ['timeDistributed inner error', inst('timeDistributed', {}, L('conv2d', { filters: 1, kernelSize: 2 })), [[5, 5, 5]], 'RankMismatch', { layer: 'conv2d' }],
-  ['timeDistributed returnState', inst('timeDistributed', {}, L('lstm', { units: 2, returnState: true })), [[5, 5, 5]], 'MultiOutputAsSingle'],
+  [
+    'timeDistributed inner error',
+    inst('timeDistributed', {}, L('conv2d', { filters: 1, kernelSize: 2 })),
+    [[5, 5, 5]],
+    'RankMismatch',
+    { layer: 'conv2d' },
+  ],
+  [
+    'timeDistributed returnState',
+    inst('timeDistributed', {}, L('lstm', { units: 2, returnState: true })),
+    [[5, 5, 5]],
+    'MultiOutputAsSingle',
+  ],
 ];
 
 describe('shape rules (errors)', () => {
@@ -224,8 +440,21 @@ describe('shape rules (errors)', () => {
   });
 
   it('never throws on junk args or shapes', () => {
-    const junk: Record<string, ArgValue>[] = [{}, { units: 'x', kernelSize: [1, 'a'], axis: 99, targetShape: 'q', dims: null }];
-    const shapesToTry: Shape[][] = [[], [[]], [[3]], [[null, 'T', 4]], [[1, 2, 3, 4]], [[2, 3], [2, 3]]];
+    const junk: Record<string, ArgValue>[] = [
+      {},
+      { units: 'x', kernelSize: [1, 'a'], axis: 99, targetShape: 'q', dims: null },
+    ];
+    const shapesToTry: Shape[][] = [
+      [],
+      [[]],
+      [[3]],
+      [[null, 'T', 4]],
+      [[1, 2, 3, 4]],
+      [
+        [2, 3],
+        [2, 3],
+      ],
+    ];
     for (const def of LAYERS.values()) {
       for (const a of junk) {
         const i: LayerInstance = { def, args: a };
@@ -271,7 +500,13 @@ describe('tfSpec', () => {
     const d = inst('dense', { units: 3 });
     expect(d.def.lower.tfjs.spec(d, undefined)).toEqual({
       factory: 'dense',
-      config: { units: 3, activation: 'linear', useBias: true, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' },
+      config: {
+        units: 3,
+        activation: 'linear',
+        useBias: true,
+        kernelInitializer: 'glorotUniform',
+        biasInitializer: 'zeros',
+      },
     });
     const p = inst('maxPooling2d', { poolSize: [3, 3] });
     expect(p.def.lower.tfjs.spec(p, undefined).config).toEqual({ poolSize: [3, 3], strides: [3, 3], padding: 'valid' });
@@ -281,7 +516,11 @@ describe('tfSpec', () => {
     expect(tds.config).toEqual({});
     expect(tds.inner).toMatchObject({ factory: 'dense', config: { units: 1, activation: 'sigmoid' } });
     const bi = inst('bidirectional', {}, L('lstm', { units: 5 }));
-    expect(bi.def.lower.tfjs.spec(bi, undefined)).toMatchObject({ factory: 'bidirectional', config: { mergeMode: 'concat' }, inner: { factory: 'lstm' } });
+    expect(bi.def.lower.tfjs.spec(bi, undefined)).toMatchObject({
+      factory: 'bidirectional',
+      config: { mergeMode: 'concat' },
+      inner: { factory: 'lstm' },
+    });
     // JSON-serialisable and list args copied
     const r = inst('reshape', { targetShape: [-1, 2] });
     const rs = r.def.lower.tfjs.spec(r, undefined);
@@ -295,7 +534,13 @@ describe('tfSpec', () => {
 // toTfModelSpec
 // ---------------------------------------------------------------------------------------------
 
-function node(name: string, layer: IRLayer, inputs: IRNode['inputs'], inShapes: Shape[], extra: Partial<IRNode> = {}): IRNode {
+function node(
+  name: string,
+  layer: IRLayer,
+  inputs: IRNode['inputs'],
+  inShapes: Shape[],
+  extra: Partial<IRNode> = {},
+): IRNode {
   const i = instanceOf(layer)!;
   const r = i.def.outputShapes(i, inShapes);
   if (!r.ok) throw new Error(`${name}: ${r.error.key}`);
@@ -325,20 +570,34 @@ function inp(name: string, shape: Shape): IRModel['inputs'][number] {
   return { name, shape, dimParams: shape.map(() => undefined), span };
 }
 
-function model(kind: IRModel['kind'], inputs: IRModel['inputs'], nodes: IRNode[], outputs: IRModel['outputs']): IRModel {
+function model(
+  kind: IRModel['kind'],
+  inputs: IRModel['inputs'],
+  nodes: IRNode[],
+  outputs: IRModel['outputs'],
+): IRModel {
   return { name: 'M', file: 't.lstm', span, kind, params: {}, inputs, nodes, outputs, outputShapes: [], train };
 }
 
 describe('toTfModelSpec', () => {
   it('sequential: inputShape on the first layer (symbols -> null), names in configs', () => {
     const n1 = node('lstm_1', L('lstm', { units: 25 }), [{ node: 'x', index: 0 }], [['T', 10]]);
-    const n2 = node('dense_1', L('dense', { units: 10, activation: 'softmax' }), [{ node: 'lstm_1', index: 0 }], [[25]]);
+    const n2 = node(
+      'dense_1',
+      L('dense', { units: 10, activation: 'softmax' }),
+      [{ node: 'lstm_1', index: 0 }],
+      [[25]],
+    );
     const m = model('sequential', [inp('x', ['T', 10])], [n1, n2], [{ node: 'dense_1', index: 0 }]);
     const spec = toTfModelSpec(m);
     expect(spec.kind).toBe('sequential');
     expect(spec.name).toBe('M');
     expect(spec.inputs).toEqual([{ name: 'x', shape: [null, 10] }]);
-    expect(spec.nodes[0]!.spec.config).toMatchObject({ name: 'lstm_1', inputShape: [null, 10], recurrentActivation: 'sigmoid' });
+    expect(spec.nodes[0]!.spec.config).toMatchObject({
+      name: 'lstm_1',
+      inputShape: [null, 10],
+      recurrentActivation: 'sigmoid',
+    });
     expect(spec.nodes[1]!.spec.config).toMatchObject({ name: 'dense_1', activation: 'softmax' });
     expect(spec.nodes[1]!.spec.config).not.toHaveProperty('inputShape');
     expect(spec.nodes.map((n) => n.outputCount)).toEqual([1, 1]);
@@ -366,15 +625,22 @@ describe('toTfModelSpec', () => {
       L('lstm', { units: 16, returnSequences: true }),
       [{ node: 'target', index: 0 }],
       [['T', 9]],
-      { initialState: [{ node: 'enc', index: 1 }, { node: 'enc', index: 2 }] },
+      {
+        initialState: [
+          { node: 'enc', index: 1 },
+          { node: 'enc', index: 2 },
+        ],
+      },
     );
-    const out = node('out', L('timeDistributed', {}, L('dense', { units: 9, activation: 'softmax', name: 'proj' })), [{ node: 'dec', index: 0 }], [['T', 16]]);
+    const out = node(
+      'out',
+      L('timeDistributed', {}, L('dense', { units: 9, activation: 'softmax', name: 'proj' })),
+      [{ node: 'dec', index: 0 }],
+      [['T', 16]],
+    );
     const m = model(
       'functional',
-      [
-        inp('source', ['S', 7]),
-        inp('target', ['T', 9]),
-      ],
+      [inp('source', ['S', 7]), inp('target', ['T', 9])],
       [enc, dec, out],
       [{ node: 'out', index: 0 }],
     );
@@ -387,7 +653,10 @@ describe('toTfModelSpec', () => {
     for (const n of spec.nodes) expect(n.spec.config).not.toHaveProperty('inputShape');
     expect(spec.nodes[0]).toMatchObject({ name: 'enc', outputCount: 3, inputs: [{ node: 'source', index: 0 }] });
     expect(spec.nodes[0]!.initialState).toBeUndefined();
-    expect(spec.nodes[1]!.initialState).toEqual([{ node: 'enc', index: 1 }, { node: 'enc', index: 2 }]);
+    expect(spec.nodes[1]!.initialState).toEqual([
+      { node: 'enc', index: 1 },
+      { node: 'enc', index: 2 },
+    ]);
     expect(spec.nodes[1]!.spec.config).not.toHaveProperty('initialState');
     expect(spec.nodes[2]!.spec.config.name).toBe('out');
     expect(spec.nodes[2]!.spec.inner!.config.name).toBe('proj');

@@ -12,7 +12,17 @@
  * The main entry is used before tfjs and ts-morph are linked at all: it must load without them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +62,14 @@ function run(cmd: string, args: string[], cwd = app): { code: number | null; std
     cwd,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      npm_config_update_notifier: 'false',
+      npm_config_fund: 'false',
+      npm_config_audit: 'false',
+    },
   });
   return { code: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
@@ -92,7 +109,10 @@ function typeErrors(file: string, options: ts.CompilerOptions): string[] {
     ...options,
   });
   return ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file !== undefined && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : '';
+    const where =
+      d.file !== undefined && d.start !== undefined
+        ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}`
+        : '';
     return `${where} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
   });
 }
@@ -108,7 +128,17 @@ beforeAll(() => {
   mkdirSync(path.join(app, 'node_modules', '.bin'), { recursive: true });
   writeFileSync(
     path.join(app, 'package.json'),
-    JSON.stringify({ name: 'lstmc-consumer', version: '1.0.0', private: true, type: 'module', dependencies: { lstmc: `file:../${packed.filename}` } }, null, 2),
+    JSON.stringify(
+      {
+        name: 'lstmc-consumer',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        dependencies: { lstmc: `file:../${packed.filename}` },
+      },
+      null,
+      2,
+    ),
   );
   // Unpack as npm install does: the tarball's package/ becomes node_modules/lstmc.
   execFileSync('tar', ['-xzf', path.join(tmp, packed.filename), '-C', tmp]);
@@ -131,12 +161,30 @@ afterAll(() => {
 describe('the packed package (npm pack), installed in a separate project', () => {
   it('holds both entry points, their types and the bin, and no tests', () => {
     const files = packed.files.map((f) => f.path);
-    for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/runtime/index.js', 'dist/runtime/index.d.ts', 'dist/cli/main.js']) {
+    for (const f of [
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/runtime/index.js',
+      'dist/runtime/index.d.ts',
+      'dist/cli/main.js',
+    ]) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('dist/test/'))).toEqual([]);
-    const pkg = manifest as Manifest & { main: string; types: string; exports: Record<string, { types: string; default: string }> };
-    for (const entry of [pkg.main, pkg.types, pkg.exports['.']!.default, pkg.exports['.']!.types, pkg.exports['./runtime']!.default, pkg.exports['./runtime']!.types]) {
+    const pkg = manifest as Manifest & {
+      main: string;
+      types: string;
+      exports: Record<string, { types: string; default: string }>;
+    };
+    for (const entry of [
+      pkg.main,
+      pkg.types,
+      pkg.exports['.']!.default,
+      pkg.exports['.']!.types,
+      pkg.exports['./runtime']!.default,
+      pkg.exports['./runtime']!.types,
+    ]) {
       expect(files, entry).toContain(entry.replace(/^\.\//, ''));
     }
   });
@@ -186,7 +234,9 @@ console.log(JSON.stringify({
     const version = run(NPX, ['--no', '--', 'lstmc', '--version']);
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout.trim()).toBe(manifest.version);
-    expect(manifest.version).toBe((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest).version);
+    expect(manifest.version).toBe(
+      (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest).version,
+    );
   });
 
   it("the main entry's types: a TypeScript consumer type-checks (strict, NodeNext, no tfjs types)", () => {
@@ -206,7 +256,6 @@ export { ds, s, t, text, l };
     );
     expect(typeErrors(file, { skipLibCheck: false })).toEqual([]);
   });
-
 });
 
 describe('with tfjs and ts-morph installed too', () => {

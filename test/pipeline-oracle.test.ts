@@ -74,12 +74,16 @@ function compare(summary: ModelSummary, model: IRModel): { problems: string[]; r
         problems.push(`${summary.name}: tfjs has no layer ${sl.name}`);
         continue;
       }
-      const ours = (Array.isArray(sl.outputShape[0]) || sl.outputShape.length === 0 ? sl.outputShape : [sl.outputShape]) as (number | string | null)[][];
+      const ours = (
+        Array.isArray(sl.outputShape[0]) || sl.outputShape.length === 0 ? sl.outputShape : [sl.outputShape]
+      ) as (number | string | null)[][];
       const theirs = layerShapes(tl);
-      if (ours.length !== theirs.length) problems.push(`${summary.name}/${sl.name}: ${ours.length} outputs vs tfjs ${theirs.length}`);
+      if (ours.length !== theirs.length)
+        problems.push(`${summary.name}/${sl.name}: ${ours.length} outputs vs tfjs ${theirs.length}`);
       ours.forEach((o, i) => {
         const t = theirs[i] ?? [];
-        if (o.length !== t.length) return void problems.push(`${summary.name}/${sl.name}: ${JSON.stringify(o)} vs tfjs ${JSON.stringify(t)}`);
+        if (o.length !== t.length)
+          return void problems.push(`${summary.name}/${sl.name}: ${JSON.stringify(o)} vs tfjs ${JSON.stringify(t)}`);
         o.forEach((d, k) => {
           const td = t[k];
           const dn = typeof d === 'string' ? null : d;
@@ -88,11 +92,14 @@ function compare(summary: ModelSummary, model: IRModel): { problems: string[]; r
           problems.push(`${summary.name}/${sl.name}: ${JSON.stringify(o)} vs tfjs ${JSON.stringify(t)}`);
         });
       });
-      if (sl.params !== tl.countParams()) problems.push(`${summary.name}/${sl.name}: ${sl.params} params vs tfjs ${tl.countParams()}`);
+      if (sl.params !== tl.countParams())
+        problems.push(`${summary.name}/${sl.name}: ${sl.params} params vs tfjs ${tl.countParams()}`);
     }
-    if (summary.totalParams !== built.countParams()) problems.push(`${summary.name}: total ${summary.totalParams} vs tfjs ${built.countParams()}`);
+    if (summary.totalParams !== built.countParams())
+      problems.push(`${summary.name}: total ${summary.totalParams} vs tfjs ${built.countParams()}`);
     const trainable = built.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0);
-    if (summary.trainableParams !== trainable) problems.push(`${summary.name}: trainable ${summary.trainableParams} vs tfjs ${trainable}`);
+    if (summary.trainableParams !== trainable)
+      problems.push(`${summary.name}: trainable ${summary.trainableParams} vs tfjs ${trainable}`);
   } finally {
     built.dispose();
   }
@@ -122,7 +129,10 @@ describe('lstmc summary --json equals TensorFlow.js on every spec', () => {
 describe('random architectures: printed spec -> check -> summary equals TensorFlow.js', () => {
   it('300 random models (150 sequential, 150 functional)', () => {
     const r = rng(7_2026);
-    const models = [...Array.from({ length: 150 }, (_, i) => randSequential(r, i)), ...Array.from({ length: 150 }, (_, i) => randFunctional(r, i))];
+    const models = [
+      ...Array.from({ length: 150 }, (_, i) => randSequential(r, i)),
+      ...Array.from({ length: 150 }, (_, i) => randFunctional(r, i)),
+    ];
     let agreed = 0;
     let refined = 0;
     const problems: string[] = [];
@@ -141,6 +151,8 @@ describe('random architectures: printed spec -> check -> summary equals TensorFl
     }
     expect(problems).toEqual([]);
     expect(agreed).toBe(models.length);
-    console.log(`pipeline oracle: ${agreed}/${models.length} random models agree with tfjs (${refined} dims where lstmc is more precise)`);
+    console.log(
+      `pipeline oracle: ${agreed}/${models.length} random models agree with tfjs (${refined} dims where lstmc is more precise)`,
+    );
   });
 });

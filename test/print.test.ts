@@ -17,7 +17,9 @@ const SPECS = join(import.meta.dirname, '..', 'specs');
 
 /** The IR without positions or anything that only records where a value was written. */
 function comparable(m: IRModel): unknown {
-  return JSON.parse(JSON.stringify(m, (k, v) => (k === 'span' || k === 'spans' || k === 'argSpans' || k === 'file' ? undefined : v)));
+  return JSON.parse(
+    JSON.stringify(m, (k, v) => (k === 'span' || k === 'spans' || k === 'argSpans' || k === 'file' ? undefined : v)),
+  );
 }
 
 function check(text: string, file: string): IRModel[] {
@@ -45,10 +47,16 @@ describe('printer round trip on the reference specs', () => {
 
 describe('printer round trip on random architectures', () => {
   const r = rng(20261122);
-  const models = [...Array.from({ length: 150 }, (_, i) => randSequential(r, i)), ...Array.from({ length: 150 }, (_, i) => randFunctional(r, i))];
+  const models = [
+    ...Array.from({ length: 150 }, (_, i) => randSequential(r, i)),
+    ...Array.from({ length: 150 }, (_, i) => randFunctional(r, i)),
+  ];
   it(`${models.length} random models re-check to the same shapes and parameter counts in both forms`, () => {
     for (const m of models) {
-      for (const [form, text] of [['lstm', printLstm(m, { names: 'all' })], ['yaml', printYaml(m, { names: 'all' })]] as const) {
+      for (const [form, text] of [
+        ['lstm', printLstm(m, { names: 'all' })],
+        ['yaml', printYaml(m, { names: 'all' })],
+      ] as const) {
         const [back] = check(text, `random.${form}`);
         expect(back, text).toBeDefined();
         const want = m.nodes.map((n) => ({ name: n.name, type: n.type, shapes: n.outputShapes, params: n.params }));
@@ -62,7 +70,17 @@ describe('printer round trip on random architectures', () => {
 
 describe('string literals', () => {
   it('escape everything that could end or bend a string', () => {
-    for (const s of ['plain', 'quo"te', 'back\\slash', 'new\nline', 'tab\there', 'bell\u0007', 'sep\u2028', 'ünï©ødé', '${x}`']) {
+    for (const s of [
+      'plain',
+      'quo"te',
+      'back\\slash',
+      'new\nline',
+      'tab\there',
+      'bell\u0007',
+      'sep\u2028',
+      'ünï©ødé',
+      '${x}`',
+    ]) {
       const text = `model M {\n  input x: [2, 3]\n  dense(1, name: ${lstmString(s)})\n}\n`;
       const r = checkSource(text, 's.lstm');
       const parsedName = r.models[0]?.nodes[0]?.args['name'];
@@ -75,7 +93,8 @@ describe('string literals', () => {
 
 describe('lstmc convert', () => {
   const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
-  const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
   it('converts every reference spec to the other spelling, which re-checks to the same IR', () => {
     for (const f of readdirSync(SPECS).filter((x) => /\.(lstm|yaml)$/.test(x))) {
       const out = run(['convert', `specs/${f}`]);

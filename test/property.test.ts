@@ -82,8 +82,14 @@ function slowness(source: string, file: string, firstMs: number): string | undef
   let best = Infinity;
   let bestRef = Infinity;
   for (let i = 0; i < 5; i++) {
-    best = Math.min(best, elapsed(() => checkSource(source, file)));
-    bestRef = Math.min(bestRef, elapsed(() => checkSource(ref.text, ref.file)));
+    best = Math.min(
+      best,
+      elapsed(() => checkSource(source, file)),
+    );
+    bestRef = Math.min(
+      bestRef,
+      elapsed(() => checkSource(ref.text, ref.file)),
+    );
   }
   const ratio = best / (scale * Math.max(bestRef, 0.05));
   if (ratio <= MAX_SLOWDOWN) return undefined;
@@ -112,7 +118,8 @@ function violation(source: string, file: string): string | undefined {
     if (d.code === 'LSTM9001') return `internal error: ${d.message}`;
     if (!CODES.has(d.code)) return `unknown code ${where}`;
     if (d.severity !== 'error' && d.severity !== 'warning' && d.severity !== 'info') return `bad severity ${where}`;
-    if (!Number.isInteger(d.line) || d.line < 1 || d.line > lines) return `line outside the file (${lines} lines): ${where}`;
+    if (!Number.isInteger(d.line) || d.line < 1 || d.line > lines)
+      return `line outside the file (${lines} lines): ${where}`;
     if (!Number.isInteger(d.column) || d.column < 1) return `column < 1: ${where}`;
     if (d.endLine < d.line || (d.endLine === d.line && d.endColumn < d.column)) return `end before start: ${where}`;
     if (d.file !== file) return `wrong file ${d.file}: ${where}`;
@@ -126,45 +133,231 @@ function violation(source: string, file: string): string | undefined {
 
 function holds(source: string, file: string): boolean {
   const v = violation(source, file);
-  if (v !== undefined) throw new Error(`${v}\n--- ${file} ---\n${source.length > 2000 ? source.slice(0, 2000) + '...' : source}`);
+  if (v !== undefined)
+    throw new Error(`${v}\n--- ${file} ---\n${source.length > 2000 ? source.slice(0, 2000) + '...' : source}`);
   return true;
 }
 
 // ---------------------------------------------------------------- generators
 
 const LSTM_VOCAB = [
-  'model', 'param', 'input', 'let', 'output', 'train', 'data', 'true', 'false',
-  'lstm', 'gru', 'simpleRNN', 'dense', 'dropout', 'timeDistributed', 'bidirectional', 'repeatVector',
-  'conv1d', 'conv2d', 'maxPooling2d', 'flatten', 'reshape', 'permute', 'embedding', 'concatenate',
-  'batchNormalization', 'LSTM', 'Dense', 'foo', 'x', 'h', 'c', '_', 'T', 'S',
-  'returnSequences', 'returnState', 'initialState', 'units', 'activation', 'mergeMode', 'axis', 'kernelSize',
-  'softmax', 'relu', 'sigmoid', 'concat', 'loss', 'optimizer', 'adam', 'metrics', 'epochs', 'synthetic', 'echo',
-  '{', '}', '(', ')', '[', ']', ',', ':', ';', '=', '->', '?', '$x', '$units', '#', '# comment\n',
-  '0', '1', '-1', '25', '1.5', '1e400', '1e-400', '99999999999999999999', '0.001', '-0',
-  '"s"', '"unterminated', '"\\q"', '"\\u{110000}"', '@', '`', '\u00e9', '\u{1F600}', '\\',
-  ' ', ' ', ' ', '\n', '\n', '\r\n', '\r', '\t',
+  'model',
+  'param',
+  'input',
+  'let',
+  'output',
+  'train',
+  'data',
+  'true',
+  'false',
+  'lstm',
+  'gru',
+  'simpleRNN',
+  'dense',
+  'dropout',
+  'timeDistributed',
+  'bidirectional',
+  'repeatVector',
+  'conv1d',
+  'conv2d',
+  'maxPooling2d',
+  'flatten',
+  'reshape',
+  'permute',
+  'embedding',
+  'concatenate',
+  'batchNormalization',
+  'LSTM',
+  'Dense',
+  'foo',
+  'x',
+  'h',
+  'c',
+  '_',
+  'T',
+  'S',
+  'returnSequences',
+  'returnState',
+  'initialState',
+  'units',
+  'activation',
+  'mergeMode',
+  'axis',
+  'kernelSize',
+  'softmax',
+  'relu',
+  'sigmoid',
+  'concat',
+  'loss',
+  'optimizer',
+  'adam',
+  'metrics',
+  'epochs',
+  'synthetic',
+  'echo',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  ':',
+  ';',
+  '=',
+  '->',
+  '?',
+  '$x',
+  '$units',
+  '#',
+  '# comment\n',
+  '0',
+  '1',
+  '-1',
+  '25',
+  '1.5',
+  '1e400',
+  '1e-400',
+  '99999999999999999999',
+  '0.001',
+  '-0',
+  '"s"',
+  '"unterminated',
+  '"\\q"',
+  '"\\u{110000}"',
+  '@',
+  '`',
+  '\u00e9',
+  '\u{1F600}',
+  '\\',
+  ' ',
+  ' ',
+  ' ',
+  '\n',
+  '\n',
+  '\r\n',
+  '\r',
+  '\t',
 ];
 
 const YAML_VOCAB = [
-  'model: ', 'inputs:', 'layers:', 'graph:', 'outputs:', 'params:', 'train:', 'data:', 'layer:', 'let: ', 'from: ',
-  '- ', '-', ': ', ':', '{', '}', '[', ']', ', ', '---\n', '...\n', '&a ', '*a', '!!str ', '!tag ', '? ', '|\n', '>\n',
-  'lstm', 'dense', 'timeDistributed', 'bidirectional', 'concatenate', 'LSTM', 'units', 'returnSequences',
-  'returnState', 'initialState', 'activation', 'softmax', 'mergeMode', 'x', 'h', '$x', '$units', 'T', '?',
-  'loss', 'optimizer', 'adam', 'epochs', 'synthetic', 'echo',
-  '0', '1', '-1', '25', '1.5', '1e400', '.inf', '.nan', '0x1F', '99999999999999999999', 'null', '~', 'true', 'yes',
-  '"s"', '"unterminated', "'q'", '"\\d"', '# c', '%YAML 1.2\n', '@', '`',
-  ' ', ' ', '  ', '    ', '\n', '\n', '\n  ', '\n    ', '\t', '\r\n',
+  'model: ',
+  'inputs:',
+  'layers:',
+  'graph:',
+  'outputs:',
+  'params:',
+  'train:',
+  'data:',
+  'layer:',
+  'let: ',
+  'from: ',
+  '- ',
+  '-',
+  ': ',
+  ':',
+  '{',
+  '}',
+  '[',
+  ']',
+  ', ',
+  '---\n',
+  '...\n',
+  '&a ',
+  '*a',
+  '!!str ',
+  '!tag ',
+  '? ',
+  '|\n',
+  '>\n',
+  'lstm',
+  'dense',
+  'timeDistributed',
+  'bidirectional',
+  'concatenate',
+  'LSTM',
+  'units',
+  'returnSequences',
+  'returnState',
+  'initialState',
+  'activation',
+  'softmax',
+  'mergeMode',
+  'x',
+  'h',
+  '$x',
+  '$units',
+  'T',
+  '?',
+  'loss',
+  'optimizer',
+  'adam',
+  'epochs',
+  'synthetic',
+  'echo',
+  '0',
+  '1',
+  '-1',
+  '25',
+  '1.5',
+  '1e400',
+  '.inf',
+  '.nan',
+  '0x1F',
+  '99999999999999999999',
+  'null',
+  '~',
+  'true',
+  'yes',
+  '"s"',
+  '"unterminated',
+  "'q'",
+  '"\\d"',
+  '# c',
+  '%YAML 1.2\n',
+  '@',
+  '`',
+  ' ',
+  ' ',
+  '  ',
+  '    ',
+  '\n',
+  '\n',
+  '\n  ',
+  '\n    ',
+  '\t',
+  '\r\n',
 ];
 
-const soup = (vocab: string[]) =>
-  fc.array(fc.constantFrom(...vocab), { maxLength: 120 }).map((ts) => ts.join(''));
+const soup = (vocab: string[]) => fc.array(fc.constantFrom(...vocab), { maxLength: 120 }).map((ts) => ts.join(''));
 
 /** Text that starts like a spec so the front end gets past the first line. */
-const lstmSoup = fc.tuple(fc.boolean(), soup(LSTM_VOCAB)).map(([prefix, s]) => (prefix ? `model M {\n  input x: [5, 10]\n${s}` : s));
-const yamlSoup = fc.tuple(fc.boolean(), soup(YAML_VOCAB)).map(([prefix, s]) => (prefix ? `model: M\ninputs:\n  x: [5, 10]\n${s}` : s));
+const lstmSoup = fc
+  .tuple(fc.boolean(), soup(LSTM_VOCAB))
+  .map(([prefix, s]) => (prefix ? `model M {\n  input x: [5, 10]\n${s}` : s));
+const yamlSoup = fc
+  .tuple(fc.boolean(), soup(YAML_VOCAB))
+  .map(([prefix, s]) => (prefix ? `model: M\ninputs:\n  x: [5, 10]\n${s}` : s));
 
 const NUMBERS = ['0', '-1', '1e400', '1.5', '-0.5', '99999999999999999999', '1e-400', '65', '2', '100000'];
-const NAMES = ['x', 'y', '_', 'T', 'lstm', 'LSTM', 'dense', 'model', 'input', 'let', 'foo', 'returnSequences', '$x', '$vocab', 'a b', ''];
+const NAMES = [
+  'x',
+  'y',
+  '_',
+  'T',
+  'lstm',
+  'LSTM',
+  'dense',
+  'model',
+  'input',
+  'let',
+  'foo',
+  'returnSequences',
+  '$x',
+  '$vocab',
+  'a b',
+  '',
+];
 
 type Mutation =
   | { op: 'delete'; at: number }
@@ -183,7 +376,30 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('number' as const), nth: fc.nat(), value: fc.constantFrom(...NUMBERS) }),
   fc.record({ op: fc.constant('rename' as const), nth: fc.nat(), value: fc.constantFrom(...NAMES) }),
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom('(', ')', '[', ']', '{', '}', ',', ':', '"', '#', '\t', '\n', '-', '&a', '*a', '->', '\u0000', '\uFFFD') }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.constantFrom(
+      '(',
+      ')',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      ':',
+      '"',
+      '#',
+      '\t',
+      '\n',
+      '-',
+      '&a',
+      '*a',
+      '->',
+      '\u0000',
+      '\uFFFD',
+    ),
+  }),
   fc.record({ op: fc.constant('indent' as const), at: fc.nat(), by: fc.integer({ min: -4, max: 4 }) }),
 );
 
@@ -245,26 +461,40 @@ describe('checkSource on arbitrary input never crashes and locates every diagnos
     const file = `prop.${ext}`;
     it(`random strings (.${ext})`, () => {
       fc.assert(
-        fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 })), (s) => holds(s, file)),
+        fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 })), (s) =>
+          holds(s, file),
+        ),
         { numRuns: RUNS },
       );
     });
   }
 
   it('token soups from the .lstm vocabulary', () => {
-    fc.assert(fc.property(lstmSoup, (s) => holds(s, 'soup.lstm')), { numRuns: RUNS });
+    fc.assert(
+      fc.property(lstmSoup, (s) => holds(s, 'soup.lstm')),
+      { numRuns: RUNS },
+    );
   });
 
   it('token soups from the YAML vocabulary', () => {
-    fc.assert(fc.property(yamlSoup, (s) => holds(s, 'soup.yaml')), { numRuns: RUNS });
+    fc.assert(
+      fc.property(yamlSoup, (s) => holds(s, 'soup.yaml')),
+      { numRuns: RUNS },
+    );
   });
 
   it('mutations of the .lstm reference and wrong specs', () => {
-    fc.assert(fc.property(mutated(LSTM_SEEDS), ({ name, text }) => holds(text, `mut/${name}`)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(mutated(LSTM_SEEDS), ({ name, text }) => holds(text, `mut/${name}`)),
+      { numRuns: RUNS },
+    );
   });
 
   it('mutations of the YAML reference and wrong specs', () => {
-    fc.assert(fc.property(mutated(YAML_SEEDS), ({ name, text }) => holds(text, `mut/${name}`)), { numRuns: RUNS });
+    fc.assert(
+      fc.property(mutated(YAML_SEEDS), ({ name, text }) => holds(text, `mut/${name}`)),
+      { numRuns: RUNS },
+    );
   });
 
   it('YAML specs read with the .lstm front end and the other way round', () => {

@@ -30,7 +30,10 @@ function located(f: () => unknown): string {
 
 describe('CSV time series', () => {
   const good = join(tmp, 'series.csv');
-  writeFileSync(good, 'month,passengers\n' + Array.from({ length: 30 }, (_, i) => `m${i},${100 + i * 10}`).join('\n') + '\n');
+  writeFileSync(
+    good,
+    'month,passengers\n' + Array.from({ length: 30 }, (_, i) => `m${i},${100 + i * 10}`).join('\n') + '\n',
+  );
 
   it('windows, horizon, min-max scaling fitted on the training part, time-ordered split', () => {
     const ds = loadData(csvData({ csv: good, column: 'passengers', window: 4, horizon: 2, split: 0.8 }));
@@ -45,20 +48,28 @@ describe('CSV time series', () => {
   });
 
   it('missing file', () => {
-    expect(located(() => loadData(csvData({ csv: join(tmp, 'nope.csv'), window: 3 })))).toMatch(/nope\.csv: file not found \(data block at .*spec\.lstm:9:3\)/);
+    expect(located(() => loadData(csvData({ csv: join(tmp, 'nope.csv'), window: 3 })))).toMatch(
+      /nope\.csv: file not found \(data block at .*spec\.lstm:9:3\)/,
+    );
   });
   it('missing column names the header', () => {
-    expect(located(() => loadData(csvData({ csv: good, column: 'price', window: 3 })))).toMatch(/series\.csv:1: no column "price"; the header has "month", "passengers"/);
+    expect(located(() => loadData(csvData({ csv: good, column: 'price', window: 3 })))).toMatch(
+      /series\.csv:1: no column "price"; the header has "month", "passengers"/,
+    );
   });
   it('non-numeric cell names the line', () => {
     const f = join(tmp, 'bad.csv');
     writeFileSync(f, 'a,b\n1,2\n3,4\n5,oops\n7,8\n');
-    expect(located(() => loadData(csvData({ csv: f, column: 'b', window: 1 })))).toMatch(/bad\.csv:4: non-numeric value "oops" in column "b"/);
+    expect(located(() => loadData(csvData({ csv: f, column: 'b', window: 1 })))).toMatch(
+      /bad\.csv:4: non-numeric value "oops" in column "b"/,
+    );
   });
   it('too few rows for the window', () => {
     const f = join(tmp, 'short.csv');
     writeFileSync(f, 'v\n1\n2\n3\n');
-    expect(located(() => loadData(csvData({ csv: f, window: 5, horizon: 1 })))).toMatch(/short\.csv:4: too few rows for the window: 3 value\(s\).*needs at least 6/);
+    expect(located(() => loadData(csvData({ csv: f, window: 5, horizon: 1 })))).toMatch(
+      /short\.csv:4: too few rows for the window: 3 value\(s\).*needs at least 6/,
+    );
   });
   it('bad options are reported with the key', () => {
     expect(dataShapes('csv', { csv: good })).toMatchObject({ key: 'csv' });
@@ -79,9 +90,13 @@ describe('CSV time series', () => {
     );
     const m: IRModel = { ...r.models[0]!, data: csvData({ csv: good, window: 4, horizon: 3 }) };
     // The checker's LSTM4007, code and text from base/diagnostics.ts.
-    await expect(train(m, quiet)).rejects.toThrow('LSTM4007 The data block gives targets of shape [batch, 3], but the model output has shape [batch, 1].');
+    await expect(train(m, quiet)).rejects.toThrow(
+      'LSTM4007 The data block gives targets of shape [batch, 3], but the model output has shape [batch, 1].',
+    );
     const wide: IRModel = { ...m, data: csvData({ csv: good, window: 5, horizon: 1 }) };
-    await expect(train(wide, quiet)).rejects.toThrow('LSTM4011 The data block gives inputs of shape [batch, 5, 1], but input x has shape [batch, 4, 1].');
+    await expect(train(wide, quiet)).rejects.toThrow(
+      'LSTM4011 The data block gives inputs of shape [batch, 5, 1], but input x has shape [batch, 4, 1].',
+    );
   });
 
   it('metrics are reported in original units', async () => {
@@ -117,7 +132,9 @@ describe('text corpus', () => {
     expect(ds.train.x.shape.slice(1)).toEqual([8, ds.info.alphabet!.length]);
     const s = join(tmp, 's.txt');
     writeFileSync(s, 'abc');
-    expect(located(() => loadData({ source: 'text', options: { text: s, window: 8 }, spans: {}, span }))).toMatch(/s\.txt: the corpus has 3 usable character\(s\)/);
+    expect(located(() => loadData({ source: 'text', options: { text: s, window: 8 }, spans: {}, span }))).toMatch(
+      /s\.txt: the corpus has 3 usable character\(s\)/,
+    );
   });
 });
 
@@ -199,7 +216,10 @@ describe('rectangle generator', () => {
     );
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const res = await train(r.models[0]!, quiet);
-    const out = await generate({ model: res.model, state: null, info: res.dataset.info, backend: res.backend }, { seed: '0.1,0.2', length: 3 });
+    const out = await generate(
+      { model: res.model, state: null, info: res.dataset.info, backend: res.backend },
+      { seed: '0.1,0.2', length: 3 },
+    );
     const pts = out.split('\n').map((l) => l.split(',').map(Number));
     expect(pts).toHaveLength(4);
     expect(pts[0]).toEqual([0.1, 0.2]);
@@ -282,7 +302,9 @@ describe('NaN guard', () => {
       },
     });
     expect(res.stopReason).toBe('nan');
-    expect(res.message).toMatch(/became NaN or infinite at epoch 3, batch 1; training stopped\. The last good checkpoint \(epoch 2\) is kept in/);
+    expect(res.message).toMatch(
+      /became NaN or infinite at epoch 3, batch 1; training stopped\. The last good checkpoint \(epoch 2\) is kept in/,
+    );
     expect(lines.join('')).toContain('last good checkpoint (epoch 2)');
     const state = JSON.parse(readFileSync(join(out, 'lstmc.json'), 'utf8'));
     expect(state.epoch).toBe(2);

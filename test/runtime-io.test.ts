@@ -4,12 +4,31 @@
  * dist/ do not interfere.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, fileLoadHandler, fileSaveHandler, loadModelDir, readTrainState, recoverDir, saveCheckpoint, setupBackend, writeDirAtomic } from '../runtime/index.js';
+import {
+  buildModel,
+  fileLoadHandler,
+  fileSaveHandler,
+  loadModelDir,
+  readTrainState,
+  recoverDir,
+  saveCheckpoint,
+  setupBackend,
+  writeDirAtomic,
+} from '../runtime/index.js';
 
 const root = resolve(__dirname, '..');
 const build = join(root, 'node_modules', '.cache', 'lstmc-runtime-test');
@@ -18,7 +37,21 @@ const tmp = mkdtempSync(join(tmpdir(), 'lstmc-io-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', build, '--sourceMap', 'false', '--declaration', 'false'], { cwd: root, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(root, 'tsconfig.build.json'),
+      '--outDir',
+      build,
+      '--sourceMap',
+      'false',
+      '--declaration',
+      'false',
+    ],
+    { cwd: root, stdio: 'pipe' },
+  );
 }, 120_000);
 
 function tinyModel(): tf.LayersModel {
@@ -28,11 +61,29 @@ function tinyModel(): tf.LayersModel {
     kernels: [],
     inputs: [{ name: 'x', shape: [3, 2] }],
     nodes: [
-      { name: 'lstm_1', spec: { factory: 'lstm', config: { name: 'lstm_1', inputShape: [3, 2], units: 4 } }, inputs: [{ node: 'x', index: 0 }], outputCount: 1 },
-      { name: 'dense_1', spec: { factory: 'dense', config: { units: 1, name: 'dense_1' } }, inputs: [{ node: 'lstm_1', index: 0 }], outputCount: 1 },
+      {
+        name: 'lstm_1',
+        spec: { factory: 'lstm', config: { name: 'lstm_1', inputShape: [3, 2], units: 4 } },
+        inputs: [{ node: 'x', index: 0 }],
+        outputCount: 1,
+      },
+      {
+        name: 'dense_1',
+        spec: { factory: 'dense', config: { units: 1, name: 'dense_1' } },
+        inputs: [{ node: 'lstm_1', index: 0 }],
+        outputCount: 1,
+      },
     ],
     outputs: [{ node: 'dense_1', index: 0 }],
-    train: { loss: 'meanSquaredError', metrics: [], optimizer: { factory: 'sgd', args: [0.01] }, epochs: 1, batchSize: 1, validationSplit: 0, shuffle: false },
+    train: {
+      loss: 'meanSquaredError',
+      metrics: [],
+      optimizer: { factory: 'sgd', args: [0.01] },
+      epochs: 1,
+      batchSize: 1,
+      validationSplit: 0,
+      shuffle: false,
+    },
   });
 }
 
@@ -63,7 +114,21 @@ describe('atomic save / load', () => {
     m.compile({ loss: 'meanSquaredError', optimizer: opt });
     await m.fit(tf.randomNormal([8, 3, 2]), tf.randomNormal([8, 1]), { epochs: 1, verbose: 0 });
     const dir = join(tmp, 'ck');
-    await saveCheckpoint(dir, m, { version: 1, model: 'Tiny', epoch: 1, epochs: 3, complete: false, history: { loss: [1] }, loss: 'mse', metrics: [] }, opt);
+    await saveCheckpoint(
+      dir,
+      m,
+      {
+        version: 1,
+        model: 'Tiny',
+        epoch: 1,
+        epochs: 3,
+        complete: false,
+        history: { loss: [1] },
+        loss: 'mse',
+        metrics: [],
+      },
+      opt,
+    );
     const st = readTrainState(dir)!;
     expect(st.epoch).toBe(1);
     expect(st.optimizerWeights!.map((w) => w.name)).toContain('iter');
@@ -112,7 +177,11 @@ describe('lstmc train --resume after the process is killed', () => {
     expect(ref.epochs).toBe(6);
 
     // Interrupted run: SIGKILL once at least 2 epochs are checkpointed.
-    const child = spawn(process.execPath, [cli, 'train', 'echo.lstm', '--out', 'run', '--backend', 'wasm', '--progress', 'lines'], { cwd, stdio: 'pipe' });
+    const child = spawn(
+      process.execPath,
+      [cli, 'train', 'echo.lstm', '--out', 'run', '--backend', 'wasm', '--progress', 'lines'],
+      { cwd, stdio: 'pipe' },
+    );
     const killedAt = await new Promise<number>((res, rej) => {
       const timer = setInterval(() => {
         const st = existsSync(join(cwd, 'run', 'lstmc.json')) ? readTrainState(join(cwd, 'run')) : null;
@@ -153,7 +222,10 @@ describe('CLI predict / evaluate / generate', () => {
   it('load the saved model; outputs to stdout or a file', () => {
     const cwd = join(tmp, 'pred');
     mkdirSync(cwd, { recursive: true });
-    writeFileSync(join(cwd, 'echo.lstm'), SPEC.replace('epochs: 6', 'epochs: 1').replace('samples: 900', 'samples: 100'));
+    writeFileSync(
+      join(cwd, 'echo.lstm'),
+      SPEC.replace('epochs: 6', 'epochs: 1').replace('samples: 900', 'samples: 100'),
+    );
     expect(runCli(['train', 'echo.lstm', '--progress', 'none'], cwd).code).toBe(0);
     const oneHot = (k: number) => Array.from({ length: 10 }, (_, i) => (i === k ? 1 : 0));
     writeFileSync(join(cwd, 'in.json'), JSON.stringify([[0, 1, 2, 3, 4].map(oneHot), [5, 6, 7, 8, 9].map(oneHot)]));
@@ -167,7 +239,10 @@ describe('CLI predict / evaluate / generate', () => {
     const p2 = runCli(['predict', 'echo.lstm', '-i', 'in.csv', '-o', 'out.csv'], cwd);
     expect(p2.code, p2.stderr).toBe(0);
     expect(readFileSync(join(cwd, 'out.csv'), 'utf8').trim().split(',')).toHaveLength(10);
-    const bad = runCli(['predict', 'models/Echo', '-i', 'in.csv'].map((a) => (a === 'in.csv' ? 'short.csv' : a)), cwd);
+    const bad = runCli(
+      ['predict', 'models/Echo', '-i', 'in.csv'].map((a) => (a === 'in.csv' ? 'short.csv' : a)),
+      cwd,
+    );
     expect(bad.code).toBe(1);
     writeFileSync(join(cwd, 'short.csv'), '1,2,3\n');
     const bad2 = runCli(['predict', 'models/Echo', '-i', 'short.csv'], cwd);
@@ -189,7 +264,10 @@ describe('CLI predict / evaluate / generate', () => {
 `,
     );
     expect(runCli(['train', 'chars.lstm', '--progress', 'none'], cwd).code).toBe(0);
-    const g = runCli(['generate', 'models/Chars', '--seed', 'the king ', '--length', '40', '--temperature', '0.8'], cwd);
+    const g = runCli(
+      ['generate', 'models/Chars', '--seed', 'the king ', '--length', '40', '--temperature', '0.8'],
+      cwd,
+    );
     expect(g.code, g.stderr).toBe(0);
     expect(g.stdout.startsWith('the king ')).toBe(true);
     expect(g.stdout.trimEnd().length).toBeGreaterThanOrEqual(40);

@@ -39,7 +39,12 @@ describe('wasm gap kernels', () => {
       const f = () => {
         const x = tf.tensor4d(data(c.x, 1), c.x as [number, number, number, number]);
         const w = tf.tensor4d(data(c.f, 2), c.f as [number, number, number, number]);
-        const g = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.strides, c.pad).square().sum());
+        const g = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+          tf
+            .conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.strides, c.pad)
+            .square()
+            .sum(),
+        );
         return g([x, w]);
       };
       const cpu = await on('cpu', f);
@@ -53,7 +58,12 @@ describe('wasm gap kernels', () => {
     const f = () => {
       const table = tf.tensor2d(data([7, 4], 3), [7, 4]);
       const idx = tf.tensor1d([0, 3, 3, 6, 1, 0], 'int32');
-      const g = tf.grad((t: tf.Tensor) => tf.gather(t, idx).mul(tf.range(1, 25).reshape([6, 4])).sum());
+      const g = tf.grad((t: tf.Tensor) =>
+        tf
+          .gather(t, idx)
+          .mul(tf.range(1, 25).reshape([6, 4]))
+          .sum(),
+      );
       const direct = tf.unsortedSegmentSum(tf.tensor2d(data([6, 4], 4), [6, 4]), idx, 7);
       return [g(table), direct];
     };
@@ -93,7 +103,10 @@ describe('wasm gap kernels', () => {
     m.add(tf.layers.lstm({ units: 4 }));
     m.add(tf.layers.dense({ units: 1 }));
     m.compile({ loss: 'meanSquaredError', optimizer: 'adam' });
-    const x = tf.tensor2d(Array.from({ length: 60 }, (_, i) => i % 20), [10, 6]);
+    const x = tf.tensor2d(
+      Array.from({ length: 60 }, (_, i) => i % 20),
+      [10, 6],
+    );
     const y = tf.ones([10, 1]);
     const h = await m.fit(x, y, { epochs: 2, verbose: 0 });
     expect(Number.isFinite(h.history.loss![1] as number)).toBe(true);

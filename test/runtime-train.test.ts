@@ -7,7 +7,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
 import type { IRModel } from '../compiler/ir.js';
 import { toTfModelSpec, type TfModelSpec } from '../compiler/tfspec.js';
-import { buildModel, CHARS_WORDS, generate, loadTrained, predict, setupBackend, train, wellFormedWords } from '../runtime/index.js';
+import {
+  buildModel,
+  CHARS_WORDS,
+  generate,
+  loadTrained,
+  predict,
+  setupBackend,
+  train,
+  wellFormedWords,
+} from '../runtime/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lstmc-rt-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -110,7 +119,9 @@ describe('the six reference architectures train on tiny data (auto backend)', ()
 
   it('a char model wider than the corpus alphabet trains, and generate samples only real characters (bug 4)', async () => {
     const m = model(
-      REFERENCES.generative!.replaceAll('40', '48').replace('epochs: 2', 'epochs: 1').replace('window: 10', 'window: 10  vocab: 48'),
+      REFERENCES.generative!.replaceAll('40', '48')
+        .replace('epochs: 2', 'epochs: 1')
+        .replace('window: 10', 'window: 10  vocab: 48'),
     );
     expect(m.nodes.at(-1)!.outputShapes).toEqual([[48]]);
     const r = await train(m, { ...quiet, outDir: join(tmp, 'wide-chars') });
@@ -185,7 +196,12 @@ describe('buildModel from a hand-made TfModelSpec', () => {
         { name: 'target', shape: [4, 7] },
       ],
       nodes: [
-        { name: 'enc', spec: { factory: 'lstm', config: { units: 8, returnState: true, name: 'enc' } }, inputs: [{ node: 'source', index: 0 }], outputCount: 3 },
+        {
+          name: 'enc',
+          spec: { factory: 'lstm', config: { units: 8, returnState: true, name: 'enc' } },
+          inputs: [{ node: 'source', index: 0 }],
+          outputCount: 3,
+        },
         {
           name: 'dec',
           spec: { factory: 'lstm', config: { units: 8, returnSequences: true, name: 'dec' } },
@@ -196,10 +212,27 @@ describe('buildModel from a hand-made TfModelSpec', () => {
           ],
           outputCount: 1,
         },
-        { name: 'out', spec: { factory: 'timeDistributed', config: { name: 'out' }, inner: { factory: 'dense', config: { units: 7, activation: 'softmax' } } }, inputs: [{ node: 'dec', index: 0 }], outputCount: 1 },
+        {
+          name: 'out',
+          spec: {
+            factory: 'timeDistributed',
+            config: { name: 'out' },
+            inner: { factory: 'dense', config: { units: 7, activation: 'softmax' } },
+          },
+          inputs: [{ node: 'dec', index: 0 }],
+          outputCount: 1,
+        },
       ],
       outputs: [{ node: 'out', index: 0 }],
-      train: { loss: 'categoricalCrossentropy', metrics: [], optimizer: { factory: 'sgd', args: [0.01] }, epochs: 1, batchSize: 1, validationSplit: 0, shuffle: false },
+      train: {
+        loss: 'categoricalCrossentropy',
+        metrics: [],
+        optimizer: { factory: 'sgd', args: [0.01] },
+        epochs: 1,
+        batchSize: 1,
+        validationSplit: 0,
+        shuffle: false,
+      },
     };
     const m = buildModel(spec);
     expect(m.inputs.map((i) => i.shape)).toEqual([

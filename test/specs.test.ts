@@ -19,7 +19,10 @@ const update = process.env.UPDATE_GOLDEN === '1';
 function baseline(file: string, ds: Diagnostic[]): string {
   return (
     ds
-      .map((d) => `${file}(${d.line},${d.column}): ${d.severity} ${d.code}: ${d.message}${d.hint ? `\n    hint: ${d.hint}` : ''}`)
+      .map(
+        (d) =>
+          `${file}(${d.line},${d.column}): ${d.severity} ${d.code}: ${d.message}${d.hint ? `\n    hint: ${d.hint}` : ''}`,
+      )
       .join('\n') + '\n'
   );
 }
@@ -53,7 +56,9 @@ describe('reference specs', () => {
 });
 
 const invalid = existsSync(INVALID)
-  ? readdirSync(INVALID).filter((f) => /\.(lstm|ya?ml)$/.test(f)).sort()
+  ? readdirSync(INVALID)
+      .filter((f) => /\.(lstm|ya?ml)$/.test(f))
+      .sort()
   : [];
 
 describe('invalid specs (golden diagnostics)', () => {
@@ -67,12 +72,22 @@ describe('invalid specs (golden diagnostics)', () => {
   for (const f of invalid) {
     it(f, () => {
       const path = join(INVALID, f);
-      const source = readFileSync(path, 'latin1').includes('\u0000') ? readFileSync(path, 'latin1') : readFileSync(path, 'utf8');
+      const source = readFileSync(path, 'latin1').includes('\u0000')
+        ? readFileSync(path, 'latin1')
+        : readFileSync(path, 'utf8');
       const res = checkSource(source, `specs/invalid/${f}`);
       for (const d of res.diagnostics) seen.add(d.code);
       // A wrong spec must produce at least one error (warnings-only specs end in .warn.*).
-      if (!f.includes('.warn.')) expect(res.diagnostics.some((d) => d.severity === 'error'), 'expected an error').toBe(true);
-      else expect(res.diagnostics.some((d) => d.severity === 'warning'), 'expected a warning').toBe(true);
+      if (!f.includes('.warn.'))
+        expect(
+          res.diagnostics.some((d) => d.severity === 'error'),
+          'expected an error',
+        ).toBe(true);
+      else
+        expect(
+          res.diagnostics.some((d) => d.severity === 'warning'),
+          'expected a warning',
+        ).toBe(true);
       for (const d of res.diagnostics) {
         expect(d.line).toBeGreaterThanOrEqual(1);
         expect(d.column).toBeGreaterThanOrEqual(1);

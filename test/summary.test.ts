@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Span } from '../grammar/ast.js';
 import type { IRModel, IRNode, IRTrain, Shape, ValueRef } from '../compiler/ir.js';
-import {
-  formatCount,
-  renderSummaryTable,
-  summarize,
-  summaryGraph,
-  type SummaryReport,
-} from '../compiler/summary.js';
+import { formatCount, renderSummaryTable, summarize, summaryGraph, type SummaryReport } from '../compiler/summary.js';
 import { getLayer, LAYERS } from '../compiler/layers/table.js';
 
 const span: Span = { file: 'm.lstm', line: 1, column: 1, endLine: 1, endColumn: 2 };
@@ -32,10 +26,29 @@ function node(
   nonTrainable = 0,
   extra: Partial<IRNode> = {},
 ): IRNode {
-  return { name, type, args: {}, argSpans: {}, argParams: {}, span, inputs, inputShapes, outputShapes, params: { trainable, nonTrainable }, ...extra };
+  return {
+    name,
+    type,
+    args: {},
+    argSpans: {},
+    argParams: {},
+    span,
+    inputs,
+    inputShapes,
+    outputShapes,
+    params: { trainable, nonTrainable },
+    ...extra,
+  };
 }
 
-function model(name: string, kind: IRModel['kind'], inputs: IRModel['inputs'], nodes: IRNode[], outputs: ValueRef[], outputShapes: Shape[]): IRModel {
+function model(
+  name: string,
+  kind: IRModel['kind'],
+  inputs: IRModel['inputs'],
+  nodes: IRNode[],
+  outputs: ValueRef[],
+  outputShapes: Shape[],
+): IRModel {
   return { name, file: 'm.lstm', span, kind, params: {}, inputs, nodes, outputs, outputShapes, train };
 }
 
@@ -81,7 +94,15 @@ const translate = model(
       ],
     }),
     node('dense_1', 'dense', [{ node: 'lstm_2', index: 0 }], [['T', 256]], [['T', 93]], 23901),
-    node('batch_normalization_1', 'batchNormalization', [{ node: 'dense_1', index: 0 }], [['T', 93]], [[null, 93]], 186, 186),
+    node(
+      'batch_normalization_1',
+      'batchNormalization',
+      [{ node: 'dense_1', index: 0 }],
+      [['T', 93]],
+      [[null, 93]],
+      186,
+      186,
+    ),
   ],
   [{ node: 'batch_normalization_1', index: 0 }],
   [[null, 93]],
@@ -136,7 +157,12 @@ describe('summarize', () => {
       [null, 256],
     ]);
     expect(s.layers[1]!.outputShape).toEqual([null, 'T', 256]);
-    expect(s.layers[3]).toEqual({ name: 'batch_normalization_1', type: 'BatchNormalization', outputShape: [null, null, 93], params: 372 });
+    expect(s.layers[3]).toEqual({
+      name: 'batch_normalization_1',
+      type: 'BatchNormalization',
+      outputShape: [null, null, 93],
+      params: 372,
+    });
     expect(s.outputs).toEqual([{ shape: [null, null, 93] }]);
     expect(s.trainableParams).toBe(335872 + 358400 + 23901 + 186);
     expect(s.nonTrainableParams).toBe(186);
@@ -149,8 +175,14 @@ describe('summarize', () => {
   });
 
   it('takes class names from the layer table', () => {
-    for (const def of LAYERS.values()) expect(summarize(vanilla, { className: (t) => (t === 'lstm' ? def.className : undefined) }).layers[0]!.type).toBe(def.className);
-    expect(summarize(vanilla).layers.map((l) => l.type)).toEqual([getLayer('lstm')!.className, getLayer('dense')!.className]);
+    for (const def of LAYERS.values())
+      expect(summarize(vanilla, { className: (t) => (t === 'lstm' ? def.className : undefined) }).layers[0]!.type).toBe(
+        def.className,
+      );
+    expect(summarize(vanilla).layers.map((l) => l.type)).toEqual([
+      getLayer('lstm')!.className,
+      getLayer('dense')!.className,
+    ]);
   });
 
   it('takes output shapes from the output refs when the model has none recorded', () => {
@@ -171,7 +203,12 @@ describe('renderSummaryTable', () => {
     expect(lines[5]).toMatch(/^_+$/);
     expect(lines[6]).toMatch(/^ dense_1 \(Dense\)\s{3,}\(batch, 10\)\s{3,}260$/);
     expect(lines[7]).toMatch(/^=+$/);
-    expect(lines.slice(8)).toEqual(['Total params: 3,860', 'Trainable params: 3,860', 'Non-trainable params: 0', lines[1]]);
+    expect(lines.slice(8)).toEqual([
+      'Total params: 3,860',
+      'Trainable params: 3,860',
+      'Non-trainable params: 0',
+      lines[1],
+    ]);
     // columns line up
     const col = (s: string, word: string) => s.indexOf(word);
     expect(col(lines[4]!, '(batch')).toBe(col(lines[2]!, 'Output Shape'));
@@ -185,8 +222,12 @@ describe('renderSummaryTable', () => {
     const table = renderSummaryTable(summarize(translate), summaryGraph(translate));
     expect(table).toMatch(/ Layer \(type\)\s+Output Shape\s+Param #\s+Connected to\n/);
     expect(table).toMatch(/ source \(InputLayer\)\s+\(batch, S, 71\)\s+0\n/);
-    expect(table).toMatch(/ lstm_1 \(LSTM\)\s+\[\(batch, 256\), \(batch, 256\), \(batch, 256\)\]\s+335,872\s+source\[0\]\[0\]\n/);
-    expect(table).toMatch(/ lstm_2 \(LSTM\)\s+\(batch, T, 256\)\s+358,400\s+target\[0\]\[0\]\n\s+lstm_1\[0\]\[1\]\n\s+lstm_1\[0\]\[2\]\n/);
+    expect(table).toMatch(
+      / lstm_1 \(LSTM\)\s+\[\(batch, 256\), \(batch, 256\), \(batch, 256\)\]\s+335,872\s+source\[0\]\[0\]\n/,
+    );
+    expect(table).toMatch(
+      / lstm_2 \(LSTM\)\s+\(batch, T, 256\)\s+358,400\s+target\[0\]\[0\]\n\s+lstm_1\[0\]\[1\]\n\s+lstm_1\[0\]\[2\]\n/,
+    );
     expect(table).toMatch(/\(batch, \?, 93\)/);
     expect(table).toContain('Non-trainable params: 186');
     expect(summaryGraph(vanilla)).toBeUndefined();

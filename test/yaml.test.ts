@@ -109,7 +109,13 @@ function only(src: string): Diagnostic {
   return ds[0]!;
 }
 
-const train = (loss: string, epochs: number, batchSize: number, optimizer: unknown = id('adam'), metrics = [id('accuracy')]) => ({
+const train = (
+  loss: string,
+  epochs: number,
+  batchSize: number,
+  optimizer: unknown = id('adam'),
+  metrics = [id('accuracy')],
+) => ({
   loss: id(loss),
   optimizer,
   metrics: list(...metrics),
@@ -123,7 +129,11 @@ describe('reference specs (specs/*.yaml)', () => {
   const expected: Record<string, unknown> = {
     'vanilla.yaml': model(
       'VanillaEcho',
-      [input('x', int(5), int(10)), layer('lstm', pos(int(25))), layer('dense', named('units', int(10)), named('activation', id('softmax')))],
+      [
+        input('x', int(5), int(10)),
+        layer('lstm', pos(int(25))),
+        layer('dense', named('units', int(10)), named('activation', id('softmax'))),
+      ],
       train('categoricalCrossentropy', 500, 1),
     ),
     'stacked.yaml': model(
@@ -140,7 +150,19 @@ describe('reference specs (specs/*.yaml)', () => {
       'CnnMovingSquare',
       [
         input('frames', int(5), int(50), int(50), int(1)),
-        layer('timeDistributed', pos(cv(call('conv2d', named('filters', int(2)), named('kernelSize', list(int(2), int(2))), named('activation', id('relu')))))),
+        layer(
+          'timeDistributed',
+          pos(
+            cv(
+              call(
+                'conv2d',
+                named('filters', int(2)),
+                named('kernelSize', list(int(2), int(2))),
+                named('activation', id('relu')),
+              ),
+            ),
+          ),
+        ),
         layer('timeDistributed', pos(cv(call('maxPooling2d', pos(list(int(2), int(2))))))),
         layer('timeDistributed', pos(cv(call('flatten')))),
         layer('lstm', pos(int(50))),
@@ -163,7 +185,11 @@ describe('reference specs (specs/*.yaml)', () => {
       'BidirectionalCumsum',
       [
         input('x', int(10), int(1)),
-        layer('bidirectional', pos(cv(call('lstm', named('units', int(50)), named('returnSequences', bool(true))))), named('mergeMode', id('concat'))),
+        layer(
+          'bidirectional',
+          pos(cv(call('lstm', named('units', int(50)), named('returnSequences', bool(true))))),
+          named('mergeMode', id('concat')),
+        ),
         layer('timeDistributed', pos(cv(call('dense', named('units', int(1)), named('activation', id('sigmoid')))))),
       ],
       train('binaryCrossentropy', 250, 10),
@@ -327,7 +353,12 @@ describe('graph form', () => {
           from: [{ name: 'target' }],
           fromIsList: false,
           chain: [
-            call('lstm', named('units', int(256)), named('returnSequences', bool(true)), named('initialState', list(id('h'), id('c')))),
+            call(
+              'lstm',
+              named('units', int(256)),
+              named('returnSequences', bool(true)),
+              named('initialState', list(id('h'), id('c'))),
+            ),
             call('dense', named('units', int(93)), named('activation', id('softmax'))),
           ],
           annotation: list(id('T'), int(93)),
@@ -345,7 +376,9 @@ describe('graph form', () => {
   });
 
   it('a list `from` feeds a multi-input layer', () => {
-    const [m] = models('model: M\ninputs: {a: [4], b: [4]}\ngraph:\n  - {let: both, from: [a, b], layers: [concatenate: {axis: -1}]}\noutputs: both\n') as Array<{
+    const [m] = models(
+      'model: M\ninputs: {a: [4], b: [4]}\ngraph:\n  - {let: both, from: [a, b], layers: [concatenate: {axis: -1}]}\noutputs: both\n',
+    ) as Array<{
       statements: unknown[];
     }>;
     expect(m!.statements[2]).toEqual({
@@ -360,7 +393,9 @@ describe('graph form', () => {
   });
 
   it('layers and graph keep their key order; params and inputs come first, outputs last', () => {
-    const [m] = models('outputs: [y]\ngraph:\n  - {let: y, from: x}\nlayers: [flatten]\ninputs: {x: [2]}\nparams: {p: 1}\nmodel: M\n') as Array<{
+    const [m] = models(
+      'outputs: [y]\ngraph:\n  - {let: y, from: x}\nlayers: [flatten]\ninputs: {x: [2]}\nparams: {p: 1}\nmodel: M\n',
+    ) as Array<{
       statements: Array<{ kind: string }>;
     }>;
     expect(m!.statements.map((s) => s.kind)).toEqual(['param', 'input', 'let', 'layer', 'output']);
@@ -369,7 +404,8 @@ describe('graph form', () => {
 
 describe('documents', () => {
   it('several models as several documents', () => {
-    const src = 'model: A\ninputs: {x: [1]}\nlayers: [dense: 1]\n---\n# comment\n---\nmodel: B\ninputs: {x: [2]}\nlayers: [dense: 2]\n...\n';
+    const src =
+      'model: A\ninputs: {x: [1]}\nlayers: [dense: 1]\n---\n# comment\n---\nmodel: B\ninputs: {x: [2]}\nlayers: [dense: 2]\n...\n';
     const r = ok(src);
     expect(r.spec.models.map((m) => m.name.name)).toEqual(['A', 'B']);
     expect(r.spec.models[1]!.name.span).toMatchObject({
@@ -401,11 +437,20 @@ describe('documents', () => {
 });
 
 describe('spans', () => {
-  const src = 'model: Echo\ninputs:\n  x: [5, 10]\nlayers:\n  - lstm: 25\n  - dense: {units: 10, activation: softmax}\ntrain:\n  optimizer: adam\n';
+  const src =
+    'model: Echo\ninputs:\n  x: [5, 10]\nlayers:\n  - lstm: 25\n  - dense: {units: 10, activation: softmax}\ntrain:\n  optimizer: adam\n';
   const r = ok(src);
   const m = r.spec.models[0]!;
   it('names, inputs and dims', () => {
-    expect(m.name.span).toEqual({ file: 'm.yaml', line: 1, column: 8, endLine: 1, endColumn: 12, offset: 7, endOffset: 11 });
+    expect(m.name.span).toEqual({
+      file: 'm.yaml',
+      line: 1,
+      column: 8,
+      endLine: 1,
+      endColumn: 12,
+      offset: 7,
+      endOffset: 11,
+    });
     const inp = m.statements[0]!;
     expect(inp.span).toMatchObject({ line: 3, column: 3, endLine: 3, endColumn: 13 });
     if (inp.kind !== 'input' || inp.shape.kind !== 'list') throw new Error('input');
@@ -446,20 +491,32 @@ describe('values', () => {
     expect(argsOf('reshape: [5, 2]')).toEqual(call('reshape', pos(list(int(5), int(2)))));
     expect(argsOf('embedding: [1000, 64]')).toEqual(call('embedding', pos(int(1000)), pos(int(64))));
     expect(argsOf('activation: relu')).toEqual(call('activation', pos(id('relu'))));
-    expect(argsOf('timeDistributed: {dense: 12}')).toEqual(call('timeDistributed', pos(cv(call('dense', pos(int(12)))))));
+    expect(argsOf('timeDistributed: {dense: 12}')).toEqual(
+      call('timeDistributed', pos(cv(call('dense', pos(int(12)))))),
+    );
     expect(argsOf('bidirectional: lstm')).toEqual(call('bidirectional', pos(cv(call('lstm')))));
-    expect(argsOf('bidirectional: {mergeMode: ave, layer: gru}')).toEqual(call('bidirectional', pos(cv(call('gru'))), named('mergeMode', id('ave'))));
+    expect(argsOf('bidirectional: {mergeMode: ave, layer: gru}')).toEqual(
+      call('bidirectional', pos(cv(call('gru'))), named('mergeMode', id('ave'))),
+    );
     expect(argsOf('bidirectional: {mergeMode: ave}')).toEqual(call('bidirectional', named('mergeMode', id('ave'))));
     expect(argsOf('timeDistributed: {bidirectional: {layer: {lstm: 4}}}')).toEqual(
       call('timeDistributed', pos(cv(call('bidirectional', pos(cv(call('lstm', pos(int(4))))))))),
     );
     expect(argsOf('dense: {units: 4, kernelInitializer: {glorotUniform: {seed: 1}}}')).toEqual(
-      call('dense', named('units', int(4)), named('kernelInitializer', cv(call('glorotUniform', named('seed', int(1)))))),
+      call(
+        'dense',
+        named('units', int(4)),
+        named('kernelInitializer', cv(call('glorotUniform', named('seed', int(1))))),
+      ),
     );
     expect(argsOf('"lstm": {"units": 3}')).toEqual(call('lstm', named('units', int(3))));
   });
   it('scalars', () => {
-    expect(argsOf('x: {a: 1e-3, b: 0.5, c: -2, d: 0x10, e: true, f: False, g: "quoted", h: \'relu\', i: plain text, j: $p, k: softmax, m: [], n: .5, o: [?]}')).toEqual(
+    expect(
+      argsOf(
+        'x: {a: 1e-3, b: 0.5, c: -2, d: 0x10, e: true, f: False, g: "quoted", h: \'relu\', i: plain text, j: $p, k: softmax, m: [], n: .5, o: [?]}',
+      ),
+    ).toEqual(
       call(
         'x',
         named('a', float(0.001, '1e-3')),
@@ -480,7 +537,9 @@ describe('values', () => {
     );
   });
   it('dimensions: ints, ?, null, ~, symbols, $params', () => {
-    const [m] = models('model: M\ninputs:\n  x: [?, 10, ~, null, T, $w]\n  y: [5, ?]\n  z:\n    - ?\n    - 3\n') as Array<{ statements: unknown[] }>;
+    const [m] = models(
+      'model: M\ninputs:\n  x: [?, 10, ~, null, T, $w]\n  y: [5, ?]\n  z:\n    - ?\n    - 3\n',
+    ) as Array<{ statements: unknown[] }>;
     expect(m!.statements).toEqual([
       input('x', unk, int(10), unk, unk, id('T'), id('w', true)),
       input('y', int(5), unk),
@@ -532,7 +591,9 @@ describe('errors', () => {
   });
   it('unterminated quoted string (LSTM1002) at the opening quote, without follow-on errors', () => {
     expect(codes('model: "A\n')).toEqual([['LSTM1002', 1, 8]]);
-    expect(codes('model: A\ninputs: {x: [5, 10]}\nlayers:\n  - lstm: {units: 25, name: "enc}\n  - dense: 10\n')).toEqual([['LSTM1002', 4, 29]]);
+    expect(
+      codes('model: A\ninputs: {x: [5, 10]}\nlayers:\n  - lstm: {units: 25, name: "enc}\n  - dense: 10\n'),
+    ).toEqual([['LSTM1002', 4, 29]]);
   });
   it('duplicate key (LSTM1011) at the second key, at any depth', () => {
     const d = only('model: A\ninputs: {x: [1]}\nmodel: B\n');
@@ -544,7 +605,9 @@ describe('errors', () => {
   });
   it('aliases and anchors (LSTM1012), never expanded, one per document', () => {
     expect(codes('model: A\ninputs:\n  x: &s [1, 2]\n  y: *s\n')).toEqual([['LSTM1012', 3, 6]]);
-    expect(codes('model: A\ninputs: {x: &s [1, 2]}\n---\nmodel: B\ninputs: {y: *s}\n').filter((c) => c[0] === 'LSTM1012')).toEqual([
+    expect(
+      codes('model: A\ninputs: {x: &s [1, 2]}\n---\nmodel: B\ninputs: {y: *s}\n').filter((c) => c[0] === 'LSTM1012'),
+    ).toEqual([
       ['LSTM1012', 2, 13],
       ['LSTM1012', 5, 13],
     ]);
@@ -553,7 +616,12 @@ describe('errors', () => {
   it('a billion-laughs document is never expanded: LSTM1012 only, and a small AST', () => {
     // 9^15 (about 2e14) "lol"s if the aliases were expanded: an expanding parser would not return.
     const lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i <= 15; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
+    for (let i = 1; i <= 15; i++)
+      lines.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      );
     lines.push('model: Bomb', 'params: {p: *a15}', 'layers: [*a15]');
     const r = parse(lines.join('\n') + '\n');
     expect(new Set(r.diagnostics.map((d) => d.code))).toEqual(new Set(['LSTM1012', 'LSTM1014']));
@@ -594,32 +662,40 @@ describe('errors', () => {
     expect(strip(y.spec.models[0]!.statements)).toEqual(strip(l.spec.models[0]!.statements));
     expect(strip(y.spec.models[0]!.statements[0])).toMatchObject({ value: int(Number(lit), lit) });
   });
-  it('very deep nesting (LSTM1004) without a stack overflow', () => {
-    const cases = [
-      '['.repeat(10_000),
-      '['.repeat(10_000) + ']'.repeat(10_000),
-      'model: A\nlayers: ' + '{a: '.repeat(10_000),
-      '- '.repeat(10_000) + 'x\n',
-      '['.repeat(100_000) + ']'.repeat(100_000),
-    ];
-    for (const src of cases) {
-      const d = only(src);
-      expect(d.code).toBe('LSTM1004');
-      expect(d.message).toContain(String(MAX_YAML_DEPTH));
-    }
-    const d = only('model: A\ninputs:\n  x: ' + '['.repeat(100) + ']'.repeat(100) + '\n');
-    expect([d.code, d.line, d.column]).toEqual(['LSTM1004', 3, 6 + MAX_YAML_DEPTH - 2]);
-  }, TIMED);
+  it(
+    'very deep nesting (LSTM1004) without a stack overflow',
+    () => {
+      const cases = [
+        '['.repeat(10_000),
+        '['.repeat(10_000) + ']'.repeat(10_000),
+        'model: A\nlayers: ' + '{a: '.repeat(10_000),
+        '- '.repeat(10_000) + 'x\n',
+        '['.repeat(100_000) + ']'.repeat(100_000),
+      ];
+      for (const src of cases) {
+        const d = only(src);
+        expect(d.code).toBe('LSTM1004');
+        expect(d.message).toContain(String(MAX_YAML_DEPTH));
+      }
+      const d = only('model: A\ninputs:\n  x: ' + '['.repeat(100) + ']'.repeat(100) + '\n');
+      expect([d.code, d.line, d.column]).toEqual(['LSTM1004', 3, 6 + MAX_YAML_DEPTH - 2]);
+    },
+    TIMED,
+  );
   it.each([
     ['[ x n', (n: number) => '['.repeat(n), 3_000],
     ['balanced brackets', (n: number) => '['.repeat(n) + ']'.repeat(n), 2_000],
     ['{a: x n', (n: number) => 'model: A\nlayers: ' + '{a: '.repeat(n), 1_000],
     ['- x n', (n: number) => '- '.repeat(n) + 'x\n', 3_000],
-  ])('very deep nesting costs linear time: %s', (_name, make, n) => {
-    // No absolute limit (one failed at 7,953 ms against 5,000 under load): n against 10n, same run.
-    const g = growth(make, (src) => parse(src), n);
-    expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
-  }, TIMED);
+  ])(
+    'very deep nesting costs linear time: %s',
+    (_name, make, n) => {
+      // No absolute limit (one failed at 7,953 ms against 5,000 under load): n against 10n, same run.
+      const g = growth(make, (src) => parse(src), n);
+      expect(g, `time(10n) / time(n) = ${g.toFixed(1)}`).toBeLessThan(GROWTH_BOUND);
+    },
+    TIMED,
+  );
   it('nesting within the limit is fine', () => {
     expect(codes('model: A\nparams:\n  x: ' + '['.repeat(40) + ']'.repeat(40) + '\n')).toEqual([]);
   });
@@ -705,19 +781,28 @@ describe('errors', () => {
 
 describe('Python / Keras / .lstm habits get a hint in YAML spelling (issue 7, bug 9)', () => {
   /** The table's main-argument names, as the layer table can supply them (LayerHintSyntax). */
-  const MAIN: Record<string, string[]> = { lstm: ['units'], dense: ['units'], dropout: ['rate'], bidirectional: ['layer'] };
+  const MAIN: Record<string, string[]> = {
+    lstm: ['units'],
+    dense: ['units'],
+    dropout: ['rate'],
+    bidirectional: ['layer'],
+  };
   const WITH_MAIN = { ...LAYER_SYNTAX, mainArguments: (layer: string) => MAIN[layer] };
   const doc = (layers: string) => `model: A\ninputs:\n  x: [60, 1]\nlayers:\n${layers}`;
 
   it('{units:50}: YAML reads one key "units:50"', () => {
     const d = only(doc('  - lstm: {units:50}\n'));
     expect([d.code, d.line, d.column, d.message]).toEqual(['LSTM1013', 5, 12, '"units:50" has no value.']);
-    expect(d.hint).toBe('YAML needs a space after the colon: write `{units: 50}`; without it, `units:50` is read as one key.');
+    expect(d.hint).toBe(
+      'YAML needs a space after the colon: write `{units: 50}`; without it, `units:50` is read as one key.',
+    );
   });
   it('epochs:10 in a block mapping: a YAML syntax error, with the same hint', () => {
     const d = only(doc('  - dense: 1\ntrain:\n  loss: mse\n  epochs:10\n'));
     expect([d.code, d.line, d.column]).toEqual(['LSTM1010', 8, 3]);
-    expect(d.hint).toBe('YAML needs a space after the colon: write `epochs: 10`; without it, `epochs:10` is plain text.');
+    expect(d.hint).toBe(
+      'YAML needs a space after the colon: write `epochs: 10`; without it, `epochs:10` is plain text.',
+    );
   });
   it('- lstm:50: read as a layer name', () => {
     const d = only(doc('  - lstm:50\n'));
@@ -737,7 +822,10 @@ describe('Python / Keras / .lstm habits get a hint in YAML spelling (issue 7, bu
     ['dropout(0.2)', 'dropout: 0.2'],
     ['embedding(1000, 64)', 'embedding: [1000, 64]'],
     ['timeDistributed(dense(1))', 'timeDistributed: {dense: 1}'],
-    ['bidirectional(lstm(5, returnSequences=True), mergeMode="sum")', 'bidirectional: {layer: {lstm: {units: 5, returnSequences: true}}, mergeMode: sum}'],
+    [
+      'bidirectional(lstm(5, returnSequences=True), mergeMode="sum")',
+      'bidirectional: {layer: {lstm: {units: 5, returnSequences: true}}, mergeMode: sum}',
+    ],
     ['reshape((5, 2))', 'reshape: [5, 2]'],
     ['lstm(50', undefined],
   ])('the YAML spelling of %s', (call, yaml) => {
@@ -748,7 +836,9 @@ describe('Python / Keras / .lstm habits get a hint in YAML spelling (issue 7, bu
     expect(r.diagnostics).toHaveLength(1);
     const d = r.diagnostics[0]!;
     expect([d.code, d.line, d.column]).toEqual(['LSTM1013', 5, 5]);
-    expect(d.message).toBe('`lstm(...)` is a call; a YAML layer item is `- name: mainArgument` or `- name: {argument: value, ...}`.');
+    expect(d.message).toBe(
+      '`lstm(...)` is a call; a YAML layer item is `- name: mainArgument` or `- name: {argument: value, ...}`.',
+    );
     expect(d.hint).toBe('Write `- lstm: {units: 50, returnSequences: true}`.');
     // Without the table's names (LAYER_SYNTAX today), the hint still spells what it can.
     expect(only(doc('  - lstm(50, returnSequences=True)\n')).hint).toBe(
@@ -781,13 +871,74 @@ describe('robustness (property tests)', () => {
     JSON.stringify(r.spec); // no cycles
   };
   const pieces = [
-    'model', 'layers', 'inputs', 'graph', 'train', 'params', 'outputs', 'data', 'let', 'from', 'layer', 'lstm', 'dense',
-    'timeDistributed', 'bidirectional', 'embedding', ':', ': ', '- ', '-', '[', ']', '{', '}', ',', '\n', '\n  ', '\n    ',
-    '  ', '\t', '&a ', '*a', '!!str ', '!x ', '? ', '?', '#', '"', "'", '|', '>', '---\n', '...\n', '%YAML 1.2\n', '~',
-    'null', 'true', '1e400', '1e-3', '-1', '0x1F', '$p', 'T', '\\', '\u00e9', '\uFEFF', '\r\n', '<<: ',
+    'model',
+    'layers',
+    'inputs',
+    'graph',
+    'train',
+    'params',
+    'outputs',
+    'data',
+    'let',
+    'from',
+    'layer',
+    'lstm',
+    'dense',
+    'timeDistributed',
+    'bidirectional',
+    'embedding',
+    ':',
+    ': ',
+    '- ',
+    '-',
+    '[',
+    ']',
+    '{',
+    '}',
+    ',',
+    '\n',
+    '\n  ',
+    '\n    ',
+    '  ',
+    '\t',
+    '&a ',
+    '*a',
+    '!!str ',
+    '!x ',
+    '? ',
+    '?',
+    '#',
+    '"',
+    "'",
+    '|',
+    '>',
+    '---\n',
+    '...\n',
+    '%YAML 1.2\n',
+    '~',
+    'null',
+    'true',
+    '1e400',
+    '1e-3',
+    '-1',
+    '0x1F',
+    '$p',
+    'T',
+    '\\',
+    '\u00e9',
+    '\uFEFF',
+    '\r\n',
+    '<<: ',
   ];
   const soup = fc.array(fc.constantFrom(...pieces), { maxLength: 60 }).map((a) => a.join(''));
-  const refs = ['vanilla.yaml', 'stacked.yaml', 'cnn-lstm.yaml', 'encoder-decoder.yaml', 'bidirectional.yaml', 'generative.yaml'].map(specFile);
+  const refs = [
+    'vanilla.yaml',
+    'stacked.yaml',
+    'cnn-lstm.yaml',
+    'encoder-decoder.yaml',
+    'bidirectional.yaml',
+    'generative.yaml',
+  ].map(specFile);
   const mutated = fc
     .tuple(
       fc.constantFrom(...refs),
@@ -806,15 +957,27 @@ describe('robustness (property tests)', () => {
     });
 
   it('random strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => check(s)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => check(s)),
+      { numRuns: 300 },
+    );
   });
   it('random YAML token soup', () => {
-    fc.assert(fc.property(soup, (s) => check(s)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(soup, (s) => check(s)),
+      { numRuns: 1000 },
+    );
   });
   it('mutated reference specs', () => {
-    fc.assert(fc.property(mutated, (s) => check(s)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(mutated, (s) => check(s)),
+      { numRuns: 1000 },
+    );
   });
   it('random JSON-like values as a spec', () => {
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => check(JSON.stringify({ model: 'M', layers: [v], train: v }))), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => check(JSON.stringify({ model: 'M', layers: [v], train: v }))),
+      { numRuns: 300 },
+    );
   });
 });

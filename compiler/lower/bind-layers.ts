@@ -37,10 +37,12 @@ function reserveUserNames(st: ModelState): void {
         if (!TF_NAME_RE.test(name)) {
           st.err(Diagnostics.InvalidModelName, v.span, {
             name,
-            reason: 'a layer name must start with a letter or digit and contain only letters, digits, -, _, . and / (TensorFlow.js rejects others)',
+            reason:
+              'a layer name must start with a letter or digit and contain only letters, digits, -, _, . and / (TensorFlow.js rejects others)',
           });
         }
-        if (st.usedNames.has(name)) st.err(Diagnostics.DuplicateName, v.span, { name }, 'Layer names must be unique in a model.');
+        if (st.usedNames.has(name))
+          st.err(Diagnostics.DuplicateName, v.span, { name }, 'Layer names must be unique in a model.');
         st.usedNames.add(name);
       }
       if (a.value.kind === 'call') visit(a.value.call);
@@ -100,7 +102,13 @@ export function bindCall(st: ModelState, call: Call, graph: boolean): IRLayer | 
       return undefined;
     }
   }
-  const layer: IRLayer = { type: def.name, args: bound.values, argSpans: bound.spans, argParams: bound.params, span: call.span };
+  const layer: IRLayer = {
+    type: def.name,
+    args: bound.values,
+    argSpans: bound.spans,
+    argParams: bound.params,
+    span: call.span,
+  };
   if (inner) layer.inner = inner;
   return layer;
 }
@@ -126,20 +134,45 @@ function reportUnknownLayer(st: ModelState, call: Call): void {
 }
 
 /** A wrapper's inner layer: a call, or a bare layer name (`timeDistributed(flatten)`). */
-function bindNested(st: ModelState, def: LayerDef, call: Call, name: string, v: Value, graph: boolean): IRLayer | undefined {
+function bindNested(
+  st: ModelState,
+  def: LayerDef,
+  call: Call,
+  name: string,
+  v: Value,
+  graph: boolean,
+): IRLayer | undefined {
   if (v.kind === 'call') return bindCall(st, v.call, graph);
-  if (v.kind === 'ident' && getLayer(v.name)) return bindCall(st, { name: v.name, nameSpan: v.span, args: [], span: v.span }, graph);
-  st.err(Diagnostics.ArgumentType, v.span, { name, layer: call.name, expected: expectedText(def.args[name]!.type), got: describeValue(v) });
+  if (v.kind === 'ident' && getLayer(v.name))
+    return bindCall(st, { name: v.name, nameSpan: v.span, args: [], span: v.span }, graph);
+  st.err(Diagnostics.ArgumentType, v.span, {
+    name,
+    layer: call.name,
+    expected: expectedText(def.args[name]!.type),
+    got: describeValue(v),
+  });
   return undefined;
 }
 
 /** `initialState: [h, c]`: value names, resolved later by the shape pass. Graph form only. */
-function bindValueRefs(st: ModelState, def: LayerDef, call: Call, name: string, v: Value, graph: boolean): ArgValue | undefined {
+function bindValueRefs(
+  st: ModelState,
+  def: LayerDef,
+  call: Call,
+  name: string,
+  v: Value,
+  graph: boolean,
+): ArgValue | undefined {
   const items = v.kind === 'list' ? v.items : [v];
   const names: string[] = [];
   for (const it of items) {
     if (it.kind !== 'ident' || it.dollar) {
-      st.err(Diagnostics.ArgumentType, it.span, { name, layer: call.name, expected: expectedText(def.args[name]!.type), got: describeValue(it) });
+      st.err(Diagnostics.ArgumentType, it.span, {
+        name,
+        layer: call.name,
+        expected: expectedText(def.args[name]!.type),
+        got: describeValue(it),
+      });
       return undefined;
     }
     names.push(it.name);
@@ -169,15 +202,22 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
       st.err(Diagnostics.DuplicateArgument, i.span, { name: i.name });
       return;
     case 'positional':
-      st.err(Diagnostics.TooManyPositional, i.span, { layer, max: i.max, got: i.got }, positionalHint(def, layer, i.value));
+      st.err(
+        Diagnostics.TooManyPositional,
+        i.span,
+        { layer, max: i.max, got: i.got },
+        positionalHint(def, layer, i.value),
+      );
       return;
     case 'missing': {
       const example = exampleFor(i.spec.type);
       let hint: string | undefined;
       if (st.format === 'yaml') {
-        hint = i.main && call.args.length === 0 ? `Give it as the value: \`- ${layer}: ${example}\`.` : `Add \`${i.name}: ${example}\` to its arguments.`;
-      }
-      else hint = i.main ? `Pass it first: \`${layer}(${example})\`.` : `Add \`${i.name}: ${example}\`.`;
+        hint =
+          i.main && call.args.length === 0
+            ? `Give it as the value: \`- ${layer}: ${example}\`.`
+            : `Add \`${i.name}: ${example}\` to its arguments.`;
+      } else hint = i.main ? `Pass it first: \`${layer}(${example})\`.` : `Add \`${i.name}: ${example}\`.`;
       st.err(Diagnostics.MissingArgument, call.span, { layer, name: i.name }, hint);
       return;
     }
@@ -202,13 +242,28 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
         const value = String(i.resolved?.value);
         const dm = didYouMean(value, p.values);
         const python = i.value.kind === 'ident' ? pythonConstantHint(value, st.format, 'value') : undefined;
-        st.err(Diagnostics.UnknownEnumValue, i.span, { value, what: p.what }, python ?? (dm ? `Did you mean "${dm}"?` : `Expected one of: ${p.values.join(', ')}.`));
+        st.err(
+          Diagnostics.UnknownEnumValue,
+          i.span,
+          { value, what: p.what },
+          python ?? (dm ? `Did you mean "${dm}"?` : `Expected one of: ${p.values.join(', ')}.`),
+        );
       } else if (p.problem === 'range') {
         const list = Array.isArray(i.resolved?.value) && def.args[i.name]?.type.kind === 'intList';
         const hint = def.args[i.name]?.rangeHint;
-        st.err(Diagnostics.ArgumentRange, i.span, { name: i.name, layer, range: p.range, got: list ? JSON.stringify(i.resolved!.value) : shown }, hint);
+        st.err(
+          Diagnostics.ArgumentRange,
+          i.span,
+          { name: i.name, layer, range: p.range, got: list ? JSON.stringify(i.resolved!.value) : shown },
+          hint,
+        );
       } else if (p.problem === 'length') {
-        st.err(Diagnostics.ArgumentType, i.span, { name: i.name, layer, expected: p.expected, got: `a list of ${p.got}` });
+        st.err(Diagnostics.ArgumentType, i.span, {
+          name: i.name,
+          layer,
+          expected: p.expected,
+          got: `a list of ${p.got}`,
+        });
       } else {
         const python = i.value.kind === 'ident' ? pythonConstantHint(i.value.name, st.format, 'value') : undefined;
         st.err(Diagnostics.ArgumentType, i.span, { name: i.name, layer, expected: p.expected, got: shown }, python);
@@ -218,7 +273,7 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
   }
 }
 
-/** Hint for an extra positional argument: name the argument it was probably meant for (Keras `Dense(10, 'softmax')`). */
+/** Hint for an extra positional argument: the argument it was probably meant for (Keras `Dense(10, 'softmax')`). */
 function positionalHint(def: LayerDef, layer: string, v: Value): string {
   if (def.main.length === 0) return `${layer} takes only named arguments.`;
   const word = v.kind === 'ident' && !v.dollar ? v.name : v.kind === 'string' ? v.value : undefined;

@@ -52,7 +52,13 @@ export function lowerSpec(spec: SpecFile, options: LowerOptions = {}): LowerResu
   return { models, diagnostics: bag };
 }
 
-function lowerModel(m: ModelDecl, spec: SpecFile, bag: DiagnosticBag, overrides: Record<string, string>, afterSyntaxErrors: boolean): IRModel {
+function lowerModel(
+  m: ModelDecl,
+  spec: SpecFile,
+  bag: DiagnosticBag,
+  overrides: Record<string, string>,
+  afterSyntaxErrors: boolean,
+): IRModel {
   const st = new ModelState(m, spec.file, spec.format, bag, overrides, afterSyntaxErrors);
   // 1. resolve and order
   collectParams(st);
@@ -68,7 +74,10 @@ function lowerModel(m: ModelDecl, spec: SpecFile, bag: DiagnosticBag, overrides:
 
   const params: IRModel['params'] = {};
   for (const [k, p] of st.params) params[k] = p.value;
-  const sequential = !st.sawGraphFeature && st.inputs.length === 1 && st.nodes.every((n) => n.inputs.length === 1 && !n.initialState && n.outputShapes.length === 1);
+  const sequential =
+    !st.sawGraphFeature &&
+    st.inputs.length === 1 &&
+    st.nodes.every((n) => n.inputs.length === 1 && !n.initialState && n.outputShapes.length === 1);
   const model: IRModel = {
     name: m.name.name,
     file: spec.file,

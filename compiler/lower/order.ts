@@ -85,7 +85,12 @@ function reportCycles(st: ModelState, deps: number[][], done: boolean[]): void {
     const names = cycle.map((c) => stmtName(stmts[c]!));
     const first = stmts[cycle[0]!]!;
     const span = first.kind === 'let' ? first.fromSpan : first.span;
-    st.err(Diagnostics.Cycle, span, { path: [...names, names[0]].join(' -> ') }, 'A value cannot depend on itself; break the loop.');
+    st.err(
+      Diagnostics.Cycle,
+      span,
+      { path: [...names, names[0]].join(' -> ') },
+      'A value cannot depend on itself; break the loop.',
+    );
   }
 }
 

@@ -62,7 +62,10 @@ export function collectParams(st: ModelState): void {
     } else if (v.kind === 'string' || v.kind === 'bool') value = v.value;
     else if (v.kind === 'ident' && !v.dollar) value = v.name;
     else {
-      st.err(Diagnostics.ParamValue, v.span, { name, reason: `expected a number, string, boolean or name, got ${describeValue(v)}` });
+      st.err(Diagnostics.ParamValue, v.span, {
+        name,
+        reason: `expected a number, string, boolean or name, got ${describeValue(v)}`,
+      });
       st.params.set(name, { value: 0, span: s.name.span, poisoned: true });
       continue;
     }

@@ -45,7 +45,13 @@ export function inferShapes(st: ModelState, ordered: readonly Statement[]): Outp
         break;
       case 'output':
         st.sawGraphFeature = true;
-        if (outputStmt) st.err(Diagnostics.DuplicateName, s.span, { name: 'output' }, st.spell('Name all outputs in one `output a, b` line.', 'Name all outputs in one `outputs: [a, b]` list.'));
+        if (outputStmt)
+          st.err(
+            Diagnostics.DuplicateName,
+            s.span,
+            { name: 'output' },
+            st.spell('Name all outputs in one `output a, b` line.', 'Name all outputs in one `outputs: [a, b]` list.'),
+          );
         outputStmt = s;
         break;
     }
@@ -65,7 +71,12 @@ function collectOutputs(st: ModelState, outputStmt: Extract<Statement, { kind: '
       const b = st.lookup(n);
       if (!b) continue;
       if (b.multi !== undefined) {
-        st.err(Diagnostics.OutputIsNotTensor, n.span, { name: n.name }, `It holds several outputs (returnState: true); destructure them with ${st.destructureExample()}.`);
+        st.err(
+          Diagnostics.OutputIsNotTensor,
+          n.span,
+          { name: n.name },
+          `It holds several outputs (returnState: true); destructure them with ${st.destructureExample()}.`,
+        );
         continue;
       }
       push(b.ref, b.shape, b.producer);
@@ -95,11 +106,17 @@ function lowerInput(st: ModelState, s: Extract<Statement, { kind: 'input' }>): v
   const dimParams: (string | undefined)[] = [];
   let ok = true;
   if (s.shape.kind !== 'list') {
-    st.err(Diagnostics.InvalidInputDim, s.shape.span, { dim: describeValue(s.shape), reason: 'an input shape is a list of dimensions, e.g. [5, 10]' });
+    st.err(Diagnostics.InvalidInputDim, s.shape.span, {
+      dim: describeValue(s.shape),
+      reason: 'an input shape is a list of dimensions, e.g. [5, 10]',
+    });
     ok = false;
   } else {
     if (s.shape.items.length === 0) {
-      st.err(Diagnostics.InvalidInputDim, s.shape.span, { dim: '[]', reason: 'an input needs at least one dimension (the batch dimension is implicit)' });
+      st.err(Diagnostics.InvalidInputDim, s.shape.span, {
+        dim: '[]',
+        reason: 'an input needs at least one dimension (the batch dimension is implicit)',
+      });
       ok = false;
     }
     for (const item of s.shape.items) {
@@ -125,7 +142,11 @@ function lowerInput(st: ModelState, s: Extract<Statement, { kind: 'input' }>): v
 }
 
 /** A dimension in an input shape or a typed-let annotation. */
-function lowerDim(st: ModelState, item: Value, where: 'input' | 'annotation'): { dim: Dim; param?: string } | undefined {
+function lowerDim(
+  st: ModelState,
+  item: Value,
+  where: 'input' | 'annotation',
+): { dim: Dim; param?: string } | undefined {
   if (item.kind === 'int' || item.kind === 'float') {
     if (!Number.isFinite(item.value)) return undefined;
     if (item.kind === 'float' || !Number.isInteger(item.value)) {
@@ -153,7 +174,10 @@ function lowerDim(st: ModelState, item: Value, where: 'input' | 'annotation'): {
     if (p) {
       if (p.poisoned) return undefined;
       if (typeof p.value !== 'number' || !Number.isInteger(p.value) || p.value <= 0) {
-        st.err(Diagnostics.InvalidInputDim, item.span, { dim: `${item.name} = ${JSON.stringify(p.value)}`, reason: 'a dimension param must be a positive integer' });
+        st.err(Diagnostics.InvalidInputDim, item.span, {
+          dim: `${item.name} = ${JSON.stringify(p.value)}`,
+          reason: 'a dimension param must be a positive integer',
+        });
         return undefined;
       }
       return { dim: p.value, param: item.name };
@@ -164,7 +188,12 @@ function lowerDim(st: ModelState, item: Value, where: 'input' | 'annotation'): {
     }
     const python = pythonConstantHint(item.name, st.format, 'dimension');
     if (python !== undefined) {
-      st.err(Diagnostics.InvalidInputDim, item.span, { dim: item.name, reason: 'a dimension is an integer, a param, a symbol such as T, or ?' }, python);
+      st.err(
+        Diagnostics.InvalidInputDim,
+        item.span,
+        { dim: item.name, reason: 'a dimension is an integer, a param, a symbol such as T, or ?' },
+        python,
+      );
       return undefined;
     }
     return { dim: item.name }; // a symbol
@@ -187,7 +216,9 @@ function lowerDim(st: ModelState, item: Value, where: 'input' | 'annotation'): {
     item.span,
     {
       dim: nested ? '[...]' : describeValue(item),
-      reason: nested ? 'a dimension cannot be a nested list' : 'a dimension is an integer, a param, a symbol such as T, or ?',
+      reason: nested
+        ? 'a dimension cannot be a nested list'
+        : 'a dimension is an integer, a param, a symbol such as T, or ?',
     },
     nested ? 'A shape is one flat list, e.g. [5, 10].' : undefined,
   );
@@ -227,7 +258,14 @@ function lowerBareLayer(st: ModelState, call: Call): void {
 }
 
 function bindingForNode(node: IRNode, span: Span, kind: Binding['kind']): Binding {
-  const b: Binding = { ref: { node: node.name, index: 0 }, shape: node.outputShapes[0] ?? [], span, producer: node, used: false, kind };
+  const b: Binding = {
+    ref: { node: node.name, index: 0 },
+    shape: node.outputShapes[0] ?? [],
+    span,
+    producer: node,
+    used: false,
+    kind,
+  };
   if (node.outputShapes.length > 1) b.multi = node.outputShapes.length;
   return b;
 }
@@ -243,7 +281,12 @@ function lowerLet(st: ModelState, s: LetStmt): void {
       continue;
     }
     if (b.multi !== undefined && s.chain.length > 0) {
-      st.err(Diagnostics.MultiOutputAsSingle, f.span, { layer: b.producer?.type ?? f.name, count: b.multi }, `Destructure it first: ${st.destructureExample()}.`);
+      st.err(
+        Diagnostics.MultiOutputAsSingle,
+        f.span,
+        { layer: b.producer?.type ?? f.name, count: b.multi },
+        `Destructure it first: ${st.destructureExample()}.`,
+      );
       ok = false;
       continue;
     }
@@ -280,7 +323,12 @@ function lowerLet(st: ModelState, s: LetStmt): void {
     return;
   }
   if (s.chain.length === 0 && cur.length > 1) {
-    st.err(Diagnostics.MultiOutputAsSingle, s.fromSpan, { layer: 'a list', count: cur.length }, 'A list of values can only feed a multi-input layer such as concatenate().');
+    st.err(
+      Diagnostics.MultiOutputAsSingle,
+      s.fromSpan,
+      { layer: 'a list', count: cur.length },
+      'A list of values can only feed a multi-input layer such as concatenate().',
+    );
     st.poison(s.targets);
     return;
   }
@@ -317,7 +365,8 @@ function destructure(st: ModelState, s: LetStmt, result: Binding, last: IRNode |
     if (lastT.endOffset !== undefined) targetsSpan.endOffset = lastT.endOffset;
     const lastDef = last ? getLayer(last.type) : undefined;
     const innerDef = last?.inner ? getLayer(last.inner.type) : undefined;
-    const recurrent = lastDef?.category === 'recurrent' ? lastDef : innerDef?.category === 'recurrent' ? innerDef : undefined;
+    const recurrent =
+      lastDef?.category === 'recurrent' ? lastDef : innerDef?.category === 'recurrent' ? innerDef : undefined;
     let hint: string | undefined;
     if (count === 1 && recurrent) hint = 'Set `returnState: true` on the layer to get its states.';
     else if (count > 1 && last) {
@@ -335,7 +384,13 @@ function destructure(st: ModelState, s: LetStmt, result: Binding, last: IRNode |
   }
   s.targets.forEach((t, i) => {
     const shape = result.producer ? result.producer.outputShapes[i]! : result.shape;
-    const b: Binding = { ref: { node: result.ref.node, index: result.producer ? i : result.ref.index }, shape, span: t.span, used: false, kind: 'let' };
+    const b: Binding = {
+      ref: { node: result.ref.node, index: result.producer ? i : result.ref.index },
+      shape,
+      span: t.span,
+      used: false,
+      kind: 'let',
+    };
     if (result.producer) b.producer = result.producer;
     define(st, t, b);
   });
@@ -345,11 +400,19 @@ function destructure(st: ModelState, s: LetStmt, result: Binding, last: IRNode |
 
 function checkAnnotation(st: ModelState, ann: Value, b: Binding): void {
   if (b.multi !== undefined) {
-    st.err(Diagnostics.MultiOutputAsSingle, ann.span, { layer: b.producer?.type ?? 'value', count: b.multi }, `Destructure it first: ${st.destructureExample()}.`);
+    st.err(
+      Diagnostics.MultiOutputAsSingle,
+      ann.span,
+      { layer: b.producer?.type ?? 'value', count: b.multi },
+      `Destructure it first: ${st.destructureExample()}.`,
+    );
     return;
   }
   if (ann.kind !== 'list') {
-    st.err(Diagnostics.InvalidInputDim, ann.span, { dim: describeValue(ann), reason: 'a shape annotation is a list of dimensions, e.g. [T, 93]' });
+    st.err(Diagnostics.InvalidInputDim, ann.span, {
+      dim: describeValue(ann),
+      reason: 'a shape annotation is a list of dimensions, e.g. [T, 93]',
+    });
     return;
   }
   const declared: Shape = [];
@@ -368,10 +431,16 @@ function checkAnnotation(st: ModelState, ann: Value, b: Binding): void {
       const inf = inferred[i];
       if (d === null || d === inf) return;
       if (inf === null) diffs.push(`dimension ${i + 1}: ${d} is not provable (inferred unknown)`);
-      else if (typeof inf === 'string' && typeof d === 'string') diffs.push(`dimension ${i + 1}: ${d} and ${inf} are not provably equal`);
+      else if (typeof inf === 'string' && typeof d === 'string')
+        diffs.push(`dimension ${i + 1}: ${d} and ${inf} are not provably equal`);
       else diffs.push(`dimension ${i + 1}: ${d} vs ${inf}`);
     });
-  st.err(Diagnostics.AssertionFailed, ann.span, { declared: formatShape(declared), inferred: formatShape(inferred) }, diffs.length ? `Differs in ${diffs.join('; ')}.` : undefined);
+  st.err(
+    Diagnostics.AssertionFailed,
+    ann.span,
+    { declared: formatShape(declared), inferred: formatShape(inferred) },
+    diffs.length ? `Differs in ${diffs.join('; ')}.` : undefined,
+  );
 }
 
 /** Apply a bound call to input bindings; creates an IRNode or reports and returns undefined. */
@@ -384,7 +453,12 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
 
   for (const b of from) {
     if (b.multi !== undefined) {
-      st.err(Diagnostics.MultiOutputAsSingle, call.span, { layer: b.producer?.type ?? 'value', count: b.multi }, `Destructure it first: ${st.destructureExample()}.`);
+      st.err(
+        Diagnostics.MultiOutputAsSingle,
+        call.span,
+        { layer: b.producer?.type ?? 'value', count: b.multi },
+        `Destructure it first: ${st.destructureExample()}.`,
+      );
       return undefined;
     }
     if (b.poisoned) return undefined;
@@ -396,7 +470,9 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
       Diagnostics.InputCount,
       call.nameSpan,
       { layer: call.name, expected, got: from.length },
-      min >= 2 ? `Feed it a list: ${st.spell(`\`let m = [a, b] -> ${call.name}()\``, `\`{let: m, from: [a, b], layers: [${call.name}]}\``)}.` : undefined,
+      min >= 2
+        ? `Feed it a list: ${st.spell(`\`let m = [a, b] -> ${call.name}()\``, `\`{let: m, from: [a, b], layers: [${call.name}]}\``)}.`
+        : undefined,
     );
     return undefined;
   }
@@ -421,7 +497,9 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
         Diagnostics.InitialStateMismatch,
         stateSpan,
         { message: `${call.name} takes ${expected.length} initial state(s), got ${refs.length}.` },
-        def.stateNames && def.stateNames.length === expected.length ? `An ${call.name} takes [${def.stateNames.join(', ')}].` : undefined,
+        def.stateNames && def.stateNames.length === expected.length
+          ? `An ${call.name} takes [${def.stateNames.join(', ')}].`
+          : undefined,
       );
       return undefined;
     }
@@ -433,7 +511,9 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
         st.err(
           Diagnostics.InitialStateMismatch,
           stateSpan,
-          { message: `Initial state ${initialStateNames[i]} has shape ${formatShape(sh)}, but ${call.name}(${units ?? '?'}) needs ${formatShape(want)}.` },
+          {
+            message: `Initial state ${initialStateNames[i]} has shape ${formatShape(sh)}, but ${call.name}(${units ?? '?'}) needs ${formatShape(want)}.`,
+          },
           'The encoder and decoder must have the same number of units.',
         );
         return undefined;

@@ -111,7 +111,14 @@ export class ModelState implements Scope {
   poison(targets: readonly Name[]): void {
     for (const t of targets) {
       if (t.name !== '_' && !this.env.has(t.name)) {
-        this.env.set(t.name, { ref: { node: t.name, index: 0 }, shape: [], span: t.span, used: true, kind: 'let', poisoned: true });
+        this.env.set(t.name, {
+          ref: { node: t.name, index: 0 },
+          shape: [],
+          span: t.span,
+          used: true,
+          kind: 'let',
+          poisoned: true,
+        });
       }
     }
   }

@@ -29,9 +29,11 @@ export const dataShapes: ModelRule = ({ st, outputs, data }) => {
     if (shapesCompatible(s, out)) return;
     let hint: string | undefined;
     if (out.length === s.length + 1) {
-      hint = 'The model outputs a sequence but the targets are one vector per example: remove `returnSequences: true` from the last recurrent layer, or drop timeDistributed.';
+      hint =
+        'The model outputs a sequence but the targets are one vector per example: remove `returnSequences: true` from the last recurrent layer, or drop timeDistributed.';
     } else if (out.length + 1 === s.length) {
-      hint = 'The targets are sequences but the model outputs one vector per example: set `returnSequences: true` on the last recurrent layer and wrap the output layer in timeDistributed(...).';
+      hint =
+        'The targets are sequences but the model outputs one vector per example: set `returnSequences: true` on the last recurrent layer and wrap the output layer in timeDistributed(...).';
     }
     st.err(Diagnostics.TargetShape, at, { target: formatShape(s), output: formatShape(out) }, hint);
   });

@@ -20,7 +20,10 @@ export const uniqueModelNames: FileRule = ({ spec, bag }) => {
       bag.add(
         Diagnostics.InvalidModelName,
         m.name.span,
-        { name, reason: `its module ${name}.ts would overwrite the module of model ${prev.name} (line ${prev.span.line}); file names are compared case-insensitively` },
+        {
+          name,
+          reason: `its module ${name}.ts would overwrite the module of model ${prev.name} (line ${prev.span.line}); file names are compared case-insensitively`,
+        },
         'Rename one of the models.',
       );
     }
@@ -33,6 +36,12 @@ export const overridesDeclared: FileRule = ({ spec, bag, overrides }) => {
   for (const name of Object.keys(overrides)) {
     if (declared.has(name)) continue;
     const span = spec.models[0]?.name.span ?? spec.span;
-    bag.add(Diagnostics.UndefinedParam, span, { name }, didYouMeanHint(name, declared) ?? `Declare it with ${spec.format === 'yaml' ? `\`params: {${name}: ...}\`` : `\`param ${name} = ...\``} or drop the --param override.`);
+    bag.add(
+      Diagnostics.UndefinedParam,
+      span,
+      { name },
+      didYouMeanHint(name, declared) ??
+        `Declare it with ${spec.format === 'yaml' ? `\`params: {${name}: ...}\`` : `\`param ${name} = ...\``} or drop the --param override.`,
+    );
   }
 };

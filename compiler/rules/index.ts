@@ -11,7 +11,15 @@ import { modelName } from './model-name.js';
 import type { FileRule, ModelRule } from './types.js';
 import { unusedValues } from './unused-values.js';
 
-export const specifiedModelRules: readonly ModelRule[] = [modelName, hasInput, hasLayers, unusedValues, lossActivation, dataShapes, clipBoth];
+export const specifiedModelRules: readonly ModelRule[] = [
+  modelName,
+  hasInput,
+  hasLayers,
+  unusedValues,
+  lossActivation,
+  dataShapes,
+  clipBoth,
+];
 
 export const specifiedFileRules: readonly FileRule[] = [overridesDeclared, uniqueModelNames];
 

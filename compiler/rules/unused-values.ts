@@ -6,6 +6,11 @@ export const unusedValues: ModelRule = ({ st }) => {
   if (st.afterSyntaxErrors) return;
   for (const [name, b] of st.env) {
     if (b.used || b.kind === 'chain' || name.startsWith('_')) continue;
-    st.err(Diagnostics.UnusedValue, b.span, { name }, b.kind === 'input' ? 'Remove the input or feed it to a layer.' : 'Feed it to a layer or list it in `output`.');
+    st.err(
+      Diagnostics.UnusedValue,
+      b.span,
+      { name },
+      b.kind === 'input' ? 'Remove the input or feed it to a layer.' : 'Feed it to a layer or list it in `output`.',
+    );
   }
 };

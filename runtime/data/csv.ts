@@ -39,10 +39,18 @@ export function splitCsvLine(line: string, sep: string): string[] {
 const isNumeric = (s: string) => s !== '' && Number.isFinite(Number(s));
 
 /** Reads one numeric column of a CSV file. */
-export function readCsvColumn(file: string, displayName: string, column: ArgValue | undefined, header: boolean | undefined): CsvSeries {
+export function readCsvColumn(
+  file: string,
+  displayName: string,
+  column: ArgValue | undefined,
+  header: boolean | undefined,
+): CsvSeries {
   let text = readDataFile(file, displayName);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const rows = text.split(/\r?\n/).map((l, i) => ({ line: i + 1, text: l })).filter((r) => r.text.trim() !== '' && !r.text.startsWith('#'));
+  const rows = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ line: i + 1, text: l }))
+    .filter((r) => r.text.trim() !== '' && !r.text.startsWith('#'));
   if (rows.length === 0) throw new DataError('the CSV file is empty', displayName);
   const first = rows[0]!.text;
   const sep = [',', ';', '\t'].map((s) => ({ s, n: first.split(s).length })).sort((a, b) => b.n - a.n)[0]!.s;
@@ -52,13 +60,20 @@ export function readCsvColumn(file: string, displayName: string, column: ArgValu
   let col: number;
   if (column === undefined || column === null) col = names.length - 1;
   else if (typeof column === 'number') {
-    if (column >= names.length) throw new DataError(`column index ${column} is out of range: the file has ${names.length} column(s)`, displayName, rows[0]!.line);
+    if (column >= names.length)
+      throw new DataError(
+        `column index ${column} is out of range: the file has ${names.length} column(s)`,
+        displayName,
+        rows[0]!.line,
+      );
     col = column;
   } else {
     col = names.indexOf(String(column));
     if (col < 0) {
       throw new DataError(
-        hasHeader ? `no column "${column}"; the header has ${names.map((n) => `"${n}"`).join(', ')}` : `no column "${column}": the file has no header row (use a 0-based column index)`,
+        hasHeader
+          ? `no column "${column}"; the header has ${names.map((n) => `"${n}"`).join(', ')}`
+          : `no column "${column}": the file has no header row (use a 0-based column index)`,
         displayName,
         rows[0]!.line,
       );
@@ -69,8 +84,10 @@ export function readCsvColumn(file: string, displayName: string, column: ArgValu
   for (const r of hasHeader ? rows.slice(1) : rows) {
     const cells = splitCsvLine(r.text, sep);
     const cell = cells[col];
-    if (cell === undefined) throw new DataError(`row has ${cells.length} cell(s), column "${names[col]}" is missing`, displayName, r.line);
-    if (!isNumeric(cell)) throw new DataError(`non-numeric value "${cell}" in column "${names[col]}"`, displayName, r.line);
+    if (cell === undefined)
+      throw new DataError(`row has ${cells.length} cell(s), column "${names[col]}" is missing`, displayName, r.line);
+    if (!isNumeric(cell))
+      throw new DataError(`non-numeric value "${cell}" in column "${names[col]}"`, displayName, r.line);
     values.push(Number(cell));
     lines.push(r.line);
   }
@@ -120,7 +137,12 @@ export function csvWindows(series: CsvSeries, displayName: string, o: Record<str
     }
     return { x: { values: x, shape: [count, W, 1] }, y: { values: y, shape: [count, H] } };
   };
-  return { train: make(0, nTrain), test: nTrain < n ? make(nTrain, n) : null, ...(scale ? { scale } : {}), column: series.column };
+  return {
+    train: make(0, nTrain),
+    test: nTrain < n ? make(nTrain, n) : null,
+    ...(scale ? { scale } : {}),
+    column: series.column,
+  };
 }
 
 /** Undo the min-max scaling. */

@@ -4,7 +4,12 @@
  */
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { IRData } from '../../compiler/ir.js';
-import { resolveDataOptions, CHARS_ALPHABET, ADDITION_ALPHABET, type ResolvedData } from '../../compiler/data-schema.js';
+import {
+  resolveDataOptions,
+  CHARS_ALPHABET,
+  ADDITION_ALPHABET,
+  type ResolvedData,
+} from '../../compiler/data-schema.js';
 import { Rng } from '../rng.js';
 import { csvWindows, readCsvColumn } from './csv.js';
 import { GENERATORS, charWindows } from './synthetic.js';
@@ -24,7 +29,8 @@ export interface LoadDataOptions {
 
 function describeData(r: ResolvedData): string {
   const o = r.options;
-  if (r.source === 'csv') return `csv ${r.value} column ${o.column ?? '(last)'} window ${o.window} horizon ${o.horizon}`;
+  if (r.source === 'csv')
+    return `csv ${r.value} column ${o.column ?? '(last)'} window ${o.window} horizon ${o.horizon}`;
   if (r.source === 'text') return `text ${r.value} window ${o.window} step ${o.step}`;
   return `synthetic ${r.value} (${o.samples} samples, seed ${o.seed})`;
 }

@@ -12,7 +12,7 @@
  */
 import type { ArgValue } from '../../compiler/ir.js';
 import { ADDITION_ALPHABET, CHARS_ALPHABET, additionLengths } from '../../compiler/data-schema.js';
-import { Rng } from '../rng.js';
+import { type Rng } from '../rng.js';
 import type { Split } from './types.js';
 
 type Opts = Record<string, ArgValue>;
@@ -173,7 +173,14 @@ export function wellFormedWords(text: string): number {
  * One-hot windows of `window` characters → the next character. `width` (≥ the alphabet's size) is the
  * one-hot width: positions past the alphabet never occur (a model sized for a larger vocabulary).
  */
-export function charWindows(corpus: string, alphabet: string, window: number, step: number, limit = Infinity, width?: number): Split {
+export function charWindows(
+  corpus: string,
+  alphabet: string,
+  window: number,
+  step: number,
+  limit = Infinity,
+  width?: number,
+): Split {
   const syms = [...alphabet];
   const map = new Map(syms.map((c, i) => [c, i]));
   const idx = [...corpus].map((c) => map.get(c) ?? -1);
@@ -205,7 +212,12 @@ export function rectangleCorners(rng: Rng): [number, number][] {
   const y = rng.next();
   const w = rng.uniform(0, 1 - x);
   const h = rng.uniform(0, 1 - y);
-  return [[x, y], [x, y + h], [x + w, y + h], [x + w, y]];
+  return [
+    [x, y],
+    [x, y + h],
+    [x + w, y + h],
+    [x + w, y],
+  ];
 }
 
 export function rectangle(n: number, _o: Opts, rng: Rng): Split {

@@ -6,7 +6,11 @@ export interface Corpus {
   alphabet: string;
 }
 
-export function readCorpus(file: string, displayName: string, opts: { lowercase?: boolean; alphabet?: string; window: number }): Corpus {
+export function readCorpus(
+  file: string,
+  displayName: string,
+  opts: { lowercase?: boolean; alphabet?: string; window: number },
+): Corpus {
   let text = readDataFile(file, displayName);
   if (text.includes('\u0000')) throw new DataError('the file is not text (it contains NUL bytes)', displayName);
   text = text.replace(/\r\n/g, '\n');
@@ -21,7 +25,10 @@ export function readCorpus(file: string, displayName: string, opts: { lowercase?
   }
   const n = [...text].length;
   if (n < opts.window + 1) {
-    throw new DataError(`the corpus has ${n} usable character(s), but window ${opts.window} needs at least ${opts.window + 1}`, displayName);
+    throw new DataError(
+      `the corpus has ${n} usable character(s), but window ${opts.window} needs at least ${opts.window + 1}`,
+      displayName,
+    );
   }
   if ([...alphabet].length < 2) throw new DataError('the corpus needs at least 2 distinct characters', displayName);
   return { text, alphabet };

@@ -50,7 +50,8 @@ export class DataError extends Error {
   /** `file:line: message` (or the message alone). */
   located(): string {
     const at = this.span ? `${this.span.file}:${this.span.line}:${this.span.column}` : '';
-    if (this.file) return `${this.file}${this.line ? `:${this.line}` : ''}: ${this.message}${at ? ` (data block at ${at})` : ''}`;
+    if (this.file)
+      return `${this.file}${this.line ? `:${this.line}` : ''}: ${this.message}${at ? ` (data block at ${at})` : ''}`;
     if (at) return `${at}: ${this.message}`;
     return this.message;
   }
@@ -66,6 +67,9 @@ export function readDataFile(file: string, displayName: string): string {
     return readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? 'file not found' : `cannot read the file (${(e as Error).message})`, displayName);
+    throw new DataError(
+      code === 'ENOENT' ? 'file not found' : `cannot read the file (${(e as Error).message})`,
+      displayName,
+    );
   }
 }

@@ -89,9 +89,27 @@ function conv2DBackpropFilterWasm(fallback: KernelFunc): KernelFunc {
     };
     if (a.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return fallback(args);
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+      x.shape as [number, number, number, number],
+      a.filterShape,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const wasm = backend as unknown as WasmBackend;
-    const { batchSize: N, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, inChannels: CI, outChannels: CO, strideHeight: SH, strideWidth: SW } = info;
+    const {
+      batchSize: N,
+      outHeight: OH,
+      outWidth: OW,
+      filterHeight: KH,
+      filterWidth: KW,
+      inChannels: CI,
+      outChannels: CO,
+      strideHeight: SH,
+      strideWidth: SW,
+    } = info;
     const { top, bottom, left, right } = info.padInfo;
     if (KH * KW * CI * CO <= 512) {
       // Few filter weights: a direct loop over the (zero-copy) heap views beats an im2col product whose
@@ -135,7 +153,15 @@ function conv2DBackpropFilterWasm(fallback: KernelFunc): KernelFunc {
         const needW = (OW - 1) * SW + KW;
         const padBottom = Math.max(0, needH - x.shape[1]! - top);
         const padRight = Math.max(0, needW - x.shape[2]! - left);
-        xp = runWasm('PadV2', wasm, { x }, { paddings: [[0, 0], [top, padBottom], [left, padRight], [0, 0]], constantValue: 0 } as unknown as NamedAttrMap);
+        xp = runWasm('PadV2', wasm, { x }, {
+          paddings: [
+            [0, 0],
+            [top, padBottom],
+            [left, padRight],
+            [0, 0],
+          ],
+          constantValue: 0,
+        } as unknown as NamedAttrMap);
         temps.push(xp);
       }
       const M = N * OH * OW;
@@ -145,8 +171,14 @@ function conv2DBackpropFilterWasm(fallback: KernelFunc): KernelFunc {
       for (let kh = 0; kh < KH; kh++) {
         for (let kw = 0; kw < KW; kw++) {
           const sl = runWasm('StridedSlice', wasm, { x: xp }, {
-            begin: [0, kh, kw, 0], end: [N, kh + (OH - 1) * SH + 1, kw + (OW - 1) * SW + 1, CI], strides: [1, SH, SW, 1],
-            beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
+            begin: [0, kh, kw, 0],
+            end: [N, kh + (OH - 1) * SH + 1, kw + (OW - 1) * SW + 1, CI],
+            strides: [1, SH, SW, 1],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
           } as unknown as NamedAttrMap);
           temps.push(sl);
           const s3 = runWasm('Reshape', wasm, { x: sl }, { shape: [1, M, CI] });
@@ -156,7 +188,8 @@ function conv2DBackpropFilterWasm(fallback: KernelFunc): KernelFunc {
           temps.push(prod);
         }
       }
-      const cat = taps.length === 1 ? taps[0]! : runWasm('Concat', wasm, taps as unknown as NamedTensorInfoMap, { axis: 0 });
+      const cat =
+        taps.length === 1 ? taps[0]! : runWasm('Concat', wasm, taps as unknown as NamedTensorInfoMap, { axis: 0 });
       if (cat !== taps[0]) temps.push(cat);
       const out = runWasm('Reshape', wasm, { x: cat }, { shape: [KH, KW, CI, CO] });
       // Reshape shares the data id; copy out so disposing temps is safe.
@@ -175,7 +208,13 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * Copies the box `begin`/`size` of a row-major array into `out`, one contiguous run at a time (the wasm
  * backend's Slice falls back to an element-by-element copy above rank 4).
  */
-function stridedCopy(x: Float32Array | Int32Array | Uint8Array, shape: readonly number[], begin: readonly number[], size: readonly number[], out: Float32Array | Int32Array | Uint8Array): void {
+function stridedCopy(
+  x: Float32Array | Int32Array | Uint8Array,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  out: Float32Array | Int32Array | Uint8Array,
+): void {
   const rank = shape.length;
   // Merge trailing dims that are taken whole into one contiguous run.
   let k = rank - 1;
@@ -202,7 +241,13 @@ function stridedCopy(x: Float32Array | Int32Array | Uint8Array, shape: readonly 
   }
 }
 
-type KernelConfigLike = { kernelName: string; backendName: string; kernelFunc: KernelFunc; setupFunc?: unknown; disposeFunc?: unknown };
+type KernelConfigLike = {
+  kernelName: string;
+  backendName: string;
+  kernelFunc: KernelFunc;
+  setupFunc?: unknown;
+  disposeFunc?: unknown;
+};
 
 /** Replaces a built-in wasm kernel, keeping its setup (wasm function binding) for the fallback path. */
 function overrideWasmKernel(name: string, make: (original: KernelFunc) => KernelFunc): void {
@@ -210,7 +255,12 @@ function overrideWasmKernel(name: string, make: (original: KernelFunc) => Kernel
   const orig = tf.getKernel(name, 'wasm') as KernelConfigLike | undefined;
   if (!orig) return;
   tf.unregisterKernel(name, 'wasm');
-  tf.registerKernel({ ...(orig as object), kernelName: name, backendName: 'wasm', kernelFunc: make(orig.kernelFunc) } as tf.KernelConfig);
+  tf.registerKernel({
+    ...(orig as object),
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: make(orig.kernelFunc),
+  } as tf.KernelConfig);
   registered.add(`${name}*`);
 }
 

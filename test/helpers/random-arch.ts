@@ -35,7 +35,19 @@ export function rng(seed: number) {
 }
 export type Rng = ReturnType<typeof rng>;
 
-const ACTS = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax', 'elu', 'selu', 'softplus', 'hardSigmoid', 'swish', 'relu6'];
+const ACTS = [
+  'linear',
+  'relu',
+  'tanh',
+  'sigmoid',
+  'softmax',
+  'elu',
+  'selu',
+  'softplus',
+  'hardSigmoid',
+  'swish',
+  'relu6',
+];
 const INITS = ['glorotUniform', 'glorotNormal', 'heNormal', 'leCunUniform', 'zeros', 'randomNormal', 'truncatedNormal'];
 
 export function randRecurrent(r: Rng, opts: { returnSequences?: boolean; returnState?: boolean } = {}): IRLayer {
@@ -63,10 +75,19 @@ export function intOrList(r: Rng, rank: number, lo: number, hi: number): ArgValu
 export function randLayer(r: Rng, x: Shape, depth = 0): IRLayer {
   const rank = x.length;
   const opts: (() => IRLayer)[] = [
-    () => L('dense', { units: r.int(1, 16), ...(r.bool(0.5) ? { activation: r.pick(ACTS) } : {}), ...(r.bool(0.2) ? { useBias: false } : {}) }),
+    () =>
+      L('dense', {
+        units: r.int(1, 16),
+        ...(r.bool(0.5) ? { activation: r.pick(ACTS) } : {}),
+        ...(r.bool(0.2) ? { useBias: false } : {}),
+      }),
     () => L('dropout', { rate: r.pick([0, 0.1, 0.5]) }),
     () => L('activation', { activation: r.pick(ACTS) }),
-    () => L(r.pick(['batchNormalization', 'layerNormalization']), r.bool(0.3) ? { axis: r.int(1, rank), center: r.bool() } : {}),
+    () =>
+      L(
+        r.pick(['batchNormalization', 'layerNormalization']),
+        r.bool(0.3) ? { axis: r.int(1, rank), center: r.bool() } : {},
+      ),
     () => {
       const perm = Array.from({ length: rank }, (_, i) => i + 1).sort(() => r.next() - 0.5);
       return L('permute', { dims: perm });
@@ -99,14 +120,29 @@ export function randLayer(r: Rng, x: Shape, depth = 0): IRLayer {
           ...(r.bool(0.3) ? { activation: r.pick(ACTS) } : {}),
         });
       },
-      () => L(r.pick(['maxPooling1d', 'averagePooling1d']), { poolSize: intOrList(r, 1, 1, 3), ...(r.bool(0.3) ? { strides: r.int(1, 2) } : {}), padding: r.pick(['valid', 'same']) }),
+      () =>
+        L(r.pick(['maxPooling1d', 'averagePooling1d']), {
+          poolSize: intOrList(r, 1, 1, 3),
+          ...(r.bool(0.3) ? { strides: r.int(1, 2) } : {}),
+          padding: r.pick(['valid', 'same']),
+        }),
       () => L(r.pick(['globalMaxPooling1d', 'globalAveragePooling1d'])),
     );
   }
   if (rank === 3) {
     opts.push(
-      () => L('conv2d', { filters: r.int(1, 4), kernelSize: intOrList(r, 2, 1, 3), strides: intOrList(r, 2, 1, 2), padding: r.pick(['valid', 'same']) }),
-      () => L(r.pick(['maxPooling2d', 'averagePooling2d']), { poolSize: intOrList(r, 2, 1, 3), padding: r.pick(['valid', 'same']) }),
+      () =>
+        L('conv2d', {
+          filters: r.int(1, 4),
+          kernelSize: intOrList(r, 2, 1, 3),
+          strides: intOrList(r, 2, 1, 2),
+          padding: r.pick(['valid', 'same']),
+        }),
+      () =>
+        L(r.pick(['maxPooling2d', 'averagePooling2d']), {
+          poolSize: intOrList(r, 2, 1, 3),
+          padding: r.pick(['valid', 'same']),
+        }),
       () => L(r.pick(['globalMaxPooling2d', 'globalAveragePooling2d'])),
     );
   }
@@ -130,7 +166,12 @@ export interface Value {
 }
 
 /** Try to append `layer` to the model being built; returns the node or undefined if invalid. */
-export function tryNode(nodes: IRNode[], layer: IRLayer, inputs: Value[], initialState?: ValueRef[]): IRNode | undefined {
+export function tryNode(
+  nodes: IRNode[],
+  layer: IRLayer,
+  inputs: Value[],
+  initialState?: ValueRef[],
+): IRNode | undefined {
   const inst = instanceOf(layer);
   if (!inst) throw new Error(`bad layer ${layer.type}`);
   const inShapes = inputs.map((v) => v.shape);
@@ -140,7 +181,14 @@ export function tryNode(nodes: IRNode[], layer: IRLayer, inputs: Value[], initia
   const params = inst.def.paramCount(inst, inShapes);
   if (params.trainable + params.nonTrainable > 100_000) return undefined;
   const name = `${layer.type}_${nodes.length + 1}`;
-  const node: IRNode = { ...layer, name, inputs: inputs.map((v) => v.ref), inputShapes: inShapes, outputShapes: r.shapes, params };
+  const node: IRNode = {
+    ...layer,
+    name,
+    inputs: inputs.map((v) => v.ref),
+    inputShapes: inShapes,
+    outputShapes: r.shapes,
+    params,
+  };
   if (initialState) node.initialState = initialState;
   nodes.push(node);
   return node;
@@ -157,7 +205,13 @@ const train = {
   spans: {},
 };
 
-export function mkModel(name: string, kind: IRModel['kind'], inputs: { name: string; shape: Shape }[], nodes: IRNode[], outputs: ValueRef[]): IRModel {
+export function mkModel(
+  name: string,
+  kind: IRModel['kind'],
+  inputs: { name: string; shape: Shape }[],
+  nodes: IRNode[],
+  outputs: ValueRef[],
+): IRModel {
   const shapeOf = (r: ValueRef) => nodes.find((n) => n.name === r.node)!.outputShapes[r.index]!;
   return {
     name,
@@ -212,8 +266,15 @@ export function randFunctional(r: Rng, id: number): IRModel {
         // residual or sibling branch, then a merge: gives add/multiply/average equal shapes
         const from = r.pick(values);
         const branch = r.bool()
-          ? L('dense', { units: (typeof from.shape[from.shape.length - 1] === 'number' ? from.shape[from.shape.length - 1] : 4) as number })
-          : L(r.pick(['dropout', 'activation', 'layerNormalization', 'batchNormalization']), { rate: 0.1, activation: 'tanh' });
+          ? L('dense', {
+              units: (typeof from.shape[from.shape.length - 1] === 'number'
+                ? from.shape[from.shape.length - 1]
+                : 4) as number,
+            })
+          : L(r.pick(['dropout', 'activation', 'layerNormalization', 'batchNormalization']), {
+              rate: 0.1,
+              activation: 'tanh',
+            });
         if (branch.type !== 'dropout') delete branch.args.rate;
         if (branch.type !== 'activation') delete branch.args.activation;
         const b = tryNode(nodes, branch, [from]);
@@ -235,7 +296,8 @@ export function randFunctional(r: Rng, id: number): IRModel {
         const picks = Array.from({ length: k }, () => r.pick(values));
         if (new Set(picks.map((p) => `${p.ref.node}:${p.ref.index}`)).size < k) continue;
         const type = r.pick(['concatenate', 'concatenate', 'add', 'multiply', 'average']);
-        const args: Record<string, ArgValue> = type === 'concatenate' && r.bool(0.4) ? { axis: r.int(1, picks[0]!.shape.length) } : {};
+        const args: Record<string, ArgValue> =
+          type === 'concatenate' && r.bool(0.4) ? { axis: r.int(1, picks[0]!.shape.length) } : {};
         const n = tryNode(nodes, L(type, args), picks);
         if (n) {
           picks.forEach((p) => used.add(p.ref.node));
@@ -277,4 +339,3 @@ export function randFunctional(r: Rng, id: number): IRModel {
     return mkModel(`Fn${id}`, 'functional', inputs, nodes, outputs);
   }
 }
-
