@@ -6,7 +6,18 @@
  */
 import type { DiagnosticKey } from '../../base/diagnostics.js';
 import type { ArgValue, Dim, ParamCount, Shape } from '../ir.js';
-import type { ArgSpec, ArgType, LayerDef, LayerInstance, ShapeError, ShapeResult, TfjsLowering, TfLayerSpec } from './types.js';
+import type {
+  ArgSpec,
+  ArgType,
+  LayerDef,
+  LayerInstance,
+  LayerLowerings,
+  PytorchLowering,
+  ShapeError,
+  ShapeResult,
+  TfjsLowering,
+  TfLayerSpec,
+} from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Enum value sets
@@ -62,7 +73,11 @@ export const MERGE_MODES = ['concat', 'sum', 'mul', 'ave'] as const;
 // Argument-spec builders
 // ---------------------------------------------------------------------------------------------
 
-export function arg(type: ArgType, doc: string, extra: { default?: ArgValue; required?: boolean; tf?: boolean } = {}): ArgSpec {
+export function arg(
+  type: ArgType,
+  doc: string,
+  extra: { default?: ArgValue; required?: boolean; tf?: boolean } = {},
+): ArgSpec {
   const spec: ArgSpec = { type, doc };
   if (extra.default !== undefined) spec.default = extra.default;
   if (extra.required) spec.required = true;
@@ -90,9 +105,11 @@ export const nameArg = (): ArgSpec =>
 
 export const unitsArg = (what = 'output units'): ArgSpec => arg(intT(1), `Number of ${what}.`, { required: true });
 
-export const activationArg = (dflt: string, what = 'Activation function'): ArgSpec => arg(activationT, `${what}.`, { default: dflt });
+export const activationArg = (dflt: string, what = 'Activation function'): ArgSpec =>
+  arg(activationT, `${what}.`, { default: dflt });
 
-export const initArg = (dflt: string, what: string): ArgSpec => arg(initializerT, `Initializer for ${what}.`, { default: dflt });
+export const initArg = (dflt: string, what: string): ArgSpec =>
+  arg(initializerT, `Initializer for ${what}.`, { default: dflt });
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -140,11 +157,7 @@ export function expectRank(
   hint?: string,
 ): ShapeResult | undefined {
   if (input.length === rank) return undefined;
-  return fail(
-    'RankMismatch',
-    { layer, expected: `${rank + 1}-D`, expectedShape, got: formatShape(input) },
-    hint,
-  );
+  return fail('RankMismatch', { layer, expected: `${rank + 1}-D`, expectedShape, got: formatShape(input) }, hint);
 }
 
 /** RankMismatch unless the input (batch excluded) has at least `min` dims. */
@@ -164,7 +177,12 @@ export function expectMinRank(
 }
 
 /** UndefinedDim unless dim `index` (batch excluded; negative counts from the end) is a number. */
-export function expectKnown(layer: string, input: readonly Dim[], index: number, which: string): ShapeResult | undefined {
+export function expectKnown(
+  layer: string,
+  input: readonly Dim[],
+  index: number,
+  which: string,
+): ShapeResult | undefined {
   const i = index < 0 ? input.length + index : index;
   if (isKnown(input[i] ?? null)) return undefined;
   return fail(
@@ -334,16 +352,33 @@ type LayerFields = Omit<LayerDef, 'inputs' | 'outputCount' | 'readsSequence' | '
   Partial<Pick<LayerDef, 'inputs' | 'outputCount' | 'readsSequence'>> & {
     /** The TF.js lowering; by default `tf.layers.<name>(configFromArgs)` with no extra kernels. */
     tfjs?: Partial<TfjsLowering>;
+    /**
+     * The PyTorch lowering: the emit/pytorch/support.py class, and its config (by default the TF.js
+     * config). Omitted: the layer is not supported by the PyTorch target.
+     */
+    pytorch?: Pick<PytorchLowering, 'className'> & Partial<PytorchLowering>;
   };
+
+/** The TF.js config of `tfjs.spec`, as the PyTorch support classes take it (wrappers: without the inner layer). */
+function tfjsConfigFor(tfjs: TfjsLowering) {
+  return (inst: LayerInstance, _inputShapes: readonly Shape[], outputShape?: Shape): Record<string, unknown> =>
+    tfjs.spec(inst, outputShape).config;
+}
 
 /** Defines a layer with defaults for the boilerplate fields (one input, one output, plain TF.js config). */
 export function defineLayer(fields: LayerFields): LayerDef {
-  const { tfjs, ...def } = fields;
+  const { tfjs, pytorch, ...def } = fields;
+  const tfjsLowering: TfjsLowering = { spec: tfjs?.spec ?? simpleSpec(def.name), kernels: tfjs?.kernels ?? [] };
+  const lower: LayerLowerings = { tfjs: tfjsLowering };
+  if (pytorch) {
+    lower.pytorch = { className: pytorch.className, config: pytorch.config ?? tfjsConfigFor(tfjsLowering) };
+    if (pytorch.innerInputShapes) lower.pytorch.innerInputShapes = pytorch.innerInputShapes;
+  }
   return {
     inputs: { min: 1, max: 1 },
     outputCount: () => 1,
     readsSequence: false,
     ...def,
-    lower: { tfjs: { spec: tfjs?.spec ?? simpleSpec(def.name), kernels: tfjs?.kernels ?? [] } },
+    lower,
   };
 }

@@ -64,9 +64,13 @@ function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): L
   const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;
   const args: Record<string, ArgSpec> = {
     filters: arg(intT(1), 'Number of output filters (channels).', { required: true }),
-    kernelSize: arg({ kind: 'intOrList', length: rank, min: 1 }, `Size of the convolution window (${rank === 1 ? 'an int or [int]' : '[rows, cols], or one int for both'}).`, {
-      required: true,
-    }),
+    kernelSize: arg(
+      { kind: 'intOrList', length: rank, min: 1 },
+      `Size of the convolution window (${rank === 1 ? 'an int or [int]' : '[rows, cols], or one int for both'}).`,
+      {
+        required: true,
+      },
+    ),
     strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the convolution.', { default: 1 }),
     padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', { default: 'valid' }),
     dilationRate: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Dilation rate (TF.js needs strides 1 when > 1).', {
@@ -81,9 +85,13 @@ function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): L
   return defineLayer({
     name,
     className,
+    pytorch: { className },
     category: 'conv',
     doc: `A ${rank}-D convolution over ${rank === 1 ? 'time (or one spatial axis)' : 'two spatial axes'}: \`filters\` kernels of size \`kernelSize\`.`,
-    shapeDoc: rank === 1 ? '[T, C] -> [T\', filters] (T\' from kernelSize, strides, padding, dilationRate)' : '[H, W, C] -> [H\', W\', filters]',
+    shapeDoc:
+      rank === 1
+        ? "[T, C] -> [T', filters] (T' from kernelSize, strides, padding, dilationRate)"
+        : "[H, W, C] -> [H', W', filters]",
     notes: ['TF.js has no `causal` padding, so only valid and same are accepted.'],
     readsSequence: rank === 1,
     tfjs: { kernels: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] },
@@ -108,12 +116,25 @@ function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): L
       if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
         return fail(
           'ArgumentRange',
-          { name: 'dilationRate', layer: name, range: '1 when strides > 1 (TF.js)', got: JSON.stringify(argOf(inst, 'dilationRate')) },
+          {
+            name: 'dilationRate',
+            layer: name,
+            range: '1 when strides > 1 (TF.js)',
+            got: JSON.stringify(argOf(inst, 'dilationRate')),
+          },
           undefined,
           'dilationRate',
         );
       }
-      const sp = spatial(name, x, listArg(inst, 'kernelSize', rank, 1), strides, strArg(inst, 'padding', 'valid'), dilations, 'kernelSize');
+      const sp = spatial(
+        name,
+        x,
+        listArg(inst, 'kernelSize', rank, 1),
+        strides,
+        strArg(inst, 'padding', 'valid'),
+        dilations,
+        'kernelSize',
+      );
       if ('error' in sp) return sp.error;
       return ok([...sp.dims, numArg(inst, 'filters', 1)]);
     },
@@ -122,7 +143,9 @@ function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): L
       const c = x[x.length - 1];
       const filters = numArg(inst, 'filters', 1);
       const window = listArg(inst, 'kernelSize', rank, 1).reduce((p, v) => p * v, 1);
-      return trainable(window * (typeof c === 'number' ? c : 0) * filters + (boolArg(inst, 'useBias', true) ? filters : 0));
+      return trainable(
+        window * (typeof c === 'number' ? c : 0) * filters + (boolArg(inst, 'useBias', true) ? filters : 0),
+      );
     },
   });
 }
@@ -139,6 +162,7 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
   return defineLayer({
     name,
     className,
+    pytorch: { className },
     category: 'pooling',
     doc: `${className.startsWith('Max') ? 'Maximum' : 'Average'} over ${rank === 1 ? 'windows of time steps' : '2-D windows'} of size \`poolSize\`.`,
     shapeDoc: rank === 1 ? "[T, C] -> [T', C]" : "[H, W, C] -> [H', W', C]",
@@ -159,7 +183,9 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
         default: rank === 1 ? 2 : [2, 2],
       }),
       strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the pooling window (default: poolSize).'),
-      padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', { default: 'valid' }),
+      padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', {
+        default: 'valid',
+      }),
       name: nameArg(),
     },
     outputShapes(inst, inputs): ShapeResult {
@@ -175,7 +201,8 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
       );
       if (r) return r;
       const pool = listArg(inst, 'poolSize', rank, 2);
-      const strides = inst.args.strides === undefined || inst.args.strides === null ? pool : listArg(inst, 'strides', rank, 1);
+      const strides =
+        inst.args.strides === undefined || inst.args.strides === null ? pool : listArg(inst, 'strides', rank, 1);
       const sp = spatial(name, x, pool, strides, strArg(inst, 'padding', 'valid'), [], 'poolSize');
       if ('error' in sp) return sp.error;
       return ok([...sp.dims, x[rank] ?? null]);
@@ -198,6 +225,7 @@ function globalPoolLayer(name: string, className: string, rank: 1 | 2): LayerDef
   return defineLayer({
     name,
     className,
+    pytorch: { className },
     category: 'pooling',
     doc: `The ${className.includes('Max') ? 'maximum' : 'average'} over ${rank === 1 ? 'all time steps' : 'both spatial axes'}, per channel.`,
     shapeDoc: rank === 1 ? '[T, C] -> [C]' : '[H, W, C] -> [C]',

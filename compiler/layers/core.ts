@@ -33,6 +33,7 @@ import {
 export const dense: LayerDef = defineLayer({
   name: 'dense',
   className: 'Dense',
+  pytorch: { className: 'Dense' },
   category: 'core',
   doc: 'A fully connected layer: `activation(x · kernel + bias)` on the last axis.',
   shapeDoc: '[..., F] -> [..., units]',
@@ -74,6 +75,7 @@ const identityShape =
 export const dropout: LayerDef = defineLayer({
   name: 'dropout',
   className: 'Dropout',
+  pytorch: { className: 'Dropout' },
   category: 'core',
   doc: 'Randomly sets a fraction `rate` of the inputs to 0 while training (scaling the rest); the identity at inference.',
   shapeDoc: '[...] -> [...] (unchanged)',
@@ -90,6 +92,7 @@ export const dropout: LayerDef = defineLayer({
 export const gaussianNoise: LayerDef = defineLayer({
   name: 'gaussianNoise',
   className: 'GaussianNoise',
+  pytorch: { className: 'GaussianNoise' },
   category: 'core',
   doc: 'Adds zero-mean Gaussian noise with standard deviation `stddev` while training (a regulariser); the identity at inference.',
   shapeDoc: '[...] -> [...] (unchanged)',
@@ -106,6 +109,7 @@ export const gaussianNoise: LayerDef = defineLayer({
 export const activation: LayerDef = defineLayer({
   name: 'activation',
   className: 'Activation',
+  pytorch: { className: 'Activation' },
   category: 'core',
   doc: 'Applies an activation function element-wise.',
   shapeDoc: '[...] -> [...] (unchanged)',
@@ -121,6 +125,7 @@ export const activation: LayerDef = defineLayer({
 export const flatten: LayerDef = defineLayer({
   name: 'flatten',
   className: 'Flatten',
+  pytorch: { className: 'Flatten' },
   category: 'core',
   doc: 'Flattens all dimensions but the batch into one.',
   shapeDoc: '[d1, d2, ...] -> [d1 · d2 · ...]',
@@ -149,6 +154,7 @@ export const flatten: LayerDef = defineLayer({
 export const repeatVector: LayerDef = defineLayer({
   name: 'repeatVector',
   className: 'RepeatVector',
+  pytorch: { className: 'RepeatVector' },
   category: 'core',
   doc: 'Repeats a vector `n` times, making a sequence (the bridge from an encoder to a decoder).',
   shapeDoc: '[F] -> [n, F]',
@@ -176,14 +182,18 @@ export const repeatVector: LayerDef = defineLayer({
 export const permute: LayerDef = defineLayer({
   name: 'permute',
   className: 'Permute',
+  pytorch: { className: 'Permute' },
   category: 'core',
   doc: 'Permutes the dimensions (1-based, batch excluded, as in Keras).',
   shapeDoc: '[d1, d2] with dims [2, 1] -> [d2, d1]',
   main: ['dims'],
   args: {
     dims: {
-      ...arg({ kind: 'intList', min: 1, minLength: 1 }, 'A permutation of 1..rank (1-based, batch excluded).', { required: true }),
-      rangeHint: 'permute dims are 1-based and exclude the batch axis, as in Keras: [2, 1] swaps the two dimensions of a [T, F] input.',
+      ...arg({ kind: 'intList', min: 1, minLength: 1 }, 'A permutation of 1..rank (1-based, batch excluded).', {
+        required: true,
+      }),
+      rangeHint:
+        'permute dims are 1-based and exclude the batch axis, as in Keras: [2, 1] swaps the two dimensions of a [T, F] input.',
     },
     name: nameArg(),
   },
@@ -210,10 +220,13 @@ export const permute: LayerDef = defineLayer({
 export const reshape: LayerDef = defineLayer({
   name: 'reshape',
   className: 'Reshape',
+  pytorch: { className: 'Reshape' },
   category: 'core',
   doc: 'Reshapes to `targetShape` (batch excluded; at most one -1, inferred).',
   shapeDoc: '[...] -> targetShape (same number of elements)',
-  notes: ["When the checker proves the size of a -1, the TF.js config spells it out (TF.js's symbolic Reshape never resolves -1)."],
+  notes: [
+    "When the checker proves the size of a -1, the TF.js config spells it out (TF.js's symbolic Reshape never resolves -1).",
+  ],
   tfjs: {
     spec(inst, outputShape): TfLayerSpec {
       const config = configFromArgs(inst);
@@ -289,6 +302,7 @@ export const reshape: LayerDef = defineLayer({
 export const embedding: LayerDef = defineLayer({
   name: 'embedding',
   className: 'Embedding',
+  pytorch: { className: 'Embedding' },
   category: 'embedding',
   doc: 'Maps integer indices in [0, inputDim) to dense vectors of size outputDim.',
   shapeDoc: '[...] -> [..., outputDim]',

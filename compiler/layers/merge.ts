@@ -7,13 +7,31 @@
  */
 import type { Dim, Shape } from '../ir.js';
 import type { LayerDef, ShapeResult } from './types.js';
-import { arg, axisIndex, defineLayer, dimsAgree, fail, formatShape, intT, isKnown, nameArg, noParams, numArg, ok, unifyDim } from './common.js';
+import {
+  arg,
+  axisIndex,
+  defineLayer,
+  dimsAgree,
+  fail,
+  formatShape,
+  intT,
+  isKnown,
+  nameArg,
+  noParams,
+  numArg,
+  ok,
+  unifyDim,
+} from './common.js';
 
 const MANY = { min: 2, max: Infinity };
 
 function countCheck(layer: string, inputs: readonly Shape[]): ShapeResult | undefined {
   if (inputs.length >= 2) return undefined;
-  return fail('InputCount', { layer, expected: 'at least 2', got: inputs.length }, 'Feed a list: `[a, b] -> ' + layer + '()`.');
+  return fail(
+    'InputCount',
+    { layer, expected: 'at least 2', got: inputs.length },
+    'Feed a list: `[a, b] -> ' + layer + '()`.',
+  );
 }
 
 function rankCheck(layer: string, inputs: readonly Shape[]): ShapeResult | undefined {
@@ -45,6 +63,7 @@ function elementwise(name: string, className: string): LayerDef {
   return defineLayer({
     name,
     className,
+    pytorch: { className },
     doc: `Element-wise ${name === 'add' ? 'sum' : name === 'multiply' ? 'product' : name === 'average' ? 'mean' : name} of two or more inputs of the same shape.`,
     shapeDoc: '[...], [...] -> [...] (all inputs the same shape)',
     category: 'merge',
@@ -60,7 +79,13 @@ function elementwise(name: string, className: string): LayerDef {
         for (let i = 0; i < out.length; i++) {
           const agree = dimsAgree(out[i]!, s[i]!);
           if (agree !== 'ok') {
-            return mismatch(agree, `${name} inputs ${formatShape(inputs[0]!)} and ${formatShape(s)}`, i + 1, out[i]!, s[i]!);
+            return mismatch(
+              agree,
+              `${name} inputs ${formatShape(inputs[0]!)} and ${formatShape(s)}`,
+              i + 1,
+              out[i]!,
+              s[i]!,
+            );
           }
           out[i] = unifyDim(out[i]!, s[i]!);
         }
@@ -78,6 +103,7 @@ export const average = elementwise('average', 'Average');
 export const concatenate: LayerDef = defineLayer({
   name: 'concatenate',
   className: 'Concatenate',
+  pytorch: { className: 'Concatenate' },
   category: 'merge',
   doc: 'Concatenates two or more inputs along `axis` (default the last).',
   shapeDoc: '[..., A], [..., B] -> [..., A + B] (other dims equal)',
@@ -94,7 +120,12 @@ export const concatenate: LayerDef = defineLayer({
     const axis = numArg(inst, 'axis', -1);
     const ax = axisIndex(axis, first.length);
     if (ax === undefined) {
-      return fail('AxisOutOfRange', { axis, shape: formatShape(first) }, 'Axes count the batch as 0; -1 is the last axis.', 'axis');
+      return fail(
+        'AxisOutOfRange',
+        { axis, shape: formatShape(first) },
+        'Axes count the batch as 0; -1 is the last axis.',
+        'axis',
+      );
     }
     const out: Shape = first.slice();
     let sum: number | null = typeof first[ax] === 'number' ? (first[ax] as number) : null;

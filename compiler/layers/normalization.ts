@@ -36,7 +36,12 @@ function normDim(layer: string, inst: LayerInstance, x: Shape): { dim: number } 
   const i = axisIndex(axis, x.length);
   if (i === undefined) {
     return {
-      error: fail('AxisOutOfRange', { axis, shape: formatShape(x) }, 'Axes count the batch as 0; -1 is the last axis.', 'axis'),
+      error: fail(
+        'AxisOutOfRange',
+        { axis, shape: formatShape(x) },
+        'Axes count the batch as 0; -1 is the last axis.',
+        'axis',
+      ),
     };
   }
   const d = x[i] ?? null;
@@ -55,6 +60,7 @@ function normDim(layer: string, inst: LayerInstance, x: Shape): { dim: number } 
 export const batchNormalization: LayerDef = defineLayer({
   name: 'batchNormalization',
   className: 'BatchNormalization',
+  pytorch: { className: 'BatchNormalization' },
   category: 'normalization',
   doc: 'Normalises each feature with the batch statistics while training and moving averages at inference (Keras momentum and epsilon conventions).',
   shapeDoc: '[...] -> [...] (unchanged)',
@@ -91,6 +97,7 @@ export const batchNormalization: LayerDef = defineLayer({
 export const layerNormalization: LayerDef = defineLayer({
   name: 'layerNormalization',
   className: 'LayerNormalization',
+  pytorch: { className: 'LayerNormalization' },
   category: 'normalization',
   doc: 'Normalises each example over `axis` (default the last), then scales and shifts.',
   shapeDoc: '[...] -> [...] (unchanged)',
@@ -116,6 +123,9 @@ export const layerNormalization: LayerDef = defineLayer({
   paramCount(inst, inputs) {
     const d = normDim('layerNormalization', inst, inputs[0] ?? []);
     const c = 'dim' in d ? d.dim : 0;
-    return { trainable: (boolArg(inst, 'center', true) ? c : 0) + (boolArg(inst, 'scale', true) ? c : 0), nonTrainable: 0 };
+    return {
+      trainable: (boolArg(inst, 'center', true) ? c : 0) + (boolArg(inst, 'scale', true) ? c : 0),
+      nonTrainable: 0,
+    };
   },
 });

@@ -55,9 +55,13 @@ function recurrentArgs(opts: { unitForgetBias?: boolean; states: readonly string
   args.returnSequences = arg(boolT, 'Return the full sequence [timesteps, units] instead of the last output.', {
     default: false,
   });
-  args.returnState = arg(boolT, `Also return the final state${opts.states.length > 1 ? 's' : ''}: \`let [out, ${opts.states.join(', ')}] = ...\`.`, {
-    default: false,
-  });
+  args.returnState = arg(
+    boolT,
+    `Also return the final state${opts.states.length > 1 ? 's' : ''}: \`let [out, ${opts.states.join(', ')}] = ...\`.`,
+    {
+      default: false,
+    },
+  );
   args.goBackwards = arg(boolT, 'Process the sequence backwards and return the reversed sequence.', { default: false });
   args.name = nameArg();
   args.initialState = arg({ kind: 'valueRefs' }, 'Graph form: the initial state(s), e.g. `[h, c]` for an LSTM.', {
@@ -92,6 +96,7 @@ function recurrent(cell: CellInfo): LayerDef {
   return defineLayer({
     name,
     className,
+    pytorch: { className },
     category: 'recurrent',
     doc: cell.doc,
     shapeDoc: '[T, F] -> [units]; [T, units] with returnSequences; plus one [units] per state with returnState',
@@ -127,7 +132,8 @@ function recurrent(cell: CellInfo): LayerDef {
   });
 }
 
-const KERAS2_GATES = 'recurrentActivation defaults to sigmoid (Keras 2); TF.js would default to hardSigmoid. Always lowered explicitly.';
+const KERAS2_GATES =
+  'recurrentActivation defaults to sigmoid (Keras 2); TF.js would default to hardSigmoid. Always lowered explicitly.';
 
 export const lstm = recurrent({
   name: 'lstm',
@@ -162,9 +168,15 @@ export const simpleRNN = recurrent({
 export const bidirectional: LayerDef = defineLayer({
   name: 'bidirectional',
   className: 'Bidirectional',
+  pytorch: {
+    className: 'Bidirectional',
+    // The forward and backward copies read the wrapper's input.
+    innerInputShapes: (_inst, inputShapes) => inputShapes.map((s) => s.slice()),
+  },
   category: 'wrapper',
   doc: 'Runs a recurrent layer forwards and a copy backwards over the sequence and merges the two outputs.',
-  shapeDoc: '[T, F] -> [2·units] with concat, [units] otherwise (per step with returnSequences); states forward then backward',
+  shapeDoc:
+    '[T, F] -> [2·units] with concat, [units] otherwise (per step with returnSequences); states forward then backward',
   notes: ['mergeMode uses the TF.js spelling: concat, sum, mul, ave.'],
   readsSequence: true,
   tfjs: { spec: wrapperSpec('bidirectional') },

@@ -6,8 +6,29 @@
 import type { LayerHintSyntax, LayerSyntax } from '../../grammar/ast.js';
 import type { IRLayer } from '../ir.js';
 import type { LayerDef, LayerInstance } from './types.js';
-import { conv1d, conv2d, averagePooling1d, averagePooling2d, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, maxPooling1d, maxPooling2d } from './conv.js';
-import { activation, dense, dropout, embedding, flatten, gaussianNoise, permute, repeatVector, reshape } from './core.js';
+import {
+  conv1d,
+  conv2d,
+  averagePooling1d,
+  averagePooling2d,
+  globalAveragePooling1d,
+  globalAveragePooling2d,
+  globalMaxPooling1d,
+  globalMaxPooling2d,
+  maxPooling1d,
+  maxPooling2d,
+} from './conv.js';
+import {
+  activation,
+  dense,
+  dropout,
+  embedding,
+  flatten,
+  gaussianNoise,
+  permute,
+  repeatVector,
+  reshape,
+} from './core.js';
 import { add, average, concatenate, multiply } from './merge.js';
 import { batchNormalization, layerNormalization } from './normalization.js';
 import { bidirectional, gru, lstm, simpleRNN } from './recurrent.js';

@@ -39,7 +39,8 @@ export interface TfLayerSpec {
   inner?: TfLayerSpec;
 }
 
-export type LayerCategory = 'recurrent' | 'core' | 'conv' | 'pooling' | 'normalization' | 'merge' | 'wrapper' | 'embedding';
+export type LayerCategory =
+  'recurrent' | 'core' | 'conv' | 'pooling' | 'normalization' | 'merge' | 'wrapper' | 'embedding';
 
 /** The TF.js lowering of one layer: the `tf.layers.<factory>(config)` call and what training it needs. */
 export interface TfjsLowering {
@@ -54,11 +55,34 @@ export interface TfjsLowering {
 }
 
 /**
+ * The PyTorch lowering of one layer: which class of `emit/pytorch/support.py` computes it and the
+ * keyword config that class is built with. Plain data: nothing here runs Python.
+ *
+ * The emitter builds `<className>(input_shape=[...], **config)` (plus `layer=<inner module>` for
+ * wrappers, the inner module built from the inner layer's own lowering with `innerInputShapes`).
+ * The support class's contract (forward, tfjs_weights, load_tfjs_weights) is documented there.
+ */
+export interface PytorchLowering {
+  /** The class in emit/pytorch/support.py (the TF.js class name: 'LSTM', 'MaxPooling1D'). */
+  className: string;
+  /**
+   * The config keyword arguments (TF.js camelCase keys, without `name`/`inputShape`, which the model
+   * lowering adds). By default the TF.js config of `lower.tfjs.spec` (wrappers: without the inner layer).
+   * `inputShapes` are the layer's input shapes (batch excluded), `outputShape` its first checked output.
+   */
+  config(inst: LayerInstance, inputShapes: readonly Shape[], outputShape?: Shape): Record<string, unknown>;
+  /** Wrappers: the input shapes (batch excluded) of the wrapped layer, given the wrapper's input shapes. */
+  innerInputShapes?(inst: LayerInstance, inputShapes: readonly Shape[]): Shape[];
+}
+
+/**
  * One lowering per target. A new target (PyTorch, ONNX) is one more field here and one entry per
  * layer; `compile` reports a layer without it as not supported by that target.
  */
 export interface LayerLowerings {
   tfjs: TfjsLowering;
+  /** Absent: the layer is not supported by the PyTorch target. */
+  pytorch?: PytorchLowering;
 }
 
 /** Everything lstmc knows about one layer: the only place per-layer knowledge lives. */

@@ -32,7 +32,8 @@ export const UNSUPPORTED_LAYERS: Readonly<Record<string, string>> = {
   subtract: 'The subtract merge layer is not supported yet.',
   minimum: 'The minimum merge layer is not supported yet.',
   maximum: 'The maximum merge layer is not supported yet.',
-  leakyReLU: 'Use dense(..., activation: ...) or activation(...) with a supported activation; leakyReLU is not supported yet.',
+  leakyReLU:
+    'Use dense(..., activation: ...) or activation(...) with a supported activation; leakyReLU is not supported yet.',
   prelu: 'PReLU is not supported yet.',
   elu: 'Use activation(elu).',
   softmax: 'Use activation(softmax) or dense(n, activation: softmax).',

@@ -9,6 +9,11 @@ import { arg, defineLayer, expectMinRank, fail, nameArg, ok, wrapperSpec } from 
 export const timeDistributed: LayerDef = defineLayer({
   name: 'timeDistributed',
   className: 'TimeDistributed',
+  pytorch: {
+    className: 'TimeDistributed',
+    // The inner layer sees one time step.
+    innerInputShapes: (_inst, inputShapes) => [(inputShapes[0] ?? []).slice(1)],
+  },
   category: 'wrapper',
   doc: 'Applies the inner layer to every time step of a sequence (the same weights at every step).',
   shapeDoc: '[T, ...] -> [T, inner output]',
@@ -36,7 +41,11 @@ export const timeDistributed: LayerDef = defineLayer({
     const res = inner.def.outputShapes(inner, [step]);
     if (!res.ok) return res;
     if (res.shapes.length !== 1) {
-      return fail('MultiOutputAsSingle', { layer: inner.def.name, count: res.shapes.length }, 'Inside timeDistributed, use returnState: false.');
+      return fail(
+        'MultiOutputAsSingle',
+        { layer: inner.def.name, count: res.shapes.length },
+        'Inside timeDistributed, use returnState: false.',
+      );
     }
     return ok([x[0] ?? null, ...res.shapes[0]!]);
   },
