@@ -105,21 +105,46 @@ def _gelu_new(x: Tensor) -> Tensor:
     return 0.5 * (x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3)))))
 
 
+def _linear(x: Tensor) -> Tensor:
+    return x
+
+
+def _relu6(x: Tensor) -> Tensor:
+    return torch.clamp(x, 0.0, 6.0)
+
+
+def _softmax(x: Tensor) -> Tensor:
+    return torch.softmax(x, dim=-1)
+
+
+def _log_softmax(x: Tensor) -> Tensor:
+    return torch.log_softmax(x, dim=-1)
+
+
+def _swish(x: Tensor) -> Tensor:
+    return torch.sigmoid(x) * x
+
+
+def _mish(x: Tensor) -> Tensor:
+    return x * torch.tanh(F.softplus(x))
+
+
+# Plain functions (no lambdas), so modules holding them pickle (torch.save(model), spawned workers).
 ACTIVATIONS: Dict[str, Callable[[Tensor], Tensor]] = {
-    "linear": lambda x: x,
+    "linear": _linear,
     "relu": torch.relu,
-    "relu6": lambda x: torch.clamp(x, 0.0, 6.0),
+    "relu6": _relu6,
     "elu": F.elu,
     "selu": F.selu,
     "sigmoid": torch.sigmoid,
     "hardSigmoid": _hard_sigmoid,
     "tanh": torch.tanh,
-    "softmax": lambda x: torch.softmax(x, dim=-1),
-    "logSoftmax": lambda x: torch.log_softmax(x, dim=-1),
+    "softmax": _softmax,
+    "logSoftmax": _log_softmax,
     "softplus": F.softplus,
     "softsign": _softsign,
-    "swish": lambda x: torch.sigmoid(x) * x,
-    "mish": lambda x: x * torch.tanh(F.softplus(x)),
+    "swish": _swish,
+    "mish": _mish,
     "gelu": _gelu,
     "gelu_new": _gelu_new,
 }
@@ -505,13 +530,15 @@ class _Recurrent(TfjsLayer):
             seq, states = fast
             last = seq[:, -1] if seq.shape[1] > 0 else states[0]
         else:
-            proj = self._project_inputs(x)
+            # unbind, not proj[:, t]: the gradient of T slices would cost T full-size tensors
+            proj = self._project_inputs(x).unbind(1)
+            steps_mask = mask.unsqueeze(2).unbind(1) if mask is not None else None
             outputs: List[Tensor] = []
             last = states[0]
             for t in range(x.shape[1]):
-                out, new_states = self._step(proj[:, t], states, rec_mask)
-                if mask is not None:
-                    m = mask[:, t].unsqueeze(1)
+                out, new_states = self._step(proj[t], states, rec_mask)
+                if steps_mask is not None:
+                    m = steps_mask[t]
                     out = out * m + states[0] * (1.0 - m)
                     new_states = [n * m + s * (1.0 - m) for n, s in zip(new_states, states)]
                 states = new_states
@@ -740,7 +767,7 @@ class TimeDistributed(TfjsLayer):
         b, t = x.shape[0], x.shape[1]
         if self.training and isinstance(self.layer, BatchNormalization):
             # TF.js calls the inner layer once per step: per-step batch statistics and moving-average updates.
-            return torch.stack([self.layer(x[:, i]) for i in range(t)], 1)
+            return torch.stack([self.layer(step) for step in x.unbind(1)], 1)
         y = self.layer(x.reshape((b * t,) + tuple(x.shape[2:])))
         if isinstance(y, (list, tuple)):
             raise ValueError("TimeDistributed: the inner layer must return one tensor (returnState: false)")
