@@ -840,8 +840,13 @@ describe('Python / Keras / .lstm habits get a hint in YAML spelling (issue 7, bu
       '`lstm(...)` is a call; a YAML layer item is `- name: mainArgument` or `- name: {argument: value, ...}`.',
     );
     expect(d.hint).toBe('Write `- lstm: {units: 50, returnSequences: true}`.');
-    // Without the table's names (LAYER_SYNTAX today), the hint still spells what it can.
+    // The table's LAYER_SYNTAX names the main arguments, as WITH_MAIN does.
     expect(only(doc('  - lstm(50, returnSequences=True)\n')).hint).toBe(
+      'Write `- lstm: {units: 50, returnSequences: true}`.',
+    );
+    // Without main-argument names, the hint still spells what it can.
+    const bare = { ...LAYER_SYNTAX, mainArguments: undefined };
+    expect(parseYaml(doc('  - lstm(50, returnSequences=True)\n'), 'm.yaml', bare).diagnostics[0]!.hint).toBe(
       "Write `- lstm: {<main argument>: 50, returnSequences: true}`, with the argument's name for <main argument>: " +
         'YAML names every argument when there are several.',
     );
