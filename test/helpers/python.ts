@@ -39,11 +39,13 @@ export function findTorchPython(): TorchPython {
     if (p.ok) return (cached = { ok: true, python, torch: p.torch });
     tried.push(`${python}: ${p.why}`);
   }
-  const where = fromEnv ? 'LSTMC_PYTHON' : `none of ${candidates.join(', ')}`;
+  const where = fromEnv
+    ? `LSTMC_PYTHON does not import torch and numpy`
+    : `none of ${candidates.join(', ')} imports torch and numpy`;
   return (cached = {
     ok: false,
     reason:
-      `No Python with PyTorch found (${where} imports torch and numpy; ${tried.join('; ')}). ` +
+      `No Python with PyTorch found: ${where} (${tried.join('; ')}). ` +
       'Install it (Debian/Ubuntu: apt-get install python3-torch; or pip install torch numpy) ' +
       'or point LSTMC_PYTHON at an interpreter that has it.',
   });
