@@ -474,10 +474,7 @@ function randomCases(): Case[] {
  * lowering) is fixed, the case fails and this entry should go.
  */
 const TFJS_BUGS: { why: string; applies(layer: IRLayer): boolean }[] = [
-  {
-    why: 'K.concatenate turns every negative axis into the last axis at run time (axis -2 joins the last axis)',
-    applies: (l) => l.type === 'concatenate' && typeof l.args.axis === 'number' && l.args.axis < -1,
-  },
+  // (concatenate's negative axes: fixed in the TF.js lowering, which now lowers the positive axis.)
 ];
 
 /**

@@ -6,9 +6,10 @@
  * or symbolic dim against a number is a SymbolMismatch there; a symbol against null is fine.
  */
 import type { Dim, Shape } from '../ir.js';
-import type { LayerDef, ShapeResult } from './types.js';
+import type { LayerDef, ShapeResult, TfLayerSpec } from './types.js';
 import {
   arg,
+  configFromArgs,
   axisIndex,
   defineLayer,
   dimsAgree,
@@ -106,6 +107,19 @@ export const concatenate: LayerDef = defineLayer({
   pytorch: { className: 'Concatenate' },
   category: 'merge',
   doc: 'Concatenates two or more inputs along `axis` (default the last).',
+  notes: [
+    'A negative axis other than -1 is lowered as a positive one: TF.js joins the last axis at run time for any negative axis.',
+  ],
+  tfjs: {
+    spec(inst, outputShape): TfLayerSpec {
+      const config = configFromArgs(inst);
+      // tfjs-layers 4.22's K.concatenate turns every negative axis into the last one at run time,
+      // contradicting its own output shape: lower the checked positive axis (batch is 0).
+      const axis = config.axis;
+      if (typeof axis === 'number' && axis < -1 && outputShape) config.axis = outputShape.length + 1 + axis;
+      return { factory: 'concatenate', config };
+    },
+  },
   shapeDoc: '[..., A], [..., B] -> [..., A + B] (other dims equal)',
   main: [],
   inputs: MANY,
