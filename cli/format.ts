@@ -192,17 +192,8 @@ export function formatPretty(
 // ---------------------------------------------------------------------------------------------
 // json (contract: LANGUAGE.md section 5)
 
-export interface JsonDiagnostic {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  severity: Severity;
-  code: string;
-  message: string;
-  hint?: string;
-}
+/** One diagnostic in the JSON output: exactly the fields of a `Diagnostic`. */
+export type JsonDiagnostic = Diagnostic;
 
 export interface JsonReport {
   diagnostics: JsonDiagnostic[];
