@@ -168,6 +168,11 @@ describe('the packed package (npm pack), installed in a separate project', () =>
       'dist/runtime/index.js',
       'dist/runtime/index.d.ts',
       'dist/cli/main.js',
+      // Read at compile time: the clipping helper (TypeScript target) and the PyTorch target's sources.
+      'runtime/clipping.ts',
+      'emit/pytorch/support.py',
+      'emit/pytorch/train.py',
+      'docs/language.md',
     ]) {
       expect(files, f).toContain(f);
     }
@@ -304,5 +309,13 @@ export async function go(source: string): Promise<unknown[]> {
     const r = run(NPX, ['--no', '--', 'lstmc', 'compile', 'echo.lstm', '-o', 'gen']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(readFileSync(path.join(app, 'gen', 'Echo.ts'), 'utf8')).toContain('export function buildEcho(');
+  });
+
+  it('npx lstmc compile --target pytorch writes a Python module from the installed package', () => {
+    const r = run(NPX, ['--no', '--', 'lstmc', 'compile', 'echo.lstm', '--target', 'pytorch', '-o', 'gen-py']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const py = readFileSync(path.join(app, 'gen-py', 'Echo.py'), 'utf8');
+    expect(py).toMatch(/^class Echo\(/m);
+    expect(py).toContain('def from_tfjs(');
   });
 });
