@@ -21,6 +21,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModelWithoutOrthogonalInit, runCompile, type CompileIO } from '../cli/compile-command.js';
 import { checkSource } from '../compiler/index.js';
+import { printLstm } from '../compiler/print.js';
+import { randFunctional, randSequential, rng } from './helpers/random-arch.js';
 import type { IRModel } from '../compiler/ir.js';
 import { getLayer } from '../compiler/layers/table.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
@@ -39,6 +41,8 @@ import {
 } from './helpers/python.js';
 
 const SKIP = skipWithoutTorch('test/pytorch-emit.test.ts');
+/** Random architectures (half sequential, half functional) in the parity check. */
+const RANDOM_MODELS = 24;
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 const tmpDirs: string[] = [];
@@ -162,10 +166,14 @@ async function modelFiles(model: tf.LayersModel): ReturnType<typeof rt.modelFile
   }
 }
 
+/** Largest |a - b|; NaN in both at the same place is equal (random weights can make both engines NaN). */
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]!) && Number.isNaN(b[i]!)) continue;
+    m = Math.max(m, Number.isNaN(a[i]! - b[i]!) ? Infinity : Math.abs(a[i]! - b[i]!));
+  }
   return m;
 }
 
@@ -283,6 +291,17 @@ describe.skipIf(SKIP)('PyTorch target: parity with TF.js', () => {
       writeFileSync(file, g.source);
       sources.push({ label: `graph ${g.name}`, file, text: g.source, ...(g.ints ? { ints: g.ints } : {}) });
     }
+    // Random architectures from the oracle's generator, printed as specs (whole models, not only layers).
+    const r = rng(8_2026);
+    for (const original of [
+      ...Array.from({ length: RANDOM_MODELS / 2 }, (_, i) => randSequential(r, i)),
+      ...Array.from({ length: RANDOM_MODELS / 2 }, (_, i) => randFunctional(r, i)),
+    ]) {
+      const text = printLstm(original, { names: 'all' });
+      const file = path.join(work, `random-${original.name}.lstm`);
+      writeFileSync(file, text);
+      sources.push({ label: `random ${original.name}`, file, text });
+    }
     let n = 0;
     for (const s of sources) {
       n++;
@@ -331,7 +350,8 @@ for job in jobs:
     with torch.no_grad():
         ys = m(*xs)
     ys = ys if isinstance(ys, list) else [ys]
-    diffs = [float(np.max(np.abs(y.numpy() - arr(e)))) if y.numel() else 0.0 for y, e in zip(ys, job['expected'])]
+    # NaN where tfjs has NaN too is the same result (e.g. a random weight that makes a log negative).
+    diffs = [float(np.max(np.abs(np.nan_to_num(y.numpy() - arr(e), nan=0.0)) + (np.isnan(y.numpy()) != np.isnan(arr(e))))) if y.numel() else 0.0 for y, e in zip(ys, job['expected'])]
     m.save_tfjs(job['saveTo'])
     out.append({'diffs': diffs, 'shapes': [list(y.shape) for y in ys], 'params': sum(p.numel() for p in m.parameters()), 'layerNames': m.layer_names})
 print(json.dumps(out))
@@ -347,11 +367,11 @@ print(json.dumps(out))
     results = (await runPythonJson<typeof results>(python(), program, jobs, { timeoutMs: 600_000 })).result;
   }, 900_000);
 
-  it('covers every spec under specs/ in both spellings, and the graph models', () => {
+  it('covers every spec under specs/ in both spellings, the graph models and random architectures', () => {
     const files = specFiles().map((s) => s.file);
     expect(files.filter((f) => f.endsWith('.lstm')).length).toBeGreaterThanOrEqual(6);
     expect(files.filter((f) => /\.ya?ml$/.test(f)).length).toBeGreaterThanOrEqual(6);
-    expect(cases.length).toBe(files.length + GRAPH_SPECS.length);
+    expect(cases.length).toBe(files.length + GRAPH_SPECS.length + RANDOM_MODELS);
     expect(results.length).toBe(cases.length);
   });
 

@@ -115,7 +115,9 @@ export function runPythonJson<T = unknown>(
         resolve({ result: JSON.parse(stdout) as T, stderr, ms: Date.now() - started });
       } catch {
         reject(
-          new Error(`${python} printed something that is not JSON: ${stdout.slice(0, 400)}\n${stderr.slice(-2000)}`),
+          new Error(
+            `${python} printed something that is not JSON: ${stdout.slice(0, 400)} ... ${stdout.slice(-1500)}\n${stderr.slice(-2000)}`,
+          ),
         );
       }
     });
