@@ -175,6 +175,10 @@ interface TrainCliOptions extends SpecOptions {
   samples?: number;
   progress: 'auto' | 'bar' | 'lines' | 'none';
   json?: boolean;
+  engine: 'tfjs' | 'torch';
+  nproc?: number;
+  device?: 'cpu' | 'cuda';
+  python?: string;
 }
 
 export function registerRuntimeCommands(program: Command): Command {
@@ -203,10 +207,48 @@ export function registerRuntimeCommands(program: Command): Command {
         .default('auto'),
     )
     .option('--json', 'print the final result as JSON on stdout (progress goes to stderr)')
+    .addOption(
+      new Option('--engine <name>', 'tfjs: train in this process; torch: compile to PyTorch and train there')
+        .choices(['tfjs', 'torch'])
+        .default('tfjs'),
+    )
+    .option('--nproc <n>', 'torch: data-parallel processes on this machine (DDP)', positiveInt)
+    .addOption(new Option('--device <device>', 'torch: where to train (default cpu)').choices(['cpu', 'cuda']))
+    .option(
+      '--python <path>',
+      'torch: the Python interpreter (default: $LSTMC_PYTHON, else the first that imports torch)',
+    )
     .action(
-      guarded(async (input: string, opts: TrainCliOptions) => {
+      guarded(async (input: string, opts: TrainCliOptions, cmd: Command) => {
+        if (opts.engine === 'torch') {
+          if (input === '-') throw new UsageError('--engine torch reads the spec from a file, not from stdin');
+          if (cmd.getOptionValueSource('backend') === 'cli')
+            throw new UsageError('--backend picks a tfjs backend; with --engine torch use --device cpu|cuda');
+        } else {
+          const torchOnly = (['nproc', 'device', 'python'] as const).find((k) => opts[k] !== undefined);
+          if (torchOnly) throw new UsageError(`--${torchOnly} needs --engine torch`);
+        }
         const c = await checkedModel(input, opts);
         if (!c) return;
+        if (opts.engine === 'torch') {
+          const { trainWithTorch } = await import('./torch-train.js');
+          await trainWithTorch({
+            model: c.model,
+            specFile: resolve(c.model.file),
+            outDir: opts.out ?? defaultOutDir(c.model.name),
+            nproc: opts.nproc ?? 1,
+            device: opts.device ?? 'cpu',
+            progress: opts.progress,
+            ...(opts.param !== undefined ? { params: opts.param } : {}),
+            ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+            ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+            ...(opts.samples !== undefined ? { samples: opts.samples } : {}),
+            ...(opts.resume ? { resume: true } : {}),
+            ...(opts.python !== undefined ? { python: opts.python } : {}),
+            ...(opts.json ? { json: true } : {}),
+          });
+          return;
+        }
         const rt = await loadRuntime();
         const outDir = opts.out ?? defaultOutDir(c.model.name);
         const r = await rt.train(c.model, {
