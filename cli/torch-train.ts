@@ -634,6 +634,11 @@ export async function trainWithTorch(o: TorchTrainOptions): Promise<void> {
           fitSeconds: seconds,
           samplesPerSec: seconds > 0 ? samplesSeen / seconds : 0,
           outDir: o.outDir,
+          perEpoch: epochsSeen.map((e) => ({
+            epoch: e.epoch,
+            seconds: e.seconds ?? null,
+            samplesPerSec: e.samples_per_s ?? null,
+          })),
           ...(final?.replicas !== undefined ? { replicas: final.replicas } : {}),
         }) + '\n',
       );

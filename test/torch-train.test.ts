@@ -212,6 +212,7 @@ describe.skipIf(SKIP)('lstmc train --engine torch (real PyTorch)', () => {
       evaluation: Record<string, number>;
       samplesPerSec: number;
       outDir: string;
+      perEpoch: { epoch: number; seconds: number; samplesPerSec: number }[];
     };
     expect(result).toMatchObject({
       engine: 'torch',
@@ -222,6 +223,8 @@ describe.skipIf(SKIP)('lstmc train --engine torch (real PyTorch)', () => {
     });
     expect(Object.keys(result.final).sort()).toEqual(['acc', 'loss']);
     expect(result.samplesPerSec).toBeGreaterThan(0);
+    expect(result.perEpoch.map((e) => e.epoch)).toEqual([1, 2]);
+    for (const e of result.perEpoch) expect(e.samplesPerSec * e.seconds).toBeCloseTo(64, 3);
     const run = path.join(work, 'runs', 'echo');
     for (const f of ['model.json', 'weights.bin', 'lstmc.json']) expect(existsSync(path.join(run, f)), f).toBe(true);
     expect(existsSync(path.join(run, 'torch-train.log'))).toBe(false);

@@ -1,0 +1,370 @@
+/**
+ * PyTorch engine benchmark (not a test; it prints figures and asserts nothing):
+ *
+ *   npm run bench:torch          (builds, then node dist/bench/torch.js [--only a,b] [--reps N])
+ *
+ * On the issue's stacked regressor (4 × LSTM(50) + Dropout(0.2), input [60, 1], dense(1), adam, mse,
+ * batch 32, damped-sine data) and on the six reference specs (specs/*.lstm, with small sample and epoch
+ * overrides so the whole run takes a few minutes), in one run:
+ *
+ *   - lstmc torch: samples/s of `lstmc train SPEC --engine torch` (the module's own per-epoch figures);
+ *   - hand torch:  samples/s of a hand-written PyTorch script for the same model (bench/torch_hand.py:
+ *                  nn.LSTM & co., torch.optim, on the same `lstmc data` arrays, the same batch size);
+ *     their ratio is the generated code's overhead (target ≥ 0.9);
+ *   - tfjs:        samples/s of `lstmc train SPEC` on tfjs (wasm backend; its figure covers every epoch);
+ *   - DDP × 2:     samples/s (all processes together) of `lstmc train SPEC --engine torch --nproc 2`.
+ *
+ * lstmc torch and hand torch alternate (rep 1: lstmc first; rep 2: hand first; ...). Each side's figure
+ * is its best epoch after the first (warm-up) over all reps: on a shared machine other processes only
+ * ever slow an epoch down, so the best one is the steadiest estimate (the medians are printed too).
+ * The npm script unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only (both sides see
+ * the same environment).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findTorchPython, TorchUnavailableError, type TorchPython } from '../runtime/python.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+const HAND = path.join(ROOT, 'bench', 'torch_hand.py');
+
+const REGRESSOR = `# The issue's stacked regressor: 4 x LSTM(50) + Dropout(0.2) on 60 steps of a damped sine.
+model StackedRegressor {
+  input x: [60, 1]
+  lstm(50, returnSequences: true)
+  dropout(0.2)
+  lstm(50, returnSequences: true)
+  dropout(0.2)
+  lstm(50, returnSequences: true)
+  dropout(0.2)
+  lstm(50)
+  dropout(0.2)
+  dense(1)
+  train { loss: mse  optimizer: adam  epochs: 10  batchSize: 32 }
+  data { synthetic: sine  length: 60  horizon: 1 }
+}
+`;
+
+interface Problem {
+  /** bench/torch_hand.py --problem KEY. */
+  key: string;
+  title: string;
+  /** A spec under specs/, or the regressor's source. */
+  file?: string;
+  source?: string;
+  /** The spec's batch size (the hand script gets it too). */
+  batchSize: number;
+  /** PyTorch runs (lstmc and hand): training samples and epochs (the first is warm-up). */
+  torch: { samples: number; epochs: number };
+  /** The tfjs run: a few samples (it is an order of magnitude slower). */
+  tfjs: { samples: number; epochs: number };
+}
+
+const PROBLEMS: Problem[] = [
+  {
+    key: 'regressor',
+    title: 'stacked regressor 4×LSTM(50)',
+    source: REGRESSOR,
+    batchSize: 32,
+    torch: { samples: 512, epochs: 5 },
+    tfjs: { samples: 128, epochs: 2 },
+  },
+  {
+    key: 'echo',
+    title: 'vanilla / echo (batch 1)',
+    file: 'specs/vanilla.lstm',
+    batchSize: 1,
+    torch: { samples: 768, epochs: 5 },
+    tfjs: { samples: 256, epochs: 2 },
+  },
+  {
+    key: 'sine',
+    title: 'stacked / damped sine',
+    file: 'specs/stacked.lstm',
+    batchSize: 32,
+    torch: { samples: 1536, epochs: 5 },
+    tfjs: { samples: 256, epochs: 2 },
+  },
+  {
+    key: 'cumsum',
+    title: 'bidirectional / cumsum',
+    file: 'specs/bidirectional.lstm',
+    batchSize: 10,
+    torch: { samples: 2048, epochs: 5 },
+    tfjs: { samples: 256, epochs: 2 },
+  },
+  {
+    key: 'addition',
+    title: 'encoder-decoder / addition',
+    file: 'specs/encoder-decoder.lstm',
+    batchSize: 32,
+    torch: { samples: 4096, epochs: 5 },
+    tfjs: { samples: 512, epochs: 2 },
+  },
+  {
+    key: 'chars',
+    title: 'generative / chars',
+    file: 'specs/generative.lstm',
+    batchSize: 128,
+    torch: { samples: 4096, epochs: 5 },
+    tfjs: { samples: 512, epochs: 2 },
+  },
+  {
+    key: 'square',
+    title: 'cnn-lstm / moving square',
+    file: 'specs/cnn-lstm.lstm',
+    batchSize: 32,
+    torch: { samples: 512, epochs: 5 },
+    tfjs: { samples: 128, epochs: 2 },
+  },
+];
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Run {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}`;
+    throw new Error(
+      `${path.basename(cmd)} ${args.slice(0, 3).join(' ')} ...: ${why}\n${(r.stderr ?? '').slice(-2000)}`,
+    );
+  }
+  return { stdout: r.stdout, stderr: r.stderr, seconds };
+}
+
+function best(xs: readonly number[]): number {
+  return xs.length === 0 ? NaN : Math.max(...xs);
+}
+
+function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Samples/s of the epochs after the first (warm-up); all of them when there is only one. */
+function afterWarmup(perEpoch: readonly number[]): number[] {
+  return perEpoch.length > 1 ? perEpoch.slice(1) : [...perEpoch];
+}
+
+interface TorchJson {
+  perEpoch: { epoch: number; seconds: number | null; samplesPerSec: number | null }[];
+  replicas?: { identical: boolean };
+}
+
+interface Row {
+  problem: Problem;
+  lstmc: number[];
+  hand: number[];
+  tfjs: number;
+  ddp: number[];
+  ddpIdentical: boolean;
+  /** lstmc's own time per run: wall time minus the epochs (compile, data export, Python start, saves). */
+  overhead: number[];
+}
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1);
+}
+
+function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : '—';
+}
+
+function table(rows: Row[]): string {
+  const header = [
+    'problem',
+    'lstmc torch',
+    'hand torch',
+    'lstmc/hand',
+    '(medians)',
+    'tfjs (wasm)',
+    'torch/tfjs',
+    'DDP ×2',
+    'DDP/1 proc',
+    'lstmc setup s',
+  ];
+  const body = rows.map((r) => {
+    const lstmc = best(r.lstmc);
+    const hand = best(r.hand);
+    const ddp = best(r.ddp);
+    const q = hand > 0 ? lstmc / hand : NaN;
+    return [
+      r.problem.title,
+      fmt(lstmc),
+      fmt(hand),
+      `${ratio(lstmc, hand)} ${Number.isFinite(q) ? (q >= 0.9 ? '✓' : '✗') : ''}`.trim(),
+      ratio(median(r.lstmc), median(r.hand)),
+      fmt(r.tfjs),
+      ratio(lstmc, r.tfjs),
+      `${fmt(ddp)}${r.ddpIdentical ? '' : ' (replicas differ!)'}`,
+      ratio(ddp, lstmc),
+      median(r.overhead).toFixed(1),
+    ];
+  });
+  const all = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]!].length)));
+  const line = (row: string[]) =>
+    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function parseArgs(argv: string[]): { only: Set<string> | null; reps: number } {
+  const usage = `usage: node dist/bench/torch.js [--only ${PROBLEMS.map((p) => p.key).join(',')}] [--reps N]`;
+  let only: Set<string> | null = null;
+  let reps = 3;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--only' && argv[i + 1] !== undefined) only = new Set(argv[++i]!.split(','));
+    else if (a === '--reps' && /^\d+$/.test(argv[i + 1] ?? '') && Number(argv[i + 1]) > 0) reps = Number(argv[++i]);
+    else {
+      console.error(usage);
+      process.exit(2);
+    }
+  }
+  for (const k of only ?? []) {
+    if (!PROBLEMS.some((p) => p.key === k)) {
+      console.error(`unknown problem ${k}\n${usage}`);
+      process.exit(2);
+    }
+  }
+  return { only, reps };
+}
+
+async function main(): Promise<void> {
+  const { only, reps } = parseArgs(process.argv.slice(2));
+  let py: TorchPython;
+  try {
+    py = findTorchPython();
+  } catch (e) {
+    if (e instanceof TorchUnavailableError) {
+      console.error(`bench:torch: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const work = mkdtempSync(path.join(tmpdir(), 'lstmc-bench-torch-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, LSTMC_PYTHON: py.python, NO_COLOR: '1' };
+  const threads = spawnSync(py.python, ['-c', 'import torch; print(torch.get_num_threads())'], {
+    encoding: 'utf8',
+    env,
+  }).stdout.trim();
+  console.log(
+    `PyTorch ${py.torch} (${py.python}, Python ${py.pythonVersion}, ${threads} intra-op thread(s), ` +
+      `${py.cuda ? 'CUDA available' : 'CPU only'}); ${cpus().length} CPUs, load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'} ` +
+      `OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? '(unset)'}; ${reps} alternating reps per side`,
+  );
+  const rows: Row[] = [];
+  const t0 = performance.now();
+  try {
+    for (const p of PROBLEMS.filter((q) => only === null || only.has(q.key))) {
+      const spec = p.file !== undefined ? path.join(ROOT, p.file) : path.join(work, `${p.key}.lstm`);
+      if (p.source !== undefined) writeFileSync(spec, p.source);
+      const data = path.join(work, `data-${p.key}`);
+      run(process.execPath, [MAIN, 'data', spec, '--out', data, '--samples', String(p.torch.samples)], env, work);
+      const row: Row = { problem: p, lstmc: [], hand: [], tfjs: NaN, ddp: [], ddpIdentical: true, overhead: [] };
+      const lstmcTorch = (nproc: number, rep: number): TorchJson => {
+        const out = path.join(work, `run-${p.key}-${nproc}-${rep}`);
+        // The DDP run is there for its throughput: a warm-up epoch and two more.
+        const epochs = nproc === 1 ? p.torch.epochs : Math.min(3, p.torch.epochs);
+        const common = ['--epochs', String(epochs), '--samples', String(p.torch.samples)];
+        const r = run(
+          process.execPath,
+          [MAIN, 'train', spec, '--engine', 'torch', '--nproc', String(nproc), ...common, '--out', out, '--json'],
+          env,
+          work,
+        );
+        const j = JSON.parse(r.stdout) as TorchJson;
+        if (nproc === 1) row.overhead.push(r.seconds - j.perEpoch.reduce((a, e) => a + (e.seconds ?? 0), 0));
+        rmSync(out, { recursive: true, force: true });
+        return j;
+      };
+      const sides = {
+        lstmc: (rep: number) => {
+          const j = lstmcTorch(1, rep);
+          row.lstmc.push(...afterWarmup(j.perEpoch.map((e) => e.samplesPerSec ?? NaN)));
+        },
+        hand: () => {
+          const r = run(
+            py.python,
+            [HAND, '--problem', p.key, '--data', data, '--epochs', String(p.torch.epochs)].concat([
+              '--batch-size',
+              String(p.batchSize),
+            ]),
+            env,
+            work,
+          );
+          const lines = r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { samples_per_s: number });
+          row.hand.push(...afterWarmup(lines.map((l) => l.samples_per_s)));
+        },
+      };
+      for (let rep = 0; rep < reps; rep++) {
+        if (rep % 2 === 0) {
+          sides.lstmc(rep);
+          sides.hand();
+        } else {
+          sides.hand();
+          sides.lstmc(rep);
+        }
+      }
+      const ddp = lstmcTorch(2, 0);
+      row.ddp = afterWarmup(ddp.perEpoch.map((e) => e.samplesPerSec ?? NaN));
+      row.ddpIdentical = ddp.replicas?.identical ?? false;
+      const tfOut = path.join(work, `run-${p.key}-tfjs`);
+      const tf = run(
+        process.execPath,
+        [MAIN, 'train', spec, '--backend', 'wasm', '--epochs', String(p.tfjs.epochs)].concat([
+          '--samples',
+          String(p.tfjs.samples),
+          '--out',
+          tfOut,
+          '--json',
+          '--progress',
+          'none',
+        ]),
+        env,
+        work,
+      );
+      row.tfjs = (JSON.parse(tf.stdout) as { samplesPerSec: number }).samplesPerSec;
+      rmSync(tfOut, { recursive: true, force: true });
+      rows.push(row);
+      const both = (xs: number[]) => `${fmt(best(xs))} (median ${fmt(median(xs))})`;
+      console.log(
+        `  ${p.title}: lstmc torch ${both(row.lstmc)}, hand ${both(row.hand)}, tfjs ${fmt(row.tfjs)}, ` +
+          `DDP ×2 ${both(row.ddp)} samples/s`,
+      );
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`\nsamples/s (training; the best epoch after the first):\n`);
+  console.log(table(rows));
+  console.log(
+    `\nlstmc/hand: the generated module against hand-written PyTorch (target ≥ 0.9; (medians): the same ` +
+      `ratio of the median epochs). torch/tfjs: lstmc torch ` +
+      `against \`lstmc train\` on tfjs-wasm (its figure includes the first epoch). DDP ×2: two processes on this ` +
+      `machine (${cpus().length} CPUs), global throughput. lstmc setup: a run's wall time minus its epochs ` +
+      `(compile, data export, Python start, checkpoints, test evaluation). ${((performance.now() - t0) / 1000).toFixed(0)} s in all.`,
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench:torch: ${(e as Error).message}`);
+  process.exit(1);
+});
