@@ -16,6 +16,11 @@ import { loadModelDir, readTrainState, type TrainState } from './io.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
 import { compileModel } from './optimizer.js';
 import { evaluateSplit, generate as generateFrom, predictSamples, type GenerateOptions } from './predict.js';
+import { installFastOrthogonal } from './orthogonal.js';
+
+// Every 'orthogonal' initializer tfjs-layers resolves by name (layer configs, model.json) uses the float64
+// QR of runtime/orthogonal.ts instead of tfjs's tf-op QR (seconds to minutes per recurrent kernel).
+installFastOrthogonal();
 
 export { train, TrainError, checkDataShapes, type TrainOptions, type TrainResult } from './train.js';
 export { buildModel, buildLayer } from './build.js';
@@ -59,6 +64,12 @@ export { makeOptimizer, applyClipping, optimizerFor, compileModel, type ClipStat
 export { evaluateSplit, predictSamples, sampleWithTemperature, type GenerateOptions } from './predict.js';
 export { createProgress, type ProgressMode } from './progress.js';
 export { Rng } from './rng.js';
+export {
+  FastOrthogonal,
+  installFastOrthogonal,
+  uninstallFastOrthogonal,
+  fastOrthogonalInstalled,
+} from './orthogonal.js';
 
 export interface LoadedModel {
   model: tf.LayersModel;
