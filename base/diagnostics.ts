@@ -365,6 +365,33 @@ export interface Diagnostic {
   code: string;
   message: string;
   hint?: string;
+  /**
+   * The hint as edits a tool can apply (editors offer them as quick fixes); absent when the hint is
+   * advice only. Not part of the `check --format json` contract.
+   */
+  fixes?: DiagnosticFix[];
+}
+
+/**
+ * One text edit of a fix. Replaces `span` with `newText`; when `oldText` is given, replaces only the
+ * first occurrence of `oldText` inside `span` (so that quotes, a `$` or the rest of a list around the
+ * word stay as written). An empty span (endColumn === column) inserts.
+ */
+export interface FixEdit {
+  span: Span;
+  newText: string;
+  oldText?: string;
+}
+
+/** A machine-applicable form of a hint: a title for the menu and the edits. */
+export interface DiagnosticFix {
+  title: string;
+  edits: FixEdit[];
+}
+
+/** The fix that replaces one word (`oldText`) inside `span` by `newText`. */
+export function replaceFix(span: Span, oldText: string, newText: string, title?: string): DiagnosticFix {
+  return { title: title ?? `Change "${oldText}" to "${newText}"`, edits: [{ span, oldText, newText }] };
 }
 
 export function format(template: string, args: Record<string, unknown>): string {
@@ -376,6 +403,7 @@ export function makeDiagnostic(
   span: Span,
   args: Record<string, unknown> = {},
   hint?: string,
+  fixes?: DiagnosticFix[],
 ): Diagnostic {
   const diag: Diagnostic = {
     file: span.file,
@@ -389,14 +417,21 @@ export function makeDiagnostic(
   };
   const h = hint ?? (def.hint !== undefined ? format(def.hint, args) : undefined);
   if (h !== undefined && h !== '' && h !== '{hint}') diag.hint = h;
+  if (fixes !== undefined && fixes.length > 0) diag.fixes = fixes;
   return diag;
 }
 
 /** Collects diagnostics for one phase/file. */
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
-  add(def: DiagnosticDef, span: Span, args: Record<string, unknown> = {}, hint?: string): Diagnostic {
-    const dg = makeDiagnostic(def, span, args, hint);
+  add(
+    def: DiagnosticDef,
+    span: Span,
+    args: Record<string, unknown> = {},
+    hint?: string,
+    fixes?: DiagnosticFix[],
+  ): Diagnostic {
+    const dg = makeDiagnostic(def, span, args, hint, fixes);
     this.items.push(dg);
     return dg;
   }

@@ -36,8 +36,11 @@ export interface Entry {
 
 /** How names in values resolve: the model's params. */
 export interface Scope {
-  /** The param's value, 'poisoned' when its declaration was invalid (already reported), else undefined. */
-  param(name: string): ParamValue | 'poisoned' | undefined;
+  /**
+   * The param's value, 'poisoned' when its declaration was invalid (already reported), else undefined.
+   * `at` is where the name is read (recorded as a use of the param for editors).
+   */
+  param(name: string, at?: Span): ParamValue | 'poisoned' | undefined;
   paramNames(): Iterable<string>;
   /** The spelling of the file, for hints. */
   format: 'lstm' | 'yaml';
@@ -50,7 +53,8 @@ export interface Resolved {
 }
 
 export type BindIssue =
-  | { kind: 'unknown'; name: string; span: Span; hint: string | undefined }
+  /** `suggestion`: the known name it was probably meant to be (camelCase or did-you-mean). */
+  | { kind: 'unknown'; name: string; span: Span; hint: string | undefined; suggestion?: string | undefined }
   | { kind: 'duplicate'; name: string; span: Span }
   | { kind: 'positional'; span: Span; max: number; got: number; value: Value }
   | { kind: 'missing'; name: string; spec: FieldSpec; main: boolean }
@@ -72,6 +76,7 @@ export type BindIssue =
       field: string;
       type: ValueType;
       hint: string | undefined;
+      suggestion?: string | undefined;
     };
 
 export interface Bound {
@@ -127,6 +132,13 @@ export function unknownFieldHint(
   return fields.length > 0 ? `Known ${noun.toLowerCase()}: ${fields.join(', ')}.` : undefined;
 }
 
+/** The known name an unknown field was probably meant to be: its camelCase spelling, or the closest. */
+export function unknownFieldSuggestion(name: string, fields: readonly string[]): string | undefined {
+  const camel = camelCase(name);
+  if (camel !== name && fields.includes(camel)) return camel;
+  return didYouMean(name, fields);
+}
+
 /** Resolve a written value to a plain value: params substituted, names kept where the type takes names. */
 export function resolveValue(
   v: Value,
@@ -147,7 +159,7 @@ export function resolveValue(
     case 'unknown':
       return { value: null };
     case 'ident': {
-      const p = scope.param(v.name);
+      const p = scope.param(v.name, v.span);
       if (p === 'poisoned') return 'failed';
       if (p !== undefined) return { value: p, param: v.name };
       if (!v.dollar && takesNames(type)) return { value: v.name };
@@ -160,6 +172,7 @@ export function resolveValue(
         field,
         type,
         hint: hint !== undefined ? `Did you mean "${hint}"?` : undefined,
+        suggestion: hint,
       });
       return 'failed';
     }
@@ -220,6 +233,7 @@ export function bindFields(
           name,
           span: e.nameSpan ?? e.span,
           hint: unknownFieldHint(name, names, scope.format, options.noun),
+          suggestion: unknownFieldSuggestion(name, names),
         });
         out.ok = false;
         continue;

@@ -3,6 +3,8 @@
  */
 import { parseSpec, type SpecFormat } from '../grammar/index.js';
 import { Diagnostics, makeDiagnostic, sortDiagnostics, type Diagnostic } from '../base/diagnostics.js';
+import type { SpecFile } from '../grammar/ast.js';
+import type { ModelAnalysis } from './analysis.js';
 import type { IRModel } from './ir.js';
 import { lowerSpec } from './lower/index.js';
 import { LAYER_SYNTAX } from './layers/table.js';
@@ -12,6 +14,8 @@ export interface CheckOptions {
   params?: Record<string, string>;
   /** Force a front end; by default chosen from the file extension. */
   format?: SpecFormat;
+  /** Also return the AST and the per-model analysis (names, uses, layer calls by position) for editors. */
+  analysis?: boolean;
 }
 
 export interface CheckResult {
@@ -19,6 +23,9 @@ export interface CheckResult {
   /** Models that lowered without errors (others are omitted). */
   models: IRModel[];
   diagnostics: Diagnostic[];
+  /** With `analysis: true`: the (possibly partial) AST and what the checker knows of each model. */
+  spec?: SpecFile;
+  analysis?: ModelAnalysis[];
 }
 
 /** Parse + lower + check one source text. Never throws on bad input. */
@@ -44,7 +51,12 @@ export function checkSource(source: string, file: string, options: CheckOptions 
       parsed.diagnostics.some((d) => d.code === 'LSTM1010' || d.code === 'LSTM1002' || d.code === 'LSTM1012');
     const checked = yamlBroken ? [] : lowered.diagnostics.items.filter((d) => !badLines.has(`${d.file}:${d.line}`));
     const diagnostics = sortDiagnostics(dedupe([...parsed.diagnostics, ...checked]));
-    return { file, models: syntaxErrors ? [] : lowered.models, diagnostics };
+    const result: CheckResult = { file, models: syntaxErrors ? [] : lowered.models, diagnostics };
+    if (options.analysis === true) {
+      result.spec = parsed.spec;
+      result.analysis = lowered.analysis;
+    }
+    return result;
   } catch (e) {
     // A bug in lstmc, never the user's fault: say so, located at the file.
     const msg = e instanceof Error ? e.message : String(e);
@@ -70,3 +82,4 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
 export { lowerSpec, parseParamOverride } from './lower/index.js';
 export type { Diagnostic } from '../base/diagnostics.js';
 export type { IRModel } from './ir.js';
+export type { CallInfo, ModelAnalysis, SymbolDefinition, SymbolUse } from './analysis.js';

@@ -382,7 +382,7 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
     // Only what the spec gave: the table's defaults are applied by optimizerCall.
     return { name, args: bound.values as Record<string, number> };
   }
-  const x = v.kind === 'ident' ? (scope.param(v.name) ?? v.name) : v.kind === 'string' ? v.value : undefined;
+  const x = v.kind === 'ident' ? (scope.param(v.name, v.span) ?? v.name) : v.kind === 'string' ? v.value : undefined;
   if (x === 'poisoned') return undefined;
   if (typeof x !== 'string') {
     bag.add(Diagnostics.TrainValue, v.span, {
@@ -404,7 +404,8 @@ function lowerMetrics(v: Value, bag: DiagnosticBag, scope: Scope): string[] {
   const items = v.kind === 'list' ? v.items : [v];
   const out: string[] = [];
   for (const it of items) {
-    const x = it.kind === 'ident' ? (scope.param(it.name) ?? it.name) : it.kind === 'string' ? it.value : undefined;
+    const x =
+      it.kind === 'ident' ? (scope.param(it.name, it.span) ?? it.name) : it.kind === 'string' ? it.value : undefined;
     if (x === 'poisoned') continue;
     if (typeof x !== 'string') {
       bag.add(Diagnostics.TrainValue, it.span, { key: 'metrics', expected: 'metric names', got: describeWritten(it) });
@@ -455,7 +456,7 @@ function lowerEarlyStopping(v: Value, bag: DiagnosticBag, scope: Scope): IRTrain
       : v.kind === 'bool'
         ? v.value
         : v.kind === 'ident'
-          ? scope.param(v.name)
+          ? scope.param(v.name, v.span)
           : undefined;
   if (typeof x === 'number' && Number.isInteger(x) && x >= 0) return { patience: x, monitor: 'val_loss', minDelta: 0 };
   if (x === true) return { patience: 3, monitor: 'val_loss', minDelta: 0 };

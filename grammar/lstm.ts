@@ -8,7 +8,13 @@
  */
 import { EOF, tokenMatcher, type CstNode, type IToken } from './chevrotain.js';
 import type { ModelDecl, ParseResult, SpecFile } from './ast.js';
-import { DiagnosticBag, Diagnostics, sortDiagnostics, type Diagnostic } from '../base/diagnostics.js';
+import {
+  DiagnosticBag,
+  Diagnostics,
+  sortDiagnostics,
+  type Diagnostic,
+  type DiagnosticFix,
+} from '../base/diagnostics.js';
 import { CLOSERS, Keyword, LBrace, Model, OPENERS, RBrace, UnterminatedString, lstmLexer } from './lexer.js';
 import { MAX_PARSE_ERRORS, lstmParser } from './parser.js';
 import { binaryReason } from './binary.js';
@@ -203,7 +209,7 @@ function parseInner(src: SourceText, file: string): ParseResult {
       Diagnostics.UnexpectedToken,
       span,
       { found, expected: e.expected || 'something else' },
-      parseHint(t, atEof, e.expected, kept, src),
+      ...hintAndFixes(parseHint(t, atEof, e.expected, kept, src)),
     );
   }
 
@@ -285,7 +291,15 @@ function statementAround(tokens: IToken[], i: number, src: SourceText): { from: 
  * Hints for the syntax mistakes that need context to explain: an unclosed `{`, a keyword as a name,
  * and Python / Keras habits (`name=value`, `True`, tuples) shown rewritten in lstmc spelling.
  */
-function parseHint(t: IToken, atEof: boolean, expected: string, tokens: IToken[], src: SourceText): string | undefined {
+/** A hint, with the edits that apply it when there are any. */
+type ParseHint = string | { hint: string; fixes: DiagnosticFix[] } | undefined;
+
+/** The `hint` and `fixes` arguments of `DiagnosticBag.add` for a parse hint. */
+function hintAndFixes(h: ParseHint): [string | undefined, DiagnosticFix[] | undefined] {
+  return typeof h === 'object' ? [h.hint, h.fixes] : [h, undefined];
+}
+
+function parseHint(t: IToken, atEof: boolean, expected: string, tokens: IToken[], src: SourceText): ParseHint {
   if (atEof && expected.includes('"}"')) {
     // Which `{` was left open? Brace counting alone blames the outermost one; indentation tells
     // better: a `}` closes the innermost open `{` whose line is indented like the `}` itself, and
@@ -326,7 +340,16 @@ function parseHint(t: IToken, atEof: boolean, expected: string, tokens: IToken[]
       const { from, to, clipped } = statementAround(tokens, i, src);
       const r = rewriteHabits(src.text, tokens, from, to);
       // A statement cut short by the token limit is not worth showing rewritten: the rules only.
-      if (r.changed.has(i)) return habitHint(r, clipped ? 0 : undefined);
+      if (r.changed.has(i)) {
+        const hint = habitHint(r, clipped ? 0 : undefined);
+        const line = (k: number): number => src.position(tokens[k]!.startOffset).line;
+        // The rewrite folds line breaks and comments: offered as an edit for a one-line statement only.
+        if (hint === undefined || clipped || line(from) !== line(to)) return hint;
+        const last = tokens[to]!;
+        const span = src.span(tokens[from]!.startOffset, last.startOffset + last.image.length);
+        const fix: DiagnosticFix = { title: `Rewrite as \`${r.text.trim()}\``, edits: [{ span, newText: r.text }] };
+        return { hint, fixes: [fix] };
+      }
     }
   }
   return undefined;

@@ -3,7 +3,7 @@
  * (through the one binder, compiler/bind.ts), nested layers of wrappers, and the user's layer names
  * (reserved before any is generated, so generated names never collide with them).
  */
-import { Diagnostics } from '../../base/diagnostics.js';
+import { Diagnostics, replaceFix } from '../../base/diagnostics.js';
 import { didYouMean } from '../../base/did-you-mean.js';
 import type { Call, Statement, Value } from '../../grammar/ast.js';
 import { pythonConstantHint } from '../../grammar/habits.js';
@@ -130,7 +130,14 @@ function reportUnknownLayer(st: ModelState, call: Call): void {
     : meant !== undefined
       ? `Did you mean "${meant}"?`
       : undefined;
-  st.err(Diagnostics.UnknownLayer, call.nameSpan, { name: call.name }, hint);
+  const to = direct ?? meant;
+  st.err(
+    Diagnostics.UnknownLayer,
+    call.nameSpan,
+    { name: call.name },
+    hint,
+    to !== undefined ? [replaceFix(call.nameSpan, call.name, to)] : undefined,
+  );
 }
 
 /** A wrapper's inner layer: a call, or a bare layer name (`timeDistributed(flatten)`). */
@@ -196,7 +203,13 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
   const layer = call.name;
   switch (i.kind) {
     case 'unknown':
-      st.err(Diagnostics.UnknownArgument, i.span, { what: 'Layer', layer, name: i.name }, i.hint);
+      st.err(
+        Diagnostics.UnknownArgument,
+        i.span,
+        { what: 'Layer', layer, name: i.name },
+        i.hint,
+        i.suggestion !== undefined ? [replaceFix(i.span, i.name, i.suggestion)] : undefined,
+      );
       return;
     case 'duplicate':
       st.err(Diagnostics.DuplicateArgument, i.span, { name: i.name });
@@ -228,7 +241,13 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
         (i.dollar
           ? `Declare it with ${st.spell(`\`param ${i.name} = ...\``, `\`params: {${i.name}: ...}\``)}.`
           : `${i.field} must be ${expectedText(i.type)}; \`${i.name}\` is not a declared param.`);
-      st.err(Diagnostics.UndefinedParam, i.span, { name: i.name }, hint);
+      st.err(
+        Diagnostics.UndefinedParam,
+        i.span,
+        { name: i.name },
+        hint,
+        i.suggestion !== undefined && hint === i.hint ? [replaceFix(i.span, i.name, i.suggestion)] : undefined,
+      );
       return;
     }
     case 'value': {
@@ -247,6 +266,9 @@ function reportArgIssue(st: ModelState, def: LayerDef, call: Call, i: BindIssue)
           i.span,
           { value, what: p.what },
           python ?? (dm ? `Did you mean "${dm}"?` : `Expected one of: ${p.values.join(', ')}.`),
+          python === undefined && dm !== undefined && i.resolved?.param === undefined
+            ? [replaceFix(i.span, value, dm)]
+            : undefined,
         );
       } else if (p.problem === 'range') {
         const list = Array.isArray(i.resolved?.value) && def.args[i.name]?.type.kind === 'intList';

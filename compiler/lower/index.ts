@@ -11,6 +11,7 @@
  */
 import { DiagnosticBag } from '../../base/diagnostics.js';
 import type { ModelDecl, SpecFile } from '../../grammar/ast.js';
+import { analyseModel, type ModelAnalysis } from '../analysis.js';
 import { lowerData } from '../data.js';
 import type { IRModel } from '../ir.js';
 import { specifiedFileRules, specifiedModelRules } from '../rules/index.js';
@@ -37,6 +38,8 @@ export interface LowerResult {
   /** Models that lowered without errors. */
   models: IRModel[];
   diagnostics: DiagnosticBag;
+  /** Per model of the file (errors or not): names, uses and layer calls by position, for editors. */
+  analysis: ModelAnalysis[];
 }
 
 export function lowerSpec(spec: SpecFile, options: LowerOptions = {}): LowerResult {
@@ -44,12 +47,14 @@ export function lowerSpec(spec: SpecFile, options: LowerOptions = {}): LowerResu
   const overrides = options.params ?? {};
   for (const rule of specifiedFileRules) rule({ spec, bag, overrides });
   const models: IRModel[] = [];
+  const analysis: ModelAnalysis[] = [];
   for (const m of spec.models) {
     const before = bag.errorCount;
-    const model = lowerModel(m, spec, bag, overrides, options.afterSyntaxErrors === true);
+    const { model, st } = lowerModel(m, spec, bag, overrides, options.afterSyntaxErrors === true);
     if (bag.errorCount === before) models.push(model);
+    analysis.push(analyseModel(st));
   }
-  return { models, diagnostics: bag };
+  return { models, diagnostics: bag, analysis };
 }
 
 function lowerModel(
@@ -58,7 +63,7 @@ function lowerModel(
   bag: DiagnosticBag,
   overrides: Record<string, string>,
   afterSyntaxErrors: boolean,
-): IRModel {
+): { model: IRModel; st: ModelState } {
   const st = new ModelState(m, spec.file, spec.format, bag, overrides, afterSyntaxErrors);
   // 1. resolve and order
   collectParams(st);
@@ -91,5 +96,5 @@ function lowerModel(
     train,
   };
   if (data) model.data = data.data;
-  return model;
+  return { model, st };
 }

@@ -6,7 +6,7 @@
  * A step that fails poisons the names it defines, so later uses of them say nothing more (no
  * cascades).
  */
-import { Diagnostics } from '../../base/diagnostics.js';
+import { Diagnostics, type DiagnosticFix } from '../../base/diagnostics.js';
 import { didYouMeanHint } from '../../base/did-you-mean.js';
 import type { Span } from '../../base/span.js';
 import type { Call, LetStmt, Name, Statement, Value } from '../../grammar/ast.js';
@@ -172,6 +172,7 @@ function lowerDim(
   if (item.kind === 'ident') {
     const p = st.params.get(item.name);
     if (p) {
+      st.uses.push({ name: item.name, span: item.span });
       if (p.poisoned) return undefined;
       if (typeof p.value !== 'number' || !Number.isInteger(p.value) || p.value <= 0) {
         st.err(Diagnostics.InvalidInputDim, item.span, {
@@ -526,8 +527,10 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
   if (!res.ok) {
     const e = res.error;
     const span = (e.argName && (layer.argSpans[e.argName] ?? layer.inner?.argSpans[e.argName])) || call.span;
-    const hint = e.key === 'RankMismatch' ? (classicHint(st, call, from[0], def) ?? e.hint) : e.hint;
-    st.bag.add(Diagnostics[e.key], span, e.args, hint);
+    const classic = e.key === 'RankMismatch' ? classicHint(st, call, from[0], def) : undefined;
+    const hint = classic ?? e.hint;
+    const fixes = classic !== undefined ? returnSequencesFix(st, from[0]?.producer) : undefined;
+    st.bag.add(Diagnostics[e.key], span, e.args, hint, fixes);
     return undefined;
   }
   const node: IRNode = {
@@ -540,7 +543,37 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
   };
   if (initialState) node.initialState = initialState;
   st.nodes.push(node);
+  st.nodeOf.set(call, node);
   return node;
+}
+
+/**
+ * The edit behind "add `returnSequences: true` to it": on the recurrent layer (or the one a wrapper
+ * wraps) that returns only its last output. `returnSequences: false` written out becomes `true`; in
+ * the `.lstm` spelling the argument is added before the call's `)`. None for a YAML item without the
+ * argument (its spelling varies: `- lstm: 20`, `{units: 20}`, a block mapping).
+ */
+function returnSequencesFix(st: ModelState, producer: IRNode | undefined): DiagnosticFix[] | undefined {
+  const layer = producer?.inner ?? producer;
+  if (!layer || getLayer(layer.type)?.args['returnSequences'] === undefined) return undefined;
+  const title = `Add \`returnSequences: true\` to the ${layer.type} on line ${layer.span.line}`;
+  const given = layer.argSpans['returnSequences'];
+  if (given) return [{ title, edits: [{ span: given, newText: 'true' }] }];
+  const s = layer.span;
+  // A recurrent layer needs its units, so its call has arguments and ends with `)`.
+  if (st.format !== 'lstm' || Object.keys(layer.argSpans).length === 0 || s.endColumn < 2) return undefined;
+  const at: Span = {
+    file: s.file,
+    line: s.endLine,
+    column: s.endColumn - 1,
+    endLine: s.endLine,
+    endColumn: s.endColumn - 1,
+  };
+  if (s.endOffset !== undefined) {
+    at.offset = s.endOffset - 1;
+    at.endOffset = s.endOffset - 1;
+  }
+  return [{ title, edits: [{ span: at, newText: ', returnSequences: true' }] }];
 }
 
 /** The classic mistakes, said in words a Keras user knows. */

@@ -3,7 +3,13 @@
  * nodes built so far, the bound layer of every call, and the diagnostic bag. Also the binder's
  * `Scope` (how names in argument values resolve).
  */
-import { Diagnostics, type DiagnosticBag, type DiagnosticDef } from '../../base/diagnostics.js';
+import {
+  Diagnostics,
+  replaceFix,
+  type DiagnosticBag,
+  type DiagnosticDef,
+  type DiagnosticFix,
+} from '../../base/diagnostics.js';
 import { didYouMean } from '../../base/did-you-mean.js';
 import type { Span } from '../../base/span.js';
 import type { Call, ModelDecl, Name } from '../../grammar/ast.js';
@@ -46,6 +52,10 @@ export class ModelState implements Scope {
   current: Binding | undefined;
   /** The model uses `let` or `output` (so it is a graph, whatever its shape). */
   sawGraphFeature = false;
+  /** Every place a param, input or let name is read, as resolved (for editors: references, rename). */
+  readonly uses: { name: string; span: Span }[] = [];
+  /** The node each layer call became (pass 3); calls that failed are absent. */
+  readonly nodeOf = new Map<Call, IRNode>();
 
   constructor(
     readonly decl: ModelDecl,
@@ -57,8 +67,14 @@ export class ModelState implements Scope {
     readonly afterSyntaxErrors: boolean,
   ) {}
 
-  err(def: DiagnosticDef, span: Span, args: Record<string, unknown> = {}, hint?: string): void {
-    this.bag.add(def, span, args, hint);
+  err(
+    def: DiagnosticDef,
+    span: Span,
+    args: Record<string, unknown> = {},
+    hint?: string,
+    fixes?: DiagnosticFix[],
+  ): void {
+    this.bag.add(def, span, args, hint, fixes);
   }
 
   /** A hint's code example in the spelling of the file. */
@@ -76,9 +92,11 @@ export class ModelState implements Scope {
     return this.spell(`\`input ${name}: [${dims}]\``, `\`inputs: {${name}: [${dims}]}\``);
   }
 
-  param(name: string): ParamValue | 'poisoned' | undefined {
+  /** A param's value; `at` (where the name is read) records the use. */
+  param(name: string, at?: Span): ParamValue | 'poisoned' | undefined {
     const p = this.params.get(name);
     if (!p) return undefined;
+    if (at) this.uses.push({ name, span: at });
     return p.poisoned ? 'poisoned' : p.value;
   }
 
@@ -90,6 +108,7 @@ export class ModelState implements Scope {
   lookup(n: Name): Binding | undefined {
     const b = this.env.get(n.name);
     if (b) {
+      this.uses.push({ name: n.name, span: n.span });
       b.used = true;
       return b;
     }
@@ -103,7 +122,13 @@ export class ModelState implements Scope {
         : candidates.length
           ? `Defined names: ${candidates.slice(0, 8).join(', ')}.`
           : `Declare an input first, e.g. ${this.inputExample('x', 'T, 1')}.`;
-    this.err(Diagnostics.UndefinedName, n.span, { name: n.name }, hint);
+    this.err(
+      Diagnostics.UndefinedName,
+      n.span,
+      { name: n.name },
+      hint,
+      meant !== undefined ? [replaceFix(n.span, n.name, meant)] : undefined,
+    );
     return undefined;
   }
 
