@@ -12,6 +12,7 @@ import type { ArgValue, IRLayer, IRModel, IRNode, IRTrain, ValueRef } from './ir
 import { getLayer } from './layers/table.js';
 import type { ArgSpec } from './layers/types.js';
 import { defaultTrain } from './train.js';
+import { lstmString } from '../grammar/format.js';
 
 export interface PrintOptions {
   /** Leave out arguments equal to the layer table's default. Default true. */
@@ -23,20 +24,8 @@ export interface PrintOptions {
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const KEYWORDS = new Set(['model', 'param', 'input', 'let', 'output', 'train', 'data', 'true', 'false']);
 
-/** A `.lstm` string literal: `"..."` with \" \\ \n \t and \u{...} escapes. */
-export function lstmString(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f || c === 0x2028 || c === 0x2029) out += `\\u{${c.toString(16)}}`;
-    else out += ch;
-  }
-  return out + '"';
-}
+/** Re-exported: the `.lstm` string literal rule lives with the formatter (grammar/format.ts). */
+export { lstmString };
 
 function sameValue(a: ArgValue | undefined, b: ArgValue | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -349,4 +338,9 @@ export function printYaml(m: IRModel, opts: PrintOptions = {}): string {
     for (const [k, v] of data) lines.push(`  ${k}: ${v}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** One layer call as a `.lstm` spec spells it, defaults left out: `lstm(50, returnSequences: true)` (graph boxes). */
+export function layerCallText(l: IRLayer): string {
+  return lstmCall(l, {}, undefined);
 }
