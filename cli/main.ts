@@ -11,6 +11,7 @@ import { registerCheckCommand, type CliContext } from './check-command.js';
 import { registerCompileCommand } from './compile-command.js';
 import { registerConvertCommand } from './convert-command.js';
 import { registerDataCommand } from './data-command.js';
+import { registerFmtCommand } from './fmt-command.js';
 import { UsageError } from './files.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerSummaryCommand } from './summary-command.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerCompileCommand(program);
   registerRuntimeCommands(program);
   registerDataCommand(program);
+  registerFmtCommand(program);
   return program;
 }
 

@@ -13,10 +13,14 @@ export const WhiteSpace = createToken({
   line_breaks: true,
 });
 
+/**
+ * `# ...` to the end of the line. Not seen by the parser: the lexer collects comments in
+ * `groups.comments` (grammar/format.ts re-attaches them; everything else ignores them).
+ */
 export const Comment = createToken({
   name: 'Comment',
   pattern: /#[^\r\n]*/,
-  group: Lexer.SKIPPED,
+  group: 'comments',
 });
 
 /*
