@@ -108,7 +108,12 @@ function blockContainer(b: Block): Container {
 
 function letItem(s: LetStmt): Item {
   const from: Item = { key: s.fromSpan, start: start(s.fromSpan), end: end(s.fromSpan), subs: [] };
-  const steps: Item[] = s.chain.map((c) => ({ key: c, start: start(c.span), end: end(c.span), subs: [callContainer(c)] }));
+  const steps: Item[] = s.chain.map((c) => ({
+    key: c,
+    start: start(c.span),
+    end: end(c.span),
+    subs: [callContainer(c)],
+  }));
   const chain: Container = {
     key: s.chain,
     start: from.start,

@@ -69,7 +69,7 @@ export interface Line {
  */
 export function renderLines(lines: readonly Line[], eol: string, minColumn: number): string {
   const column = new Array<number>(lines.length).fill(0);
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     if (lines[i]!.kind !== 'code') {
       i++;
       continue;
@@ -451,7 +451,10 @@ export function formatSource(text: string, file: string): { text: string | undef
     const out = bom + printed.text;
     // Never hand back something that means something else or lost a comment.
     const again = parseLstm(out, file);
-    if (again.diagnostics.some((d) => d.severity === 'error') || !sameJson(withoutSpans(again.spec), withoutSpans(parsed.spec)))
+    if (
+      again.diagnostics.some((d) => d.severity === 'error') ||
+      !sameJson(withoutSpans(again.spec), withoutSpans(parsed.spec))
+    )
       return internal('the formatted text does not parse to the same spec; the file was left as it is');
     const lost = printed.lost;
     if (lost.length > 0) return internal(`a comment would be lost (${lost[0]!.text}); the file was left as it is`);
