@@ -13,6 +13,8 @@ import { registerConvertCommand } from './convert-command.js';
 import { registerDataCommand } from './data-command.js';
 import { registerFmtCommand } from './fmt-command.js';
 import { UsageError } from './files.js';
+import { registerGraphCommand } from './graph-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerSummaryCommand } from './summary-command.js';
 import { lstmcVersion } from './version.js';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerConvertCommand(program, ctx);
   registerCompileCommand(program);
   registerRuntimeCommands(program);
+  registerGraphCommand(program);
+  registerReportCommand(program);
   registerDataCommand(program);
   registerFmtCommand(program);
   return program;
