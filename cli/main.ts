@@ -14,6 +14,7 @@ import { registerDataCommand } from './data-command.js';
 import { registerFmtCommand } from './fmt-command.js';
 import { UsageError } from './files.js';
 import { registerGraphCommand } from './graph-command.js';
+import { registerLspCommand } from './lsp-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerSummaryCommand } from './summary-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerDataCommand(program);
   registerFmtCommand(program);
+  registerLspCommand(program, ctx);
   return program;
 }
 
