@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
@@ -114,7 +114,7 @@ function build(): void {
 }
 
 /** One builder per working tree at a time; a lock older than five minutes is a crashed run's. */
-async function withLock<T>(f: () => T): Promise<T> {
+async function withLock<T>(f: () => T | Promise<T>): Promise<T> {
   const lock = path.join(tmpdir(), `lstmc-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 16)}.lock`);
   const deadline = Date.now() + 10 * 60_000;
   for (;;) {
@@ -133,20 +133,25 @@ async function withLock<T>(f: () => T): Promise<T> {
     }
   }
   try {
-    return f();
+    return await f();
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
 }
 
 export default async function setup(): Promise<void> {
-  await withLock(() => {
+  await withLock(async () => {
     const stale = staleReason();
     if (stale !== undefined) {
       process.stderr.write(`test/global-setup.ts: building dist/ (${stale})\n`);
-      return build();
+      build();
+    } else {
+      // Current (e.g. `npm test` just ran `npm run build`); still drop outputs of deleted modules.
+      for (const f of outputs()) if (!existsSync(sourceOf(f))) rmSync(f, { force: true });
     }
-    // Current (e.g. `npm test` just ran `npm run build`); still drop outputs of deleted modules.
-    for (const f of outputs()) if (!existsSync(sourceOf(f))) rmSync(f, { force: true });
+    // The fused kernels (AssemblyScript → dist/wasm/recurrent.wasm), when their sources are newer.
+    const wasmBuild = pathToFileURL(path.join(ROOT, 'wasm', 'build.mjs')).href;
+    const { buildWasm } = (await import(wasmBuild)) as { buildWasm(): Promise<boolean> };
+    if (await buildWasm()) process.stderr.write('test/global-setup.ts: built dist/wasm/recurrent.wasm\n');
   });
 }
