@@ -12,6 +12,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { IRModel } from '../compiler/ir.js';
 import { checkOneSpec, paramOption } from './check-command.js';
 import { UsageError } from './files.js';
+import { lossSparkline } from './sparkline.js';
 
 type Runtime = typeof import('../runtime/index.js');
 
@@ -101,6 +102,16 @@ async function checkedModel(input: string, opts: SpecOptions): Promise<{ model: 
   return { model, baseDir: file.stdin ? process.cwd() : dirname(file.absolute) };
 }
 
+/** The `--param` overrides recorded by the run in `dir` (none when there is no readable run). */
+function readRunParams(rt: Runtime, dir: string): Record<string, string> | undefined {
+  try {
+    const p = rt.readTrainState(dir)?.run?.params;
+    return p && Object.keys(p).length > 0 ? p : undefined;
+  } catch {
+    return undefined; // train() reports an unreadable lstmc.json
+  }
+}
+
 /** A model directory from an argument that is a directory (with model.json) or a spec file. */
 async function modelDir(arg: string, opts: SpecOptions & { dir?: string }): Promise<string> {
   if (opts.dir) return opts.dir;
@@ -172,6 +183,9 @@ interface TrainCliOptions extends SpecOptions {
   out?: string;
   backend: (typeof BACKENDS)[number];
   resume?: boolean;
+  force?: boolean;
+  verbose?: boolean;
+  fused?: boolean;
   samples?: number;
   progress: 'auto' | 'bar' | 'lines' | 'none';
   json?: boolean;
@@ -186,6 +200,8 @@ export function registerRuntimeCommands(program: Command): Command {
     new Option('--backend <name>', 'tfjs backend; auto picks the fastest with every kernel the model needs')
       .choices(BACKENDS)
       .default('auto');
+  const fusedOption = () =>
+    new Option('--no-fused', "run recurrent layers on tfjs's own layers instead of lstmc's fused kernels");
 
   program
     .command('train')
@@ -199,7 +215,13 @@ export function registerRuntimeCommands(program: Command): Command {
     .addOption(paramOption())
     .option('--out <dir>', 'output directory (default: models/<ModelName>)')
     .addOption(backendOption())
-    .option('--resume', 'continue the interrupted run checkpointed in --out')
+    .addOption(fusedOption())
+    .option(
+      '--resume',
+      "continue the run checkpointed in --out, with that run's epochs, batch size, samples and params",
+    )
+    .option('--force', 'replace a run already in --out (without it, training into a run refuses)')
+    .option('--verbose', 'say more: why this backend')
     .option('--samples <n>', 'override the number of synthetic training samples', positiveInt)
     .addOption(
       new Option('--progress <mode>', 'progress display (auto: a bar on a terminal, one line per epoch otherwise)')
@@ -228,7 +250,9 @@ export function registerRuntimeCommands(program: Command): Command {
           const torchOnly = (['nproc', 'device', 'python'] as const).find((k) => opts[k] !== undefined);
           if (torchOnly) throw new UsageError(`--${torchOnly} needs --engine torch`);
         }
-        const c = await checkedModel(input, opts);
+        if (opts.resume && opts.force)
+          throw new UsageError('--resume continues the run in --out and --force replaces it: choose one');
+        let c = await checkedModel(input, opts);
         if (!c) return;
         if (opts.engine === 'torch') {
           const { trainWithTorch } = await import('./torch-train.js');
@@ -251,16 +275,64 @@ export function registerRuntimeCommands(program: Command): Command {
         }
         const rt = await loadRuntime();
         const outDir = opts.out ?? defaultOutDir(c.model.name);
-        const r = await rt.train(c.model, {
-          backend: opts.backend,
-          outDir,
-          progress: opts.progress,
-          stream: opts.json ? process.stderr : process.stdout,
-          data: { baseDir: c.baseDir, ...(opts.samples !== undefined ? { samples: opts.samples } : {}) },
-          ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
-          ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
-          ...(opts.resume ? { resume: true } : {}),
-        });
+        // --resume without --param: the spec as the run was started (its recorded --param overrides).
+        let params = opts.param;
+        let paramsFromRun = false;
+        if (opts.resume && params === undefined) {
+          const runParams = readRunParams(rt, outDir);
+          if (runParams) {
+            c = await checkedModel(input, { ...opts, param: runParams });
+            if (!c) return;
+            params = runParams;
+            paramsFromRun = true;
+          }
+        }
+        const stream = opts.json ? process.stderr : process.stdout;
+        // Ctrl-C: stop after the current batch (that epoch is discarded), keep the last checkpoint, exit
+        // 130. A second Ctrl-C exits at once (checkpoints are atomic, so nothing is lost either way).
+        const abort = new AbortController();
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (abort.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
+          abort.abort();
+          stream.write(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: stopping after this batch (again to quit at once)\n`);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        let r: Awaited<ReturnType<Runtime['train']>>;
+        try {
+          r = await rt.train(c.model, {
+            ...(cmd.getOptionValueSource('backend') === 'cli' ? { backend: opts.backend } : {}),
+            outDir,
+            progress: opts.progress,
+            stream,
+            data: { baseDir: c.baseDir, ...(opts.samples !== undefined ? { samples: opts.samples } : {}) },
+            ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+            ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+            ...(opts.resume ? { resume: true } : {}),
+            ...(opts.force ? { force: true } : {}),
+            ...(opts.verbose ? { verbose: true } : {}),
+            ...(opts.fused === false ? { fused: false } : {}),
+            ...(params !== undefined ? { params } : {}),
+            ...(paramsFromRun ? { paramsFromRun } : {}),
+            signal: abort.signal,
+          });
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+        if (r.stopReason === 'interrupted') {
+          const again = `lstmc train ${input}${opts.model !== undefined ? ` --model ${opts.model}` : ''} --out ${outDir} --resume`;
+          stream.write(
+            r.epochs > 0
+              ? `interrupted after epoch ${r.epochs}; continue with --resume (${again})\n`
+              : `interrupted before the first epoch finished; nothing was saved\n`,
+          );
+        }
+        // On a terminal: the run's loss curve in one line (cli/sparkline.ts).
+        if (!opts.json && process.stdout.isTTY === true && opts.progress !== 'none') {
+          const spark = lossSparkline(r.history, process.stdout.columns ?? 80);
+          if (spark !== '') process.stdout.write(`${spark}\n`);
+        }
         if (opts.json) {
           const last = Object.fromEntries(Object.entries(r.history).map(([k, v]) => [k, v[v.length - 1]]));
           process.stdout.write(
@@ -269,6 +341,7 @@ export function registerRuntimeCommands(program: Command): Command {
               backend: r.backend.name,
               epochs: r.epochs,
               initialEpoch: r.initialEpoch,
+              batchSize: r.batchSize,
               stopReason: r.stopReason,
               final: last,
               evaluation: r.evaluation,
@@ -279,7 +352,7 @@ export function registerRuntimeCommands(program: Command): Command {
           );
         }
         r.model.dispose();
-        process.exitCode = r.stopReason === 'nan' ? 1 : 0;
+        process.exitCode = r.stopReason === 'nan' ? 1 : r.stopReason === 'interrupted' ? 130 : 0;
       }),
     );
 
@@ -293,6 +366,7 @@ export function registerRuntimeCommands(program: Command): Command {
     .addOption(paramOption())
     .option('--dir <dir>', 'model directory (default: models/<ModelName>)')
     .addOption(backendOption())
+    .addOption(fusedOption())
     .addOption(new Option('--split <which>', 'data split').choices(['test', 'train']).default('test'))
     .option('--json', 'print the metrics as JSON')
     .action(
@@ -302,6 +376,7 @@ export function registerRuntimeCommands(program: Command): Command {
           opts: SpecOptions & {
             dir?: string;
             backend: (typeof BACKENDS)[number];
+            fused?: boolean;
             split: 'test' | 'train';
             json?: boolean;
           },
@@ -314,6 +389,7 @@ export function registerRuntimeCommands(program: Command): Command {
           const rt = await loadRuntime();
           const m = await rt.evaluate(c.model, dir, {
             backend: opts.backend,
+            fused: opts.fused !== false,
             split: opts.split,
             data: { baseDir: c.baseDir },
           });
@@ -341,15 +417,22 @@ export function registerRuntimeCommands(program: Command): Command {
     .addOption(paramOption())
     .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
     .addOption(backendOption())
+    .addOption(fusedOption())
     .action(
       guarded(
         async (
           arg: string,
-          opts: SpecOptions & { input: string; output?: string; dir?: string; backend: (typeof BACKENDS)[number] },
+          opts: SpecOptions & {
+            input: string;
+            output?: string;
+            dir?: string;
+            backend: (typeof BACKENDS)[number];
+            fused?: boolean;
+          },
         ) => {
           const dir = await modelDir(arg, opts);
           const rt = await loadRuntime();
-          const m = await rt.loadTrained(dir, opts.backend);
+          const m = await rt.loadTrained(dir, opts.backend, opts.fused !== false);
           const inShape = (m.model.inputs[0]!.shape.slice(1) as (number | null)[]).map(
             (d, i) => d ?? m.info?.inputShape[i] ?? null,
           );
@@ -386,6 +469,7 @@ export function registerRuntimeCommands(program: Command): Command {
     .addOption(paramOption())
     .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
     .addOption(backendOption())
+    .addOption(fusedOption())
     .action(
       guarded(
         async (
@@ -398,11 +482,12 @@ export function registerRuntimeCommands(program: Command): Command {
             output?: string;
             dir?: string;
             backend: (typeof BACKENDS)[number];
+            fused?: boolean;
           },
         ) => {
           const dir = await modelDir(arg, opts);
           const rt = await loadRuntime();
-          const m = await rt.loadTrained(dir, opts.backend);
+          const m = await rt.loadTrained(dir, opts.backend, opts.fused !== false);
           let text: string;
           try {
             text = rt.generateText(m, {

@@ -28,6 +28,26 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { DataInfo } from './data/types.js';
+import type { RunFingerprint } from './fingerprint.js';
+
+/**
+ * How a run was started, so that `--resume` continues the same run: every setting the command line
+ * may override. Sample counts are those of the data the run trained on.
+ */
+export interface RunSettings {
+  epochs: number;
+  batchSize: number;
+  /** Synthetic data: the training / test example counts generated (`--samples` or the spec's). */
+  samples?: number;
+  testSamples?: number;
+  /** Examples the run trained and tested on (any source). */
+  trainCount: number;
+  testCount: number;
+  /** `--param name=value` overrides the run was started with. */
+  params?: Record<string, string>;
+  /** The backend asked for (`--backend`). */
+  backend?: string;
+}
 
 export interface TrainState {
   version: 1;
@@ -51,6 +71,10 @@ export interface TrainState {
   loss: string;
   metrics: string[];
   optimizerWeights?: tf.io.WeightsManifestEntry[];
+  /** How the run was started (lstmc ≥ issue 12; absent in older checkpoints). */
+  run?: RunSettings;
+  /** Architecture, optimizer and data shapes the checkpoint was trained as (runtime/fingerprint.ts). */
+  fingerprint?: RunFingerprint;
   savedAt: string;
 }
 

@@ -1,6 +1,13 @@
 /**
  * Keras-like progress: on a terminal a bar per epoch (cli-progress) with running loss/metrics and the
  * epoch's final line kept; otherwise (CI logs, pipes) one plain line per epoch.
+ *
+ * Times: every epoch of a run is shown in one unit (the one its first epoch needed: `845ms` or `2.3s`),
+ * so epochs compare at a glance.
+ *
+ * The terminal is never left changed: the bar truncates its line to the terminal's width itself
+ * instead of turning line wrapping off (cli-progress's default sends ESC[?7l and restores it only
+ * when the bar is stopped, so an interrupted process left wrapping off).
  */
 import cliProgress from 'cli-progress';
 
@@ -27,8 +34,13 @@ export function formatNumber(v: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toFixed(4);
 }
 
-function fmtTime(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+/** A duration in a unit chosen once (by the first value) and kept: `845ms`, `1203ms`, or `2.3s`, `0.9s`. */
+export function timeFormatter(): (ms: number) => string {
+  let unit: 'ms' | 's' | null = null;
+  return (ms: number) => {
+    unit ??= ms >= 1000 ? 's' : 'ms';
+    return unit === 'ms' ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+  };
 }
 
 export function createProgress(
@@ -38,6 +50,8 @@ export function createProgress(
   const tty = Boolean((out as { isTTY?: boolean }).isTTY);
   const m = mode === 'auto' ? (tty ? 'bar' : 'lines') : mode;
   const write = (s: string) => void out.write(s);
+  const epochTime = timeFormatter();
+  const stepTime = timeFormatter();
   if (m === 'none') {
     return { epochBegin() {}, batchEnd() {}, epochEnd() {}, message: (l) => write(l + '\n'), close() {} };
   }
@@ -46,7 +60,7 @@ export function createProgress(
       epochBegin() {},
       batchEnd() {},
       epochEnd(epoch, epochs, logs, ms) {
-        write(`Epoch ${epoch + 1}/${epochs} - ${fmtTime(ms)} - ${formatLogs(logs)}\n`);
+        write(`Epoch ${epoch + 1}/${epochs} - ${epochTime(ms)} - ${formatLogs(logs)}\n`);
       },
       message: (l) => write(l + '\n'),
       close() {},
@@ -72,6 +86,8 @@ export function createProgress(
           stream: out as NodeJS.WriteStream,
           fps: 10,
           barsize: 30,
+          // Truncate to the terminal's width instead of sending ESC[?7l (see the top of the file).
+          linewrap: true,
         },
         cliProgress.Presets.legacy,
       );
@@ -95,7 +111,7 @@ export function createProgress(
       }
       const t = ms || Date.now() - started;
       write(
-        ` ${total}/${total} [${bar30}] - ${fmtTime(t)} ${total > 0 ? `${fmtTime(t / total)}/step ` : ''}- ${formatLogs(logs)}\n`,
+        ` ${total}/${total} [${bar30}] - ${epochTime(t)} ${total > 0 ? `${stepTime(t / total)}/step ` : ''}- ${formatLogs(logs)}\n`,
       );
     },
     message(l) {

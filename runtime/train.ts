@@ -3,40 +3,66 @@
  * anything trains, seeded Keras-like `fit` with progress, early stopping, NaN/Inf guard, a checkpoint
  * every epoch (atomic), `resume`, and final metrics on the held-out split.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Diagnostics, format, type DiagnosticDef } from '../base/diagnostics.js';
 import type { Dim, IRModel } from '../compiler/ir.js';
 import { formatShape } from '../compiler/layers/common.js';
 import { toTfModelSpec, type TfModelSpec } from '../compiler/tfspec.js';
 import { describeBackend, setupBackend, type BackendChoice, type BackendInfo } from './backend.js';
+import { compareFingerprints, runFingerprint } from './fingerprint.js';
 import { buildModel } from './build.js';
+import { describeFusion, fuseRecurrentLayers } from './fused/layer.js';
 import { loadData, type LoadDataOptions } from './data/index.js';
 import { DataError, type Dataset } from './data/types.js';
 import {
-  CheckpointWriter,
   loadModelDir,
   readTrainState,
   recoverDir,
   restoreOptimizer,
   saveCheckpoint,
+  type RunSettings,
   type TrainState,
 } from './io.js';
+import { HistoryCheckpointWriter, runHistoryFor } from './history-writer.js';
 import { compileModel, type ClipStats } from './optimizer.js';
 import { evaluateSplit, toTensor } from './predict.js';
 import { createProgress, formatLogs, type ProgressMode, type ProgressSink } from './progress.js';
 import { Rng, restoreMathRandom, seedMathRandom } from './rng.js';
 
 export interface TrainOptions {
+  /** Default: the resumed run's backend, else `auto`. */
   backend?: BackendChoice;
-  /** Overrides `train.epochs`. */
+  /** Overrides `train.epochs` (and, when resuming, the run's epochs). */
   epochs?: number;
-  /** Overrides `train.batchSize`. */
+  /** Overrides `train.batchSize` (and, when resuming, the run's batch size). */
   batchSize?: number;
   /** Where the model and its per-epoch checkpoint go. Nothing is saved without it. */
   outDir?: string;
-  /** Continue the run checkpointed in `outDir` (a fresh start when there is none). */
+  /**
+   * Continue the run checkpointed in `outDir` (a fresh start when there is none), with the settings it
+   * was started with (epochs, batch size, sample counts, backend) unless new ones are given. A
+   * checkpoint whose architecture, optimizer or data shapes differ from the spec is refused.
+   */
   resume?: boolean;
+  /** Replace a run already in `outDir`; without it (or `resume`), training into a run's directory refuses. */
+  force?: boolean;
+  /** The `--param` overrides the spec was checked with: recorded in lstmc.json for `--resume`. */
+  params?: Record<string, string>;
+  /** The spec was checked with the resumed run's recorded params (said in the resume line). */
+  paramsFromRun?: boolean;
+  /**
+   * Stops training cleanly (Ctrl-C): an unfinished epoch is discarded, one that just ended is kept,
+   * the last checkpoint stays resumable; the result's stopReason is 'interrupted'.
+   */
+  signal?: AbortSignal;
+  /** Also say why the backend was chosen and which layers run on the fused kernels. */
+  verbose?: boolean;
+  /** Run recurrent layers on the fused kernels (runtime/fused/; default true). */
+  fused?: boolean;
+  /** More parts for the start line (`backend wasm · data ... · 612 train / 154 test · <parts>`). */
+  startParts?: string[];
   progress?: ProgressMode;
   /** Where progress and messages go (default process.stdout). */
   stream?: { write(s: string): unknown; isTTY?: boolean };
@@ -58,6 +84,9 @@ export interface TrainResult {
   epochs: number;
   /** The epoch this run started from (0 unless resumed). */
   initialEpoch: number;
+  /** The epochs and batch size the run was asked for (given, the resumed run's, or the spec's). */
+  targetEpochs: number;
+  batchSize: number;
   history: Record<string, number[]>;
   stopReason: NonNullable<TrainState['stopReason']>;
   /** Metrics on the held-out split (or the training data when there is none). */
@@ -131,6 +160,82 @@ function finite(logs: Record<string, number>): boolean {
   return Object.values(logs).every((v) => typeof v !== 'number' || Number.isFinite(v));
 }
 
+/** Files a run directory may hold besides its checkpoint (so it still counts as a run). */
+const RUN_FILES = new Set(['model.json', 'weights.bin', 'optimizer.bin', 'lstmc.json']);
+
+/**
+ * What `dir` holds: nothing (missing or empty), a run (a checkpoint: lstmc.json or model.json), or
+ * other files, which training never replaces (a checkpoint swaps the whole directory).
+ */
+export function runDirContents(dir: string): { kind: 'none' } | { kind: 'run' } | { kind: 'other'; files: string[] } {
+  if (!existsSync(dir)) return { kind: 'none' };
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return { kind: 'other', files: [] };
+  }
+  if (files.length === 0) return { kind: 'none' };
+  if (files.includes('lstmc.json') || files.includes('model.json')) return { kind: 'run' };
+  return { kind: 'other', files: files.filter((f) => !RUN_FILES.has(f)) };
+}
+
+function readStateOrFail(dir: string): TrainState | null {
+  try {
+    return readTrainState(dir);
+  } catch (e) {
+    throw new TrainError(`${join(dir, 'lstmc.json')} is not a readable lstmc checkpoint (${(e as Error).message}).`);
+  }
+}
+
+/** `612 train / 154 test` (with a validation split: `490 train / 122 validation / 154 test`). */
+export function describeCounts(nTrain: number, nTest: number | null, validationSplit: number): string {
+  const nFit = validationSplit > 0 ? Math.floor(nTrain * (1 - validationSplit)) : nTrain;
+  const parts = [`${nFit} train`];
+  if (nFit !== nTrain) parts.push(`${nTrain - nFit} validation`);
+  if (nTest !== null) parts.push(`${nTest} test`);
+  return parts.join(' / ');
+}
+
+/** The start line from its parts: `Model: backend wasm · data ... · 612 train / 154 test`. */
+export function startLine(model: string, parts: readonly string[]): string {
+  return `${model}: ${parts.filter((p) => p !== '').join(' · ')}`;
+}
+
+/**
+ * One line saying what a resumed run continues with: the run's settings, and any given anew
+ * (`Resuming M from run after epoch 2 of 6 with the run's settings: epochs 6, batch size 16, 900 samples.`).
+ */
+function resumeLine(
+  name: string,
+  opts: TrainOptions,
+  state: TrainState,
+  used: { epochs: number; batchSize: number },
+  ds: Dataset,
+): string {
+  const run = state.run;
+  const items: string[] = [];
+  const setting = (label: string, value: number | string, given: boolean, had: number | string | undefined) =>
+    given && had !== undefined && String(had) !== String(value)
+      ? `${label} ${value} (given; the run had ${had})`
+      : `${label} ${value}`;
+  items.push(setting('epochs', used.epochs, opts.epochs !== undefined, run?.epochs ?? state.epochs));
+  items.push(setting('batch size', used.batchSize, opts.batchSize !== undefined, run?.batchSize));
+  const nTrain = ds.train.x.shape[0]!;
+  if (ds.info.source === 'synthetic')
+    items.push(setting('samples', ds.info.options.samples as number, opts.data?.samples !== undefined, run?.samples));
+  else if (run && run.trainCount !== nTrain)
+    items.push(`${nTrain} training examples (the data changed; the run had ${run.trainCount})`);
+  const params = Object.entries(opts.params ?? {});
+  if (params.length > 0)
+    items.push(`${params.map(([k, v]) => `--param ${k}=${v}`).join(' ')}${opts.paramsFromRun ? '' : ' (given)'}`);
+  const total = run?.epochs ?? state.epochs;
+  return (
+    `Resuming ${name} from ${opts.outDir} after epoch ${state.epoch} of ${total}: ${items.join(', ')} ` +
+    `(${run ? "the run's settings unless given" : 'the checkpoint records no run settings'}).`
+  );
+}
+
 /** Trains `model` (checked IR) on its data block. */
 export async function train(model: IRModel, opts: TrainOptions = {}): Promise<TrainResult> {
   const stream = opts.stream ?? process.stdout;
@@ -139,10 +244,49 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   // compile() and fit() take the spec's train part; early stopping and the seed belong to this loop.
   const t = spec.train;
   const { earlyStopping: es, seed } = model.train;
-  const epochs = opts.epochs ?? t.epochs;
-  const batchSize = opts.batchSize ?? t.batchSize;
 
-  // Data first: every data problem is reported before a backend loads or anything trains.
+  // The run directory first: refuse to overwrite a run (or anything else) before any work is done.
+  let state: TrainState | null = null;
+  if (opts.outDir) {
+    recoverDir(opts.outDir);
+    const held = runDirContents(opts.outDir);
+    if (held.kind === 'other')
+      throw new TrainError(
+        `${opts.outDir} holds files that are not an lstmc run (${held.files.slice(0, 3).join(', ')}${held.files.length > 3 ? ', ...' : ''}); ` +
+          'a checkpoint replaces the whole directory, so choose a new or empty --out.',
+      );
+    if (opts.resume) {
+      state = held.kind === 'run' ? readStateOrFail(opts.outDir) : null;
+      if (held.kind === 'run' && !state)
+        throw new TrainError(
+          `${opts.outDir} holds a model but no lstmc.json, so there is no run to continue; replace it with --force.`,
+        );
+    } else if (held.kind === 'run' && !opts.force) {
+      const st = readStateOrFail(opts.outDir);
+      const what = st
+        ? `a run of ${st.model} (${st.complete ? 'finished' : 'stopped'} after epoch ${st.epoch} of ${st.run?.epochs ?? st.epochs})`
+        : 'a trained model';
+      throw new TrainError(
+        `${opts.outDir} already holds ${what}; continue it with --resume, or replace it with --force.`,
+      );
+    }
+  } else if (opts.resume) {
+    throw new TrainError('--resume needs --out DIR (the directory of the interrupted run).', 2);
+  }
+  if (state && state.model !== model.name)
+    throw new TrainError(`${opts.outDir} holds a checkpoint of model ${state.model}, not ${model.name}.`, 2);
+  const run = state?.run;
+
+  // The run's settings unless new ones are given (a checkpoint without them: its epochs, else the spec's).
+  const epochs = opts.epochs ?? run?.epochs ?? state?.epochs ?? t.epochs;
+  const batchSize = opts.batchSize ?? run?.batchSize ?? t.batchSize;
+  const backendChoice: BackendChoice = opts.backend ?? (run?.backend as BackendChoice | undefined) ?? 'auto';
+  const dataOpts: LoadDataOptions = { ...opts.data };
+  if (run && dataOpts.samples === undefined && run.samples !== undefined) dataOpts.samples = run.samples;
+  if (run && dataOpts.testSamples === undefined && run.testSamples !== undefined)
+    dataOpts.testSamples = run.testSamples;
+
+  // Data next: every data problem is reported before a backend loads or anything trains.
   let dataset = opts.dataset;
   if (!dataset) {
     if (!model.data)
@@ -152,28 +296,41 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         undefined,
         model.span,
       );
-    dataset = loadData(model.data, opts.data);
+    dataset = loadData(model.data, dataOpts);
   }
   checkDataShapes(model, spec, dataset);
+  const nTrainAll = dataset.train.x.shape[0]!;
+  const nTestAll = dataset.test ? dataset.test.x.shape[0]! : null;
 
-  const backend = await setupBackend(opts.backend ?? 'auto', spec);
-  progress.message(
-    `${model.name}: ${describeBackend(backend)}; data: ${dataset.info.description}; ${dataset.train.x.shape[0]} training samples${dataset.test ? `, ${dataset.test.x.shape[0]} test` : ''}`,
-  );
+  // A checkpoint must match the spec: same architecture, optimizer, loss and data shapes.
+  const fingerprint = runFingerprint(spec, dataset.info);
+  if (state?.fingerprint) {
+    const diffs = compareFingerprints(state.fingerprint, fingerprint);
+    if (diffs.length > 0) {
+      const shown = diffs.slice(0, 8).map((d) => `  ${d}`);
+      if (diffs.length > 8) shown.push(`  ... and ${diffs.length - 8} more`);
+      throw new TrainError(
+        `the checkpoint in ${opts.outDir} does not match ${model.file} (model ${model.name}):\n${shown.join('\n')}\n` +
+          'Undo the change to continue this run, start over with --force, or train into another --out.',
+      );
+    }
+  }
 
-  // Resume?
-  let state: TrainState | null = null;
-  if (opts.outDir) recoverDir(opts.outDir);
+  const backend = await setupBackend(backendChoice, spec);
+  const parts = [
+    `backend ${backend.name}`,
+    `data ${dataset.info.description}${dataset.info.alphabet && dataset.info.source === 'text' ? ` (${[...dataset.info.alphabet].length} symbols)` : ''}`,
+    describeCounts(nTrainAll, nTestAll, t.validationSplit),
+    ...(opts.startParts ?? []),
+  ];
+  progress.message(startLine(model.name, parts));
+  if (opts.verbose) progress.message(describeBackend(backend));
+
   if (opts.resume) {
-    if (!opts.outDir) throw new TrainError('--resume needs --out DIR (the directory of the interrupted run).', 2);
-    state = existsSync(opts.outDir) ? readTrainState(opts.outDir) : null;
-    if (state && state.model !== model.name)
-      throw new TrainError(`${opts.outDir} holds a checkpoint of model ${state.model}, not ${model.name}.`, 2);
     if (!state) progress.message(`No checkpoint in ${opts.outDir}; starting from epoch 1.`);
     else if (state.complete && state.epoch >= epochs)
       progress.message(`The run in ${opts.outDir} already finished (${state.epoch} epochs).`);
   }
-
   const rng = seed !== undefined ? new Rng(seed) : null;
   if (rng) seedMathRandom(rng);
   let tfModel: tf.LayersModel;
@@ -187,20 +344,37 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   let message: string | undefined;
   let fitMs = 0;
   let samplesSeen = 0;
-  const writer = new CheckpointWriter();
+  // history.csv (runtime/history.ts) goes into every checkpoint; a resumed run continues its rows.
+  const runHistory = runHistoryFor(opts.outDir, state);
+  const writer = new HistoryCheckpointWriter(runHistory);
   try {
     if (state) {
-      tfModel = await loadModelDir(opts.outDir!);
-      ({ optimizer, clip } = compileModel(tfModel, t));
-      if (state.optimizerWeights && state.optimizerWeights.length > 0)
-        await restoreOptimizer(optimizer, opts.outDir!, state.optimizerWeights);
+      try {
+        tfModel = await loadModelDir(opts.outDir!);
+        ({ optimizer, clip } = compileModel(tfModel, t));
+        if (state.optimizerWeights && state.optimizerWeights.length > 0)
+          await restoreOptimizer(optimizer, opts.outDir!, state.optimizerWeights);
+      } catch (e) {
+        // Only a checkpoint without a fingerprint (an older lstmc, another engine) gets this far unchecked.
+        throw new TrainError(
+          `cannot continue the run in ${opts.outDir}: ${(e as Error).message.split('\n')[0]}` +
+            (state.fingerprint ? '' : ' (its lstmc.json records no fingerprint to compare with the spec)') +
+            '; train into a new --out, or start over with --force.',
+        );
+      }
       // Loading may draw random numbers (initialisers run before the saved weights are set): restore the
       // generator's state only now, so shuffling continues exactly where the interrupted run stopped.
       if (rng && state.rngState !== undefined) rng.state = state.rngState;
-      progress.message(`Resuming ${model.name} from ${opts.outDir} after epoch ${state.epoch}.`);
+      if (!(state.complete && state.epoch >= epochs))
+        progress.message(resumeLine(model.name, opts, state, { epochs, batchSize }, dataset));
     } else {
       tfModel = buildModel(spec);
       ({ optimizer, clip } = compileModel(tfModel, t));
+    }
+    // Recurrent layers run on the fused kernels (runtime/fused/) unless turned off.
+    if (opts.fused !== false) {
+      const fusion = fuseRecurrentLayers(tfModel);
+      if (opts.verbose && (fusion.fused.length || fusion.skipped.length)) progress.message(describeFusion(fusion));
     }
 
     // Early stopping state (monitor falls back to loss when there is no validation data).
@@ -210,6 +384,11 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     let wait = state?.earlyStopping?.wait ?? 0;
     let lastGood = initialEpoch;
     let nanAt: { epoch: number; batch: number } | null = null;
+    // Ctrl-C (opts.signal): stop after the current batch; an unfinished epoch is discarded.
+    let interruptedAt: { epoch: number; batch: number } | null = opts.signal?.aborted
+      ? { epoch: initialEpoch, batch: -1 }
+      : null;
+    let lastYield = performance.now();
     let epochStart = 0;
     let currentEpoch = initialEpoch;
     const nTrain = dataset.train.x.shape[0]!;
@@ -226,6 +405,17 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       : null;
     if (order && order.length !== nFit) order = null;
 
+    const runSettings: RunSettings = {
+      epochs,
+      batchSize,
+      ...(dataset.info.source === 'synthetic'
+        ? { samples: dataset.info.options.samples as number, testSamples: dataset.info.options.testSamples as number }
+        : {}),
+      trainCount: nTrainAll,
+      testCount: nTestAll ?? 0,
+      ...(opts.params && Object.keys(opts.params).length > 0 ? { params: { ...opts.params } } : {}),
+      ...(backendChoice !== 'auto' ? { backend: backendChoice } : {}),
+    };
     const checkpoint = async (epochDone: number, complete: boolean) => {
       if (!opts.outDir) return;
       const st: Omit<TrainState, 'savedAt' | 'optimizerWeights'> = {
@@ -244,11 +434,17 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         data: dataset!.info,
         loss: t.loss,
         metrics: t.metrics,
+        run: runSettings,
+        fingerprint,
       };
       await saveCheckpoint(opts.outDir, tfModel, st, optimizer, writer);
     };
 
-    if (initialEpoch < epochs && !(state?.complete && state.stopReason !== 'interrupted' && state.epoch >= epochs)) {
+    if (
+      !interruptedAt &&
+      initialEpoch < epochs &&
+      !(state?.complete && state.stopReason !== 'interrupted' && state.epoch >= epochs)
+    ) {
       let fx = x;
       let fy = y;
       if (state && order) {
@@ -295,6 +491,18 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
               if (!nanAt) nanAt = { epoch: currentEpoch, batch };
               tfModel.stopTraining = true;
             }
+            if (opts.signal) {
+              // fit never yields by itself (yieldEvery: 'never'): let the event loop deliver signals.
+              const now = performance.now();
+              if (now - lastYield > 50) {
+                lastYield = now;
+                await new Promise((r) => setImmediate(r));
+              }
+              if (opts.signal.aborted && !interruptedAt) {
+                interruptedAt = { epoch: currentEpoch, batch };
+                tfModel.stopTraining = true;
+              }
+            }
             progress.batchEnd(batch, {
               loss: l.loss ?? NaN,
               ...Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'loss' && k !== 'batch' && k !== 'size')),
@@ -302,6 +510,11 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
           },
           onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
             const l = (logs ?? {}) as Record<string, number>;
+            if (interruptedAt && interruptedAt.batch < nBatches - 1) {
+              // Stopped inside the epoch: its weights are half-updated; keep the last checkpoint instead.
+              progress.close();
+              return;
+            }
             progress.epochEnd(epoch, epochs, l, performance.now() - epochStart);
             // Losses can stay finite while weights are NaN (crossentropy clips its input): check both.
             const weightsBad = tf.tidy(() =>
@@ -313,6 +526,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
               return;
             }
             for (const [k, v] of Object.entries(l)) (history[k] ??= []).push(v);
+            runHistory.record(epoch + 1, l, (performance.now() - epochStart) / 1000, nFit);
             lastGood = epoch + 1;
             if (es) {
               const v = l[monitor] ?? l.loss!;
@@ -327,11 +541,18 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
             const done = epoch + 1 >= epochs || stopReason === 'earlyStopping';
             await checkpoint(epoch + 1, done);
             await opts.onEpochEnd?.(epoch, l, tfModel);
+            if (!done && opts.signal?.aborted) {
+              // Ctrl-C during the epoch's last batch or its checkpoint: the epoch is kept, training stops.
+              interruptedAt ??= { epoch, batch: nBatches - 1 };
+              tfModel.stopTraining = true;
+            }
           },
         },
       });
       writer.flush();
       fitMs = performance.now() - t0;
+      // Ctrl-C in the last batch of the last epoch: the run finished all the same.
+      if (interruptedAt && lastGood >= epochs) interruptedAt = null;
       if (fx !== x) tf.dispose([fx, fy]);
       if (nanAt) {
         stopReason = 'nan';
@@ -356,28 +577,35 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
             tfModel.dispose();
             tfModel = good;
             compileModel(tfModel, t);
+            if (opts.fused !== false) fuseRecurrentLayers(tfModel);
           }
         }
+      } else if (interruptedAt) {
+        stopReason = 'interrupted';
       } else if ((stopReason as string) === 'earlyStopping') {
         progress.message(
           `Early stopping after epoch ${lastGood}: ${monitor} did not improve for ${es!.patience} epoch(s).`,
         );
       }
     }
-    const epochsDone = stopReason === 'nan' ? lastGood : Math.max(lastGood, initialEpoch);
+    if (interruptedAt) stopReason = 'interrupted';
+    const epochsDone =
+      stopReason === 'nan' || stopReason === 'interrupted' ? lastGood : Math.max(lastGood, initialEpoch);
     let evaluation: Record<string, number> = {};
-    if (opts.evaluate !== false) {
+    if (opts.evaluate !== false && stopReason !== 'interrupted') {
       const split = dataset.test ?? dataset.train;
       evaluation = evaluateSplit(tfModel, split, dataset.info);
       progress.message(`${dataset.test ? 'Test' : 'Training'} metrics: ${formatLogs(evaluation)}`);
     }
-    if (opts.outDir && stopReason !== 'nan')
+    if (opts.outDir && stopReason !== 'nan' && stopReason !== 'interrupted' && epochsDone > initialEpoch)
       progress.message(`Saved ${model.name} to ${opts.outDir} (model.json + weights.bin).`);
     return {
       model: tfModel,
       backend,
       epochs: epochsDone,
       initialEpoch,
+      targetEpochs: epochs,
+      batchSize,
       history,
       stopReason,
       evaluation,

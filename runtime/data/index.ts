@@ -27,12 +27,16 @@ export interface LoadDataOptions {
   testSamples?: number;
 }
 
-function describeData(r: ResolvedData): string {
+/**
+ * The data in a few words, as the start line of `lstmc train` shows it: `csv sales.csv [close] window
+ * 28 → 1` (the column actually read), `text corpus.txt window 40 step 3`, `synthetic echo seed 7`.
+ */
+function describeData(r: ResolvedData, column?: string): string {
   const o = r.options;
   if (r.source === 'csv')
-    return `csv ${r.value} column ${o.column ?? '(last)'} window ${o.window} horizon ${o.horizon}`;
+    return `csv ${r.value} [${column ?? o.column ?? 'last column'}] window ${o.window} → ${o.horizon}${o.scale === 'none' ? ' unscaled' : ''}`;
   if (r.source === 'text') return `text ${r.value} window ${o.window} step ${o.step}`;
-  return `synthetic ${r.value} (${o.samples} samples, seed ${o.seed})`;
+  return `synthetic ${r.value} seed ${o.seed}`;
 }
 
 /** Validates the data block options (as the checker does) and loads the arrays. Throws DataError. */
@@ -80,6 +84,7 @@ function loadDataUnlocated(data: IRData, opts: LoadDataOptions): Dataset {
     train = w.train;
     test = w.test;
     info.column = w.column;
+    info.description = describeData(r, w.column);
     if (w.scale) info.scale = w.scale;
   } else {
     const window = o.window as number;
