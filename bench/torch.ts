@@ -23,140 +23,44 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  afterWarmup,
+  BENCH_PROBLEMS,
+  best,
+  fmt,
+  MAIN,
+  median,
+  ratio,
+  renderTable,
+  ROOT,
+  run,
+  type BenchProblem,
+} from './common.js';
 import { findTorchPython, TorchUnavailableError, type TorchPython } from '../runtime/python.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 const HAND = path.join(ROOT, 'bench', 'torch_hand.py');
 
-const REGRESSOR = `# The issue's stacked regressor: 4 x LSTM(50) + Dropout(0.2) on 60 steps of a damped sine.
-model StackedRegressor {
-  input x: [60, 1]
-  lstm(50, returnSequences: true)
-  dropout(0.2)
-  lstm(50, returnSequences: true)
-  dropout(0.2)
-  lstm(50, returnSequences: true)
-  dropout(0.2)
-  lstm(50)
-  dropout(0.2)
-  dense(1)
-  train { loss: mse  optimizer: adam  epochs: 10  batchSize: 32 }
-  data { synthetic: sine  length: 60  horizon: 1 }
-}
-`;
-
-interface Problem {
-  /** bench/torch_hand.py --problem KEY. */
-  key: string;
-  title: string;
-  /** A spec under specs/, or the regressor's source. */
-  file?: string;
-  source?: string;
-  /** The spec's batch size (the hand script gets it too). */
-  batchSize: number;
+interface Problem extends BenchProblem {
   /** PyTorch runs (lstmc and hand): training samples and epochs (the first is warm-up). */
   torch: { samples: number; epochs: number };
   /** The tfjs run: a few samples (it is an order of magnitude slower). */
   tfjs: { samples: number; epochs: number };
 }
 
-const PROBLEMS: Problem[] = [
-  {
-    key: 'regressor',
-    title: 'stacked regressor 4×LSTM(50)',
-    source: REGRESSOR,
-    batchSize: 32,
-    torch: { samples: 512, epochs: 5 },
-    tfjs: { samples: 128, epochs: 2 },
-  },
-  {
-    key: 'echo',
-    title: 'vanilla / echo (batch 1)',
-    file: 'specs/vanilla.lstm',
-    batchSize: 1,
-    torch: { samples: 768, epochs: 5 },
-    tfjs: { samples: 256, epochs: 2 },
-  },
-  {
-    key: 'sine',
-    title: 'stacked / damped sine',
-    file: 'specs/stacked.lstm',
-    batchSize: 32,
-    torch: { samples: 1536, epochs: 5 },
-    tfjs: { samples: 256, epochs: 2 },
-  },
-  {
-    key: 'cumsum',
-    title: 'bidirectional / cumsum',
-    file: 'specs/bidirectional.lstm',
-    batchSize: 10,
-    torch: { samples: 2048, epochs: 5 },
-    tfjs: { samples: 256, epochs: 2 },
-  },
-  {
-    key: 'addition',
-    title: 'encoder-decoder / addition',
-    file: 'specs/encoder-decoder.lstm',
-    batchSize: 32,
-    torch: { samples: 4096, epochs: 5 },
-    tfjs: { samples: 512, epochs: 2 },
-  },
-  {
-    key: 'chars',
-    title: 'generative / chars',
-    file: 'specs/generative.lstm',
-    batchSize: 128,
-    torch: { samples: 4096, epochs: 5 },
-    tfjs: { samples: 512, epochs: 2 },
-  },
-  {
-    key: 'square',
-    title: 'cnn-lstm / moving square',
-    file: 'specs/cnn-lstm.lstm',
-    batchSize: 32,
-    torch: { samples: 1024, epochs: 5 },
-    tfjs: { samples: 128, epochs: 2 },
-  },
-];
+/** Per problem: PyTorch and tfjs run sizes that fit the whole run in a few minutes. */
+const SIZES: Record<string, Pick<Problem, 'torch' | 'tfjs'>> = {
+  regressor: { torch: { samples: 512, epochs: 5 }, tfjs: { samples: 128, epochs: 2 } },
+  echo: { torch: { samples: 768, epochs: 5 }, tfjs: { samples: 256, epochs: 2 } },
+  sine: { torch: { samples: 1536, epochs: 5 }, tfjs: { samples: 256, epochs: 2 } },
+  cumsum: { torch: { samples: 2048, epochs: 5 }, tfjs: { samples: 256, epochs: 2 } },
+  addition: { torch: { samples: 4096, epochs: 5 }, tfjs: { samples: 512, epochs: 2 } },
+  chars: { torch: { samples: 4096, epochs: 5 }, tfjs: { samples: 512, epochs: 2 } },
+  square: { torch: { samples: 1024, epochs: 5 }, tfjs: { samples: 128, epochs: 2 } },
+};
 
-interface Run {
-  stdout: string;
-  stderr: string;
-  seconds: number;
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Run {
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.error || r.status !== 0) {
-    const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}`;
-    throw new Error(
-      `${path.basename(cmd)} ${args.slice(0, 3).join(' ')} ...: ${why}\n${(r.stderr ?? '').slice(-2000)}`,
-    );
-  }
-  return { stdout: r.stdout, stderr: r.stderr, seconds };
-}
-
-function best(xs: readonly number[]): number {
-  return xs.length === 0 ? NaN : Math.max(...xs);
-}
-
-function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Samples/s of the epochs after the first (warm-up); all of them when there is only one. */
-function afterWarmup(perEpoch: readonly number[]): number[] {
-  return perEpoch.length > 1 ? perEpoch.slice(1) : [...perEpoch];
-}
+const PROBLEMS: Problem[] = BENCH_PROBLEMS.map((p) => ({ ...p, ...SIZES[p.key]! }));
 
 interface TorchJson {
   perEpoch: { epoch: number; seconds: number | null; samplesPerSec: number | null }[];
@@ -172,15 +76,6 @@ interface Row {
   ddpIdentical: boolean;
   /** lstmc's own time per run: wall time minus the epochs (compile, data export, Python start, saves). */
   overhead: number[];
-}
-
-function fmt(n: number): string {
-  if (!Number.isFinite(n)) return '—';
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1);
-}
-
-function ratio(a: number, b: number): string {
-  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : '—';
 }
 
 function table(rows: Row[]): string {
@@ -214,11 +109,7 @@ function table(rows: Row[]): string {
       median(r.overhead).toFixed(1),
     ];
   });
-  const all = [header, ...body];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => [...row[i]!].length)));
-  const line = (row: string[]) =>
-    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return renderTable(header, body);
 }
 
 function parseArgs(argv: string[]): { only: Set<string> | null; reps: number } {
@@ -272,8 +163,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   try {
     for (const p of PROBLEMS.filter((q) => only === null || only.has(q.key))) {
-      const spec = p.file !== undefined ? path.join(ROOT, p.file) : path.join(work, `${p.key}.lstm`);
-      if (p.source !== undefined) writeFileSync(spec, p.source);
+      const spec = path.join(ROOT, p.file);
       const data = path.join(work, `data-${p.key}`);
       run(process.execPath, [MAIN, 'data', spec, '--out', data, '--samples', String(p.torch.samples)], env, work);
       const row: Row = { problem: p, lstmc: [], hand: [], tfjs: NaN, ddp: [], ddpIdentical: true, overhead: [] };
