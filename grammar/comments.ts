@@ -12,7 +12,7 @@
  * - otherwise before an item: *leading* that item (own lines above it);
  * - after the last item: *closing* (own lines before the closing bracket).
  * A comment inside an item but in none of its containers (inside `let [a, b]`, say) is leading
- * (when on a line of its own) or trailing that item. A container with a comment anywhere inside is
+ * that item (printed above it, so comments keep their order). A container with a comment anywhere inside is
  * *dirty*: printers must break it over lines so that each comment keeps a line to live on.
  *
  * Keys are AST objects: items by their node (the `fromSpan` of a `let` for its source, the
@@ -107,7 +107,11 @@ function blockContainer(b: Block): Container {
 }
 
 function letItem(s: LetStmt): Item {
-  const from: Item = { key: s.fromSpan, start: start(s.fromSpan), end: end(s.fromSpan), subs: [] };
+  // The chain starts where the source names end: comments inside the targets, the annotation or a
+  // `[a, b]` source are the statement's own (printed above or after it), those after the source on
+  // its line trail the source (the `let ... = x` line of a broken chain).
+  const at = end(s.fromSpan);
+  const from: Item = { key: s.fromSpan, start: at, end: at, subs: [] };
   const steps: Item[] = s.chain.map((c) => ({
     key: c,
     start: start(c.span),
@@ -116,12 +120,11 @@ function letItem(s: LetStmt): Item {
   }));
   const chain: Container = {
     key: s.chain,
-    start: from.start,
-    end: Math.max(from.end, end(s.span)),
+    start: at,
+    end: Math.max(at, end(s.span)),
     opens: false,
     items: [from, ...steps],
   };
-  // The annotation is printed on the `let` line; comments inside it go to the statement.
   return { key: s, start: start(s.span), end: end(s.span), subs: [chain] };
 }
 
@@ -188,11 +191,6 @@ export function attachComments(spec: SpecFile, comments: readonly SourceComment[
     if (list) list.push(c);
     else m.set(key, [c]);
   };
-  const ownLine = (c: SourceComment): boolean => {
-    let i = c.start - 1;
-    while (i >= 0 && (text[i] === ' ' || text[i] === '\t' || text[i] === '\f' || text[i] === '\v')) i--;
-    return i < 0 || text[i] === '\n' || text[i] === '\r' || text[i] === '\ufeff';
-  };
 
   const place = (cont: Container, c: SourceComment, depth: number): void => {
     const o = c.start;
@@ -203,7 +201,9 @@ export function attachComments(spec: SpecFile, comments: readonly SourceComment[
       if (it.start <= o && o < it.end) {
         const sub = depth < 500 ? it.subs.find((s) => s.start <= o && o < s.end) : undefined;
         if (sub) return place(sub, c, depth + 1);
-        add(ownLine(c) ? maps.leading : maps.trailing, it.key, c);
+        // Inside the item but in none of its containers (`input x: # c` before the shape, inside
+        // `let [a, b]`): above the item, which keeps the comments in source order.
+        add(maps.leading, it.key, c);
         return;
       }
       if (it.end <= o && (!prev || it.end >= prev.end)) prev = it;

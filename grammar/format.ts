@@ -3,8 +3,8 @@
  *
  * The layout (docs/tooling.md):
  * - one statement per line, two spaces of indentation per level; one blank line between models;
- * - blank lines between statements, entries and comments are kept, runs of them collapsed to one
- *   (none right after an opening bracket or before a closing one);
+ * - blank lines between statements, entries, arguments and comments are kept, runs of them collapsed
+ *   to one (none right after an opening bracket, before a closing one or before a `-> layer` step);
  * - `train { }` and `data { }` one entry per line; a call, list or nested block stays on one line
  *   when it fits in WIDTH columns and holds no comment, else one argument / item / entry per line
  *   (trailing commas); a `let` chain too long for one line puts each `-> layer` on its own line;
@@ -139,10 +139,10 @@ class LstmPrinter {
    * One item of a broken container: its leading comments, a blank line where the source had one,
    * the item, and its trailing comment (several: all but the last move above it).
    */
-  private item(key: object, start: number, indent: number, body: () => void): void {
+  private item(key: object, start: number | undefined, indent: number, body: () => void): void {
     const trailing = this.c.trailing(key);
     for (const c of [...this.c.leading(key), ...trailing.slice(0, -1)]) this.comment(indent, c);
-    if (this.c.blankBefore(start)) this.blank();
+    if (start !== undefined && this.c.blankBefore(start)) this.blank();
     body();
     this.trail(trailing[trailing.length - 1]);
   }
@@ -350,7 +350,8 @@ class LstmPrinter {
       }
     }
     this.item(s.fromSpan, s.fromSpan.offset ?? 0, indent, () => this.code(indent, head));
-    for (const c of s.chain) this.item(c, c.span.offset ?? 0, indent + 4, () => this.call('-> ', c, indent + 4, ''));
+    // No blank lines between the steps of a chain (comments among them keep theirs).
+    for (const c of s.chain) this.item(c, undefined, indent + 4, () => this.call('-> ', c, indent + 4, ''));
     this.closing(s.chain, indent + 4);
   }
 
