@@ -18,7 +18,9 @@
  *   - achieved GFLOP/s: per-sample FLOPs from compiler/flops.ts (2 × params × timesteps for recurrent layers,
  *     forward; training 3 × forward) times samples/s;
  *   - peak RSS (max resident set) of the fused and of the unfused training process;
- *   - ratios: fused / torch best (training), fused / unfused (prediction).
+ *   - ratios: fused / torch best (training), fused / unfused (prediction);
+ *   - the orthogonal initializer: one recurrent kernel with tfjs's Orthogonal vs runtime/orthogonal.ts
+ *     ([256, 1024] on wasm, [64, 256] on cpu, where tfjs's takes minutes for the larger one).
  *
  * Each tfjs side runs in its own child process (`speed.js --child`: fresh heap, its own max RSS, no kernel
  * state shared between sides); fused and unfused children alternate (rep 1 fused first, rep 2 unfused first,
@@ -195,11 +197,48 @@ async function child(req: ChildRequest): Promise<void> {
   process.stdout.write(`${CHILD_MARK}${JSON.stringify(result)}\n`);
 }
 
-function runChild(req: ChildRequest, cwd: string): ChildResult {
-  const r = run(process.execPath, [SELF, '--child', JSON.stringify(req)], { ...process.env, NO_COLOR: '1' }, cwd);
+/** One orthogonal-initializer timing: tfjs's own vs runtime/orthogonal.ts, on one backend and shape. */
+interface InitCase {
+  backend: 'wasm' | 'cpu';
+  shape: [number, number];
+}
+interface InitResult extends InitCase {
+  stockMs: number[];
+  fastMs: number[];
+}
+
+/** Times both initializers on `c.shape` (alternating, `reps` each) in this process. */
+async function childInit(c: InitCase & { reps: number }): Promise<void> {
+  const rt = await import('../runtime/index.js');
+  const { stockOrthogonal } = await import('../runtime/orthogonal.js');
+  await rt.setupBackend(c.backend);
+  const warn = console.warn;
+  console.warn = () => {}; // tfjs's "Slowness may result" line, once per stock call
+  const time = (init: { apply(shape: number[]): { dataSync(): unknown; dispose(): void } }) => {
+    const t = performance.now();
+    const w = init.apply(c.shape);
+    w.dataSync();
+    w.dispose();
+    return performance.now() - t;
+  };
+  const res: InitResult = { backend: c.backend, shape: c.shape, stockMs: [], fastMs: [] };
+  for (let rep = 0; rep < c.reps; rep++) {
+    res.stockMs.push(time(stockOrthogonal({})));
+    res.fastMs.push(time(new rt.FastOrthogonal({})));
+  }
+  console.warn = warn;
+  process.stdout.write(`${CHILD_MARK}${JSON.stringify(res)}\n`);
+}
+
+function childJson<T>(flag: string, req: unknown, cwd: string): T {
+  const r = run(process.execPath, [SELF, flag, JSON.stringify(req)], { ...process.env, NO_COLOR: '1' }, cwd);
   const line = r.stdout.split('\n').find((l) => l.startsWith(CHILD_MARK));
-  if (!line) throw new Error(`speed.js --child printed no result:\n${r.stdout.slice(-1000)}\n${r.stderr.slice(-1000)}`);
-  const res = JSON.parse(line.slice(CHILD_MARK.length)) as ChildResult;
+  if (!line) throw new Error(`speed.js ${flag} printed no result:\n${r.stdout.slice(-1000)}\n${r.stderr.slice(-1000)}`);
+  return JSON.parse(line.slice(CHILD_MARK.length)) as T;
+}
+
+function runChild(req: ChildRequest, cwd: string): ChildResult {
+  const res = childJson<ChildResult>('--child', req, cwd);
   if (!req.fused && (res.trainFusedLayers.length > 0 || res.predictFused.length > 0)) {
     throw new Error(
       `${req.file}: the run with fused: false ran ${res.trainFusedLayers.join(', ')} fused — the option did not reach train()`,
@@ -287,6 +326,10 @@ async function main(): Promise<void> {
     await child(JSON.parse(argv[1] ?? '{}') as ChildRequest);
     return;
   }
+  if (argv[0] === '--child-init') {
+    await childInit(JSON.parse(argv[1] ?? '{}') as InitCase & { reps: number });
+    return;
+  }
   const args = parseArgs(argv);
   let py: TorchPython | null = null;
   let torchNote = '';
@@ -310,6 +353,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'lstmc-bench-speed-'));
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...(py ? { LSTMC_PYTHON: py.python } : {}) };
   const rows: Row[] = [];
+  const inits: InitResult[] = [];
   const t0 = performance.now();
   try {
     for (const p of BENCH_PROBLEMS.filter((q) => args.only === null || args.only.has(q.key))) {
@@ -393,10 +437,35 @@ async function main(): Promise<void> {
           `${fmt(median(row.unfused.predict))} samples/s (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
       );
     }
+    // The orthogonal initializer (issue 9, item 4): tfjs's QR in tf ops vs runtime/orthogonal.ts. The cpu
+    // backend takes minutes for a [256, 1024] kernel with tfjs's, hence a smaller shape there.
+    const cases: InitCase[] = args.quick
+      ? [
+          { backend: 'wasm', shape: [128, 512] },
+          { backend: 'cpu', shape: [32, 128] },
+        ]
+      : [
+          { backend: 'wasm', shape: [256, 1024] },
+          { backend: 'cpu', shape: [64, 256] },
+        ];
+    for (const c of cases) inits.push(childJson<InitResult>('--child-init', { ...c, reps: args.quick ? 1 : 2 }, work));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   printTables(rows, py !== null);
+  if (inits.length) {
+    console.log(`\nOrthogonal initializer (one recurrent kernel, ms; median over reps):\n`);
+    console.log(
+      renderTable(
+        ['backend', 'shape', 'tfjs Orthogonal', 'runtime/orthogonal.ts', 'speed-up'],
+        inits.map((i) => {
+          const a = median(i.stockMs);
+          const b = median(i.fastMs);
+          return [i.backend, `[${i.shape.join(', ')}]`, a.toFixed(0), b.toFixed(1), `${ratio(a, b)}×`];
+        }),
+      ),
+    );
+  }
   console.log(`\n${((performance.now() - t0) / 1000).toFixed(0)} s in all.`);
 }
 
