@@ -236,21 +236,16 @@ export function symbolAt(doc: SpecDocument, p: Position): SymbolHit | undefined 
 
 /** Every occurrence of a symbol in its model: definitions first, then uses, each once. */
 function symbolRanges(doc: SpecDocument, hit: SymbolHit, includeDeclaration = true): Range[] {
-  const out: Range[] = [];
-  const seen = new Set<string>();
-  const push = (r: Range): void => {
-    const k = `${r.start.line}:${r.start.character}`;
-    if (seen.has(k)) return;
-    seen.add(k);
-    out.push(r);
-  };
-  const defs = hit.model.definitions.filter((d) => d.name === hit.name);
-  for (const d of defs) for (const r of occurrences(doc, d.span, hit.name)) if (includeDeclaration) push(r);
-  if (!includeDeclaration)
-    for (const d of defs)
-      for (const r of occurrences(doc, d.span, hit.name)) seen.add(`${r.start.line}:${r.start.character}`);
-  for (const u of hit.model.uses) if (u.name === hit.name) for (const r of occurrences(doc, u.span, hit.name)) push(r);
-  return out;
+  const key = (r: Range): string => `${r.start.line}:${r.start.character}`;
+  const defs = new Map<string, Range>();
+  for (const d of hit.model.definitions)
+    if (d.name === hit.name) for (const r of occurrences(doc, d.span, hit.name)) defs.set(key(r), r);
+  const all = new Map<string, Range>(includeDeclaration ? defs : []);
+  for (const u of hit.model.uses)
+    if (u.name === hit.name)
+      for (const r of occurrences(doc, u.span, hit.name))
+        if (!defs.has(key(r)) || includeDeclaration) all.set(key(r), r);
+  return [...all.values()].sort((a, b) => a.start.line - b.start.line || a.start.character - b.start.character);
 }
 
 export function definition(doc: SpecDocument, p: Position): Location | undefined {
@@ -754,7 +749,7 @@ export function documentSymbols(doc: SpecDocument): DocumentSymbol[] {
       const kind = d.kind === 'param' ? SymbolKind.Constant : SymbolKind.Variable;
       const detail = defText(d)
         .slice(d.kind.length + 1 + d.name.length)
-        .replace(/^[:=]\s*/, '');
+        .replace(/^\s*[:=]\s*/, '');
       children.push({ name: d.name, detail, kind, range: spanToRange(d.span), selectionRange: spanToRange(d.span) });
     }
     for (const c of m.calls) {
