@@ -17,6 +17,7 @@ import { registerGraphCommand } from './graph-command.js';
 import { registerLspCommand } from './lsp-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
+import { registerSchemaCommand } from './schema-command.js';
 import { registerSummaryCommand } from './summary-command.js';
 import { lstmcVersion } from './version.js';
 
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerDataCommand(program);
   registerFmtCommand(program);
+  registerSchemaCommand(program);
   registerLspCommand(program, ctx);
   return program;
 }
