@@ -173,6 +173,8 @@ describe('the packed package (npm pack), installed in a separate project', () =>
       'emit/pytorch/support.py',
       'emit/pytorch/train.py',
       'docs/language.md',
+      // The JSON Schema of the YAML form, for editors (lstmc/schema.json).
+      'lstmc.schema.json',
     ]) {
       expect(files, f).toContain(f);
     }
@@ -242,6 +244,24 @@ console.log(JSON.stringify({
     expect(manifest.version).toBe(
       (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest).version,
     );
+  });
+
+  it('ships the JSON Schema of the YAML form: lstmc/schema.json resolves and equals `lstmc schema`', () => {
+    const out = script(
+      'schema.mjs',
+      `import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+const file = createRequire(import.meta.url).resolve('lstmc/schema.json');
+const schema = JSON.parse(readFileSync(file, 'utf8'));
+console.log(JSON.stringify({ title: schema.title, layers: Object.keys(schema.definitions.layerObject.properties).length, text: readFileSync(file, 'utf8') }));
+`,
+    ) as { title: string; layers: number; text: string };
+    expect(out.title).toBe('lstmc model spec (YAML form)');
+    expect(out.layers).toBeGreaterThan(20);
+    const printed = run(NPX, ['--no', '--', 'lstmc', 'schema']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toBe(out.text);
+    expect(out.text).toBe(readFileSync(path.join(ROOT, 'lstmc.schema.json'), 'utf8'));
   });
 
   it("the main entry's types: a TypeScript consumer type-checks (strict, NodeNext, no tfjs types)", () => {
