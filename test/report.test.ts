@@ -20,6 +20,7 @@ import { formatHistoryCsv, parseHistoryCsv, RunHistory, rowsFromState, type Hist
 import { niceTicks } from '../runtime/report/charts.js';
 import { readRunDir, RunDirError } from '../runtime/report/run.js';
 import { launchChromium, skipWithoutChromium, type Chromium } from './helpers/chromium.js';
+import { skipWithoutTorch } from './helpers/python.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -265,6 +266,44 @@ describe('every run records its history', () => {
     expect(run.state.epoch).toBeGreaterThanOrEqual(4);
     expect(run.history.rows.map((r) => r.epoch)).toEqual(Array.from({ length: run.state.epoch }, (_, i) => i + 1));
   });
+});
+
+describe.skipIf(skipWithoutTorch('history.csv of lstmc train --engine torch'))('the PyTorch engine', () => {
+  it('writes the same history.csv columns, and a resumed run continues it', () => {
+    const first = lstmc(['train', 'tiny.lstm', '--engine', 'torch', '--out', 'runs/torch', '--epochs', '2']);
+    expect(first.code, first.stderr).toBe(0);
+    const before = readFileSync(path.join(dir, 'runs/torch/history.csv'), 'utf8');
+    const again = lstmc([
+      'train',
+      'tiny.lstm',
+      '--engine',
+      'torch',
+      '--out',
+      'runs/torch',
+      '--epochs',
+      '3',
+      '--resume',
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    const after = readFileSync(path.join(dir, 'runs/torch/history.csv'), 'utf8');
+    expect(after.startsWith(before)).toBe(true);
+    expect(after.split('\n')[0]).toBe('epoch,loss,acc,val_loss,val_acc,seconds,elapsed_seconds,samples_per_sec,time');
+    const run = readRunDir(path.join(dir, 'runs/torch'));
+    expect(run.historySource).toBe('history.csv');
+    expect(run.history.problems).toEqual([]);
+    expect(run.history.rows.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    const state = JSON.parse(readFileSync(path.join(dir, 'runs/torch/lstmc.json'), 'utf8')) as {
+      history: Record<string, number[]>;
+    };
+    for (const [k, vs] of Object.entries(state.history))
+      expect(
+        run.history.rows.map((x) => x.values[k]),
+        k,
+      ).toEqual(vs);
+    for (const r of run.history.rows) expect(r.samplesPerSec).toBeGreaterThan(0);
+    expect(lstmc(['report', 'runs/torch']).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'runs/torch/report.html'), 'utf8')).toContain('PyTorch');
+  }, 180_000);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -147,6 +147,60 @@ def lstmc_write_dir_atomic(path, files):
 # The TF.js layers format: model.json (topology + weights manifest) and raw weight files
 
 
+# history.csv: the per-epoch record `lstmc train` writes too (runtime/history.ts, same columns): epoch
+# (from 1), the losses and metrics (training, then val_), the epoch's wall time, the training time so
+# far, training samples/s and the time the epoch ended. It is one of the files of every checkpoint swap.
+_LSTMC_HISTORY_TIMING = ['seconds', 'elapsed_seconds', 'samples_per_sec', 'time']
+
+
+def _lstmc_order_metrics(names):
+    seen = []
+    for n in names:
+        if n not in seen:
+            seen.append(n)
+    train = [n for n in seen if not n.startswith('val_')]
+    val = [n for n in seen if n.startswith('val_')]
+    paired = ['val_' + n for n in train if 'val_' + n in val]
+    return train + paired + [n for n in val if n not in paired]
+
+
+def _lstmc_history_rows(out_dir, epoch, state_history):
+    """The rows of a resumed run: its history.csv up to `epoch`, else rebuilt from lstmc.json's history."""
+    rows = []
+    p = _lstmc_os.path.join(lstmc_readable_dir(out_dir), 'history.csv')
+    if _lstmc_os.path.exists(p):
+        with open(p, 'r', encoding='utf-8') as f:
+            lines = [line.strip() for line in f if line.strip()]
+        header = lines[0].split(',') if lines else []
+        if header[:1] == ['epoch']:
+            for line in lines[1:]:
+                cells = dict(zip(header, line.split(',')))
+                try:
+                    e = int(cells['epoch'])
+                    values = {k: float(v) for k, v in cells.items() if k != 'epoch' and k not in _LSTMC_HISTORY_TIMING and v != ''}
+                    timing = {k: cells.get(k, '') for k in _LSTMC_HISTORY_TIMING}
+                except (KeyError, ValueError):
+                    continue
+                if 1 <= e <= epoch:
+                    rows.append({'epoch': e, 'values': values, 'timing': timing})
+    if len(rows) < epoch:
+        n = max([len(v) for v in state_history.values()] or [0])
+        rows = [
+            {'epoch': i + 1, 'values': {k: v[i] for k, v in state_history.items() if i < len(v)}, 'timing': {}}
+            for i in range(min(n, epoch))
+        ]
+    return rows
+
+
+def _lstmc_history_csv(rows):
+    metrics = _lstmc_order_metrics([k for r in rows for k in r['values']])
+    out = [','.join(['epoch'] + metrics + _LSTMC_HISTORY_TIMING)]
+    for r in rows:
+        cells = [str(r['epoch'])] + [repr(float(r['values'][m])) if m in r['values'] else '' for m in metrics]
+        out.append(','.join(cells + [str(r['timing'].get(k, '')) for k in _LSTMC_HISTORY_TIMING]))
+    return ('\n'.join(out) + '\n').encode('utf-8')
+
+
 def _lstmc_read_json(path, what):
     try:
         with open(path, 'rb') as f:
@@ -916,6 +970,7 @@ def _lstmc_train(model_cls, args, dist):
     model = model_cls()
     initial_epoch = 0
     history = {}
+    history_rows = []
     es = t.get('earlyStopping')
     best, wait = float('inf'), 0
     if state is None and args.init is not None:
@@ -924,6 +979,7 @@ def _lstmc_train(model_cls, args, dist):
         model.load_tfjs(out_dir)
         initial_epoch = int(state.get('epoch', 0))
         history = state.get('history') or {}
+        history_rows = _lstmc_history_rows(out_dir, initial_epoch, history)
         if state.get('earlyStopping'):
             best = float(state['earlyStopping'].get('best', best))
             wait = int(state['earlyStopping'].get('wait', 0))
@@ -1028,6 +1084,7 @@ def _lstmc_train(model_cls, args, dist):
         if es:
             st['earlyStopping'] = {'best': best if _lstmc_math.isfinite(best) else None, 'wait': wait, 'monitor': monitor}
         files['lstmc.json'] = _lstmc_json.dumps(st, indent=1, ensure_ascii=True, allow_nan=False).encode('ascii')
+        files['history.csv'] = _lstmc_history_csv(history_rows)
         import io as _io
 
         buf = _io.BytesIO()
@@ -1092,6 +1149,22 @@ def _lstmc_train(model_cls, args, dist):
         for k, v in logs.items():
             history.setdefault(k, []).append(v)
         epoch += 1
+        epoch_seconds = _lstmc_time.perf_counter() - t0
+        elapsed = epoch_seconds
+        if history_rows and history_rows[-1]['timing'].get('elapsed_seconds', '') != '':
+            elapsed += float(history_rows[-1]['timing']['elapsed_seconds'])
+        history_rows.append(
+            {
+                'epoch': epoch,
+                'values': dict(logs),
+                'timing': {
+                    'seconds': '%.3f' % epoch_seconds,
+                    'elapsed_seconds': '%.3f' % elapsed,
+                    'samples_per_sec': '%.1f' % (n_fit / epoch_seconds if epoch_seconds > 0 else 0.0),
+                    'time': _lstmc_datetime.datetime.now(_lstmc_datetime.timezone.utc).isoformat(timespec='milliseconds').replace('+00:00', 'Z'),
+                },
+            }
+        )
         last_good = epoch
         if es:
             v = logs.get(monitor, logs['loss'])
