@@ -51,6 +51,8 @@ export function pickModel(models: IRModel[], name: string | undefined, display: 
 }
 
 /** The bytes of a graph in a format: DOT text, SVG text or PNG. Loads the WASM renderers only for svg/png. */
+export async function renderGraph(model: IRModel, format: 'dot' | 'svg'): Promise<string>;
+export async function renderGraph(model: IRModel, format: GraphFormat): Promise<string | Uint8Array>;
 export async function renderGraph(model: IRModel, format: GraphFormat): Promise<string | Uint8Array> {
   const { graphToDot, modelGraph } = await import('../compiler/graph.js');
   const dot = graphToDot(modelGraph(model));

@@ -91,7 +91,7 @@ export function registerReportCommand(program: Command): Command {
             );
           } else {
             const { renderGraph } = await import('./graph-command.js');
-            graphSvg = (await renderGraph(model, 'svg')) as string;
+            graphSvg = await renderGraph(model, 'svg');
           }
         }
       }

@@ -112,7 +112,7 @@ function overview(input: ReportInput): string {
   if (s.run?.params && Object.keys(s.run.params).length > 0)
     out.push(
       row(
-        'params',
+        '--param',
         Object.entries(s.run.params)
           .map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`)
           .join(' '),
