@@ -4,7 +4,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/golden/**', 'test/fixtures/**', 'test/.tmp/**', 'wasm/assembly/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'editors/vscode/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test/golden/**',
+      'test/fixtures/**',
+      'test/.tmp/**',
+      'wasm/assembly/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
