@@ -967,7 +967,13 @@ describe.skipIf(SKIP)('PyTorch target: training runs', () => {
     for (const key of ['loss', 'acc', 'samples_per_s']) expect(typeof epoch[key], key).toBe('number');
     const final = lines.find((l) => l.final === true)!;
     expect(final.stopReason).toBe('epochs');
-    expect(readdirSync(runDir).sort()).toEqual(['lstmc.json', 'model.json', 'torch_state.npz', 'weights.bin']);
+    expect(readdirSync(runDir).sort()).toEqual([
+      'history.csv',
+      'lstmc.json',
+      'model.json',
+      'torch_state.npz',
+      'weights.bin',
+    ]);
     const state = JSON.parse(readFileSync(path.join(runDir, 'lstmc.json'), 'utf8')) as rt.TrainState;
     expect(state).toMatchObject({
       version: 1,
@@ -988,9 +994,11 @@ describe.skipIf(SKIP)('PyTorch target: training runs', () => {
     );
     const samplesFile = path.join(work, 'samples.json');
     writeFileSync(samplesFile, JSON.stringify(samples));
-    const predicted = lstmc(['predict', runDir, '-i', samplesFile], work);
+    const predicted = lstmc(['predict', runDir, '-i', samplesFile, '--format', 'json'], work);
     expect(predicted.code, predicted.stderr).toBe(0);
-    const viaLstmc = (JSON.parse(predicted.stdout) as number[][]).flat();
+    const viaLstmc = (JSON.parse(predicted.stdout) as { predictions: { output: number[] }[] }).predictions.flatMap(
+      (x) => x.output,
+    );
     const torchOut = await runPythonJson<number[][]>(
       python(),
       `${PY_LOAD}\njob = json.load(sys.stdin)\nmod, cls = load(job['module'], 'VanillaEcho')\nm = cls.from_tfjs(job['run']).eval()\nwith torch.no_grad():\n    y = m(torch.tensor(job['x'], dtype=torch.float32))\nprint(json.dumps(y.tolist()))`,
