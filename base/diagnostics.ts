@@ -342,6 +342,13 @@ export const Diagnostics = {
     'The data block gives inputs of shape {data}, but input {name} has shape {input}.',
     'The examples the data block produces do not fit the model input.',
   ),
+  DataFileMissing: d(
+    'LSTM4020',
+    'warning',
+    'The {source} file "{path}" does not exist.',
+    "A data block names a file that is not there (relative paths are resolved against the spec file's directory); `lstmc train` would stop at it.",
+    'Looked for {absolute}.',
+  ),
 
   // ---- 9xxx internal / usage ----
   Internal: d(

@@ -4,10 +4,12 @@
  *
  * Exit codes: 0 clean, 1 errors (or more warnings than --max-warnings), 2 usage or internal error.
  */
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { Diagnostics, makeDiagnostic, type Diagnostic } from '../base/diagnostics.js';
+import { Diagnostics, makeDiagnostic, sortDiagnostics, type Diagnostic } from '../base/diagnostics.js';
 import type { CheckOptions, CheckResult } from '../compiler/index.js';
-import { expandInputs, readInput, UsageError, type InputFile } from './files.js';
+import { displayPath, expandInputs, readInput, UsageError, type InputFile } from './files.js';
 import {
   countBySeverity,
   formatDiagnostics,
@@ -65,8 +67,16 @@ export interface CheckRun {
   internalError: boolean;
 }
 
-/** Read and check every file. Unreadable files become LSTM9002, checker crashes LSTM9001. */
-export async function checkFiles(files: InputFile[], options: CheckOptions): Promise<CheckRun> {
+/**
+ * Read and check every file. Unreadable files become LSTM9002, checker crashes LSTM9001. With
+ * `dataFiles`, data files that do not exist are LSTM4020 warnings (`lstmc check`; `train` reports them
+ * as errors itself).
+ */
+export async function checkFiles(
+  files: InputFile[],
+  options: CheckOptions,
+  extra: { dataFiles?: boolean } = {},
+): Promise<CheckRun> {
   const checkSource = await loadCheckSource();
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
@@ -81,6 +91,16 @@ export async function checkFiles(files: InputFile[], options: CheckOptions): Pro
     sources.set(file.display, read.text);
     try {
       const result = checkSource(read.text, file.display, options);
+      if (extra.dataFiles) {
+        // Loaded on use, like the checker (startup stays cheap).
+        const { missingDataFiles } = await import('../compiler/data.js');
+        const base = file.stdin ? process.cwd() : dirname(file.absolute);
+        const missing = missingDataFiles(result.models, (p) => {
+          const absolute = isAbsolute(p) ? p : resolve(base, p);
+          return { absolute: displayPath(absolute, process.cwd()), exists: existsSync(absolute) };
+        });
+        if (missing.length > 0) result.diagnostics = sortDiagnostics([...result.diagnostics, ...missing]);
+      }
       results.push(result);
       diagnostics.push(...result.diagnostics);
       // The checker reports its own crashes as LSTM9001: that is an internal error (exit 2), not the user's.
@@ -103,7 +123,7 @@ export async function checkFiles(files: InputFile[], options: CheckOptions): Pro
 export async function checkOneSpec(
   input: string,
   options: CheckOptions,
-): Promise<{ file: InputFile; result: CheckResult } | null> {
+): Promise<{ file: InputFile; result: CheckResult; source: string } | null> {
   const { files, unmatched } = await expandInputs([input]);
   if (unmatched.length > 0 || files.length === 0) throw new UsageError(`no files matched "${input}"`);
   if (files.length > 1) throw new UsageError(`expected one spec file, but "${input}" matched ${files.length}`);
@@ -124,7 +144,7 @@ export async function checkOneSpec(
   const file = files[0]!;
   const result = run.results[0];
   if (result === undefined) throw new Error(`no check result for ${file.display}`);
-  return { file, result };
+  return { file, result, source: run.sources.get(file.display) ?? '' };
 }
 
 interface CheckCliOptions {
@@ -152,7 +172,7 @@ export function registerCheckCommand(program: Command, ctx: CliContext): Command
       }
       if (files.length === 0) throw new UsageError('no files to check');
       const checkOptions: CheckOptions = opts.param !== undefined ? { params: opts.param } : {};
-      const run = await checkFiles(files, checkOptions);
+      const run = await checkFiles(files, checkOptions, { dataFiles: true });
       const counts = countBySeverity(run.diagnostics);
       const shown = opts.quiet === true ? run.diagnostics.filter((d) => d.severity === 'error') : run.diagnostics;
       const text = formatDiagnostics(opts.format, shown, run.sources, {

@@ -6,11 +6,14 @@
  * that cannot run here included).
  * Data problems print one located line (`file:line: message`), never a stack trace.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { IRModel } from '../compiler/ir.js';
+import type { DataInfo } from '../runtime/data/types.js';
+import { writeFileAtomic } from './atomic.js';
 import { checkOneSpec, paramOption } from './check-command.js';
+import { formatPredictions, PREDICT_FORMATS, type PredictFormat } from './predict-output.js';
 import { UsageError } from './files.js';
 import { lossSparkline } from './sparkline.js';
 
@@ -137,6 +140,54 @@ function readInputFile(path: string): { text: string; name: string } {
       `cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
     );
   }
+}
+
+function looksLikeJson(text: string, name: string): boolean {
+  const t = text.trim();
+  return name.endsWith('.json') || t.startsWith('[') || t.startsWith('{') || t.startsWith('"');
+}
+
+/**
+ * A CSV series for a model trained on a CSV column: the last window of its column (`--column`, else
+ * the column the model trained on when the header has it, else the only column). Null when the input
+ * is not a series (JSON, or rows of whole samples).
+ */
+async function seriesInput(
+  text: string,
+  name: string,
+  info: DataInfo,
+  column: string | undefined,
+): Promise<{ window: number[][]; source: string; column: string } | null> {
+  if (looksLikeJson(text, name)) return null;
+  const csv = await import('../runtime/data/csv.js');
+  const header = csv.csvHeader(text);
+  const window = info.inputShape[0]!;
+  let col: string | number | undefined;
+  if (column !== undefined) col = /^\d+$/.test(column) && !header?.includes(column) ? Number(column) : column;
+  else if (header && info.column !== undefined && header.includes(info.column)) col = info.column;
+  else {
+    const firstRow = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#')) ?? '';
+    if (firstRow.split(/[,;\t]/).length !== 1) return null;
+    col = 0;
+  }
+  let s: { values: number[]; lines: number[]; column: string };
+  try {
+    s = csv.parseCsvColumn(text, name, col, undefined);
+  } catch (e) {
+    const err = e as Error & { located?: () => string };
+    if (err.name === 'DataError' && err.located) throw new RunFailure(err.located());
+    throw e;
+  }
+  if (s.values.length < window)
+    throw new RunFailure(
+      `${name}: ${s.values.length} value(s) in column "${s.column}", but the model forecasts from a window of ${window}`,
+    );
+  const lines = s.lines.slice(-window);
+  return {
+    window: s.values.slice(-window).map((v) => [v]),
+    column: s.column,
+    source: `from the last ${window} values of "${s.column}" in ${name} (lines ${lines[0]}–${lines[lines.length - 1]})`,
+  };
 }
 
 /** Samples from a JSON file (a sample, a list of samples, or strings) or a CSV file (one sample per row). */
@@ -408,11 +459,25 @@ export function registerRuntimeCommands(program: Command): Command {
   program
     .command('predict')
     .description(
-      'run a trained model on inputs from a CSV (one sample per row) or JSON file; print or write the outputs',
+      'run a trained model and say what its outputs mean: class and label, or values in original units; ' +
+        'a model trained on a CSV column forecasts from the last window of a series',
     )
     .argument('<model>', 'a model directory (with model.json) or the spec it was trained from')
-    .requiredOption('-i, --input <file>', 'CSV or JSON inputs; - for stdin')
-    .option('-o, --output <file>', 'write the outputs here (.csv or .json) instead of stdout')
+    .requiredOption(
+      '-i, --input <file>',
+      'JSON samples, CSV rows (one sample per row), a CSV series (CSV models), or lines of text (text models); - for stdin',
+    )
+    .option(
+      '--column <name>',
+      'CSV models: the series column of the input (default: the column the model trained on, when the file has it)',
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'table for people; json or csv for programs (default: from -o, else table)',
+      ).choices(PREDICT_FORMATS),
+    )
+    .option('-o, --output <file>', 'write the predictions here instead of stdout')
     .option('--model <name>', 'the model (when a spec file has several)')
     .addOption(paramOption())
     .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
@@ -425,11 +490,15 @@ export function registerRuntimeCommands(program: Command): Command {
           opts: SpecOptions & {
             input: string;
             output?: string;
+            column?: string;
+            format?: PredictFormat;
             dir?: string;
             backend: (typeof BACKENDS)[number];
             fused?: boolean;
           },
         ) => {
+          const format: PredictFormat =
+            opts.format ?? (opts.output?.endsWith('.json') ? 'json' : opts.output?.endsWith('.csv') ? 'csv' : 'table');
           const dir = await modelDir(arg, opts);
           const rt = await loadRuntime();
           const m = await rt.loadTrained(dir, opts.backend, opts.fused !== false);
@@ -439,18 +508,45 @@ export function registerRuntimeCommands(program: Command): Command {
           const size = inShape.every((d) => d !== null) ? (inShape as number[]).reduce((a, b) => a * b, 1) : null;
           const seriesWindow = m.info?.source === 'csv' ? (m.info.inputShape[0] ?? null) : null;
           const { text, name } = readInputFile(opts.input);
-          const samples = parseSamples(text, name, size, seriesWindow);
+          const meaning = await import('../runtime/predictions.js');
+          const info = m.info;
+          let samples: unknown;
+          let source: string | undefined;
+          const series = seriesWindow !== null && info ? await seriesInput(text, name, info, opts.column) : null;
+          if (opts.column !== undefined && series === null)
+            throw new UsageError('--column picks the series column of a model trained on a CSV column');
+          if (series) {
+            samples = [series.window];
+            source = series.source;
+          } else if (info?.alphabet && !looksLikeJson(text, name)) {
+            // A text model: one sample per line.
+            samples = text.split(/\r?\n/).filter((l) => l !== '');
+            if ((samples as string[]).length === 0) throw new RunFailure(`${name}: no text`);
+          } else samples = parseSamples(text, name, size, seriesWindow);
+          const list = Array.isArray(samples) ? samples : [samples];
+          list.forEach((s, i) => {
+            if (typeof s !== 'string') return;
+            const dropped = meaning.outsideAlphabet(meaning.textAsTrained(s, info), info);
+            if (dropped.length > 0)
+              process.stderr.write(
+                `lstmc: note: ${list.length > 1 ? `sample ${i + 1}: ` : ''}${meaning.showChars(dropped)} ${dropped.length === 1 ? 'is' : 'are'} not in the model's alphabet and ${dropped.length === 1 ? 'was' : 'were'} dropped\n`,
+              );
+          });
           let outputs: unknown[];
           try {
-            outputs = rt.predictSamples(m.model, m.info, samples);
+            outputs = rt.predictSamples(m.model, info, samples);
           } catch (e) {
             if ((e as Error).name === 'DataError') throw new RunFailure(`${name}: ${(e as Error).message}`);
             throw e;
           }
-          const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-          const asCsv = opts.output?.endsWith('.csv') ?? false;
-          const body = asCsv ? outputs.map((o) => flat(o).join(',')).join('\n') + '\n' : JSON.stringify(outputs) + '\n';
-          if (opts.output) writeFileSync(resolve(opts.output), body);
+          const inputs = outputs.length === list.length ? list : undefined;
+          const report = meaning.interpretPredictions(outputs as never[], info, m.state?.loss, inputs);
+          if (series && report.kind === 'values') report.column = series.column;
+          const body = formatPredictions(report, format, {
+            model: m.state?.model ?? basename(resolve(dir)),
+            ...(source !== undefined ? { source } : {}),
+          });
+          if (opts.output) await writeFileAtomic(resolve(opts.output), body);
           else process.stdout.write(body);
         },
       ),
@@ -488,6 +584,14 @@ export function registerRuntimeCommands(program: Command): Command {
           const dir = await modelDir(arg, opts);
           const rt = await loadRuntime();
           const m = await rt.loadTrained(dir, opts.backend, opts.fused !== false);
+          if (opts.seed !== undefined && m.info?.alphabet) {
+            const meaning = await import('../runtime/predictions.js');
+            const dropped = meaning.outsideAlphabet(meaning.textAsTrained(opts.seed, m.info), m.info);
+            if (dropped.length > 0)
+              process.stderr.write(
+                `lstmc: note: the seed's ${meaning.showChars(dropped)} ${dropped.length === 1 ? 'is' : 'are'} not in the model's alphabet and ${dropped.length === 1 ? 'was' : 'were'} dropped\n`,
+              );
+          }
           let text: string;
           try {
             text = rt.generateText(m, {
@@ -500,7 +604,7 @@ export function registerRuntimeCommands(program: Command): Command {
             if ((e as Error).name === 'DataError') throw new RunFailure((e as Error).message);
             throw e;
           }
-          if (opts.output) writeFileSync(resolve(opts.output), text + '\n');
+          if (opts.output) await writeFileAtomic(resolve(opts.output), text + '\n');
           else process.stdout.write(text + '\n');
         },
       ),

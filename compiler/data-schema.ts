@@ -38,6 +38,8 @@ export interface SyntheticProblemDef {
   keys: Readonly<Record<string, DataKeySpec>>;
   /** Suggested loss for a model trained on it (documentation / hints). */
   loss: string;
+  /** Classification problems: the number of classes its targets have (they take `labels` to name them). */
+  classes?: (options: Record<string, ArgValue>) => number;
 }
 
 export interface DataSourceDef {
@@ -65,6 +67,12 @@ const SYNTHETIC_COMMON: Record<string, DataKeySpec> = {
   seed: { type: int(0), default: 1, doc: 'Seed of the generator; the same seed gives the same examples.' },
 };
 
+/** `labels`, a key of the classification problems. */
+const LABELS: DataKeySpec = {
+  type: { kind: 'list', item: { kind: 'string', nonEmpty: true } },
+  doc: 'Names of the classes in output order, shown by `lstmc predict`: one per class.',
+};
+
 /** The built-in demo problems (the six reference architectures' data). */
 export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> = {
   echo: {
@@ -72,10 +80,12 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
     aliases: [],
     doc: 'Random one-hot sequences of `length` steps over `features` symbols; the target is the one-hot symbol at position `index`.',
     loss: 'categoricalCrossentropy',
+    classes: (o) => o.features as number,
     keys: {
       length: { type: int(1, 100_000), default: 5, doc: 'Time steps per sequence.' },
       features: { type: int(2, 100_000), default: 10, doc: 'Number of symbols (one-hot width).' },
       index: { type: int(0), default: 2, doc: '0-based position of the symbol to echo (must be < length).' },
+      labels: LABELS,
     },
   },
   sine: {
@@ -93,6 +103,7 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
     aliases: ['movingSquare', 'moving_square'],
     doc: 'A one-pixel dot moves one column per frame across `size`×`size` frames (random row), from the left edge rightwards or from the right edge leftwards; target 1 when it moves right. Input [frames, size, size, 1], target [1]; default 5 frames of 50×50.',
     loss: 'binaryCrossentropy',
+    classes: () => 2,
     keys: {
       size: { type: int(2, 4096), default: 50, doc: 'Frame width and height in pixels.' },
       frames: {
@@ -100,6 +111,7 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
         default: 5,
         doc: 'Frames per sequence (the dot advances one pixel per frame from the left or right edge; at most `size`).',
       },
+      labels: LABELS,
     },
   },
   addition: {
@@ -117,9 +129,11 @@ export const SYNTHETIC_PROBLEMS: Readonly<Record<string, SyntheticProblemDef>> =
     aliases: ['cumulativeSum', 'cumulative_sum'],
     doc: 'Sequences of `length` uniform values in [0, 1]; per step, target 1 once the running sum exceeds `threshold` (default length/4). Input [length, 1], target [length, 1].',
     loss: 'binaryCrossentropy',
+    classes: () => 2,
     keys: {
       length: { type: int(1, 100_000), default: 10, doc: 'Time steps.' },
       threshold: { type: { kind: 'float', min: 0 }, doc: 'Running-sum threshold; default length / 4.' },
+      labels: LABELS,
     },
   },
   chars: {
@@ -313,6 +327,17 @@ export function crossKeyProblems(
         message: `Data key "index" (${out.index}) must be less than "length" (${out.length}).`,
         key: at('index', 'length'),
       });
+    }
+    const problem = findSyntheticProblem(r.value);
+    if (problem?.classes && Array.isArray(out.labels)) {
+      const labels = out.labels as string[];
+      if (labels.length !== problem.classes(out))
+        problems.push({
+          message: `Data key "labels" has ${labels.length} name(s), but ${r.value} has ${problem.classes(out)} classes here.`,
+          key: 'labels',
+        });
+      else if (new Set(labels).size !== labels.length)
+        problems.push({ message: 'Data key "labels" repeats a name.', key: 'labels' });
     }
     if (r.value === 'square' && (out.frames as number) > (out.size as number)) {
       problems.push({

@@ -6,7 +6,7 @@
  *
  * Pure; reports LSTM4xxx and never throws.
  */
-import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
+import { Diagnostics, makeDiagnostic, type Diagnostic, type DiagnosticBag } from '../base/diagnostics.js';
 import { didYouMeanHint } from '../base/did-you-mean.js';
 import type { Span } from '../base/span.js';
 import type { Block } from '../grammar/ast.js';
@@ -19,7 +19,7 @@ import {
   SYNTHETIC_PROBLEMS,
   type DataShapes,
 } from './data-schema.js';
-import type { ArgValue, IRData } from './ir.js';
+import type { ArgValue, IRData, IRModel } from './ir.js';
 import type { FieldSpec } from './schema.js';
 import { reportBlockIssue } from './train.js';
 
@@ -128,4 +128,32 @@ function sourceKeyHint(key: string, source?: string): string {
   const example =
     source === 'csv' ? '`csv: "sales.csv"`' : source === 'text' ? '`text: "corpus.txt"`' : '`synthetic: echo`';
   return `A data block names its source by the key itself, e.g. ${example}; "${key}" is not a data key.`;
+}
+
+/**
+ * LSTM4020 warnings for data files (`csv:`, `text:`) that do not exist, at the source entry. Pure: the
+ * caller probes the file system (`locate` resolves a path as written against the spec file and says
+ * where it looked and whether something is there), so the checker itself never touches files.
+ */
+export function missingDataFiles(
+  models: readonly IRModel[],
+  locate: (path: string, specFile: string) => { absolute: string; exists: boolean },
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const m of models) {
+    const d = m.data;
+    if (!d || d.source === 'synthetic') continue;
+    const path = d.options[d.source];
+    if (typeof path !== 'string' || path === '') continue;
+    const where = locate(path, m.file);
+    if (!where.exists)
+      out.push(
+        makeDiagnostic(Diagnostics.DataFileMissing, d.spans[d.source] ?? d.span, {
+          source: d.source === 'csv' ? 'CSV' : d.source,
+          path,
+          absolute: where.absolute,
+        }),
+      );
+  }
+  return out;
 }

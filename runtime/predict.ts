@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataInfo, Split } from './data/types.js';
 import { DataError } from './data/types.js';
 import { unscale } from './data/csv.js';
+import { textAsTrained } from './predictions.js';
 import { Rng } from './rng.js';
 
 export function toTensor(a: { values: Float32Array; shape: number[] }): tf.Tensor {
@@ -134,7 +135,7 @@ export function predictSamples(model: tf.LayersModel, info: DataInfo | undefined
       // The one-hot width may exceed the alphabet (a model sized for a larger vocabulary).
       const V = Math.max(inShape[1] ?? 0, syms.length);
       const W = inShape[0]!;
-      const chars = [...s].slice(-W);
+      const chars = [...textAsTrained(s, info)].slice(-W);
       while (chars.length < W) chars.unshift(syms.includes(' ') ? ' ' : syms[0]!);
       const f = new Array<number>(W * V).fill(0);
       chars.forEach((c, t) => {
@@ -225,7 +226,7 @@ export function generate(model: tf.LayersModel, info: DataInfo | undefined, opts
   const V = Math.max(info.inputShape[1] ?? 0, syms.length);
   const W = info.inputShape[0]!;
   const pad = syms.includes(' ') ? ' ' : syms[0]!;
-  const start = [...(opts.seed ?? '')].filter((c) => syms.includes(c));
+  const start = [...textAsTrained(opts.seed ?? '', info)].filter((c) => syms.includes(c));
   const ctx = start.slice(-W);
   while (ctx.length < W) ctx.unshift(pad);
   let out = '';

@@ -229,16 +229,18 @@ describe('CLI predict / evaluate / generate', () => {
     expect(runCli(['train', 'echo.lstm', '--progress', 'none'], cwd).code).toBe(0);
     const oneHot = (k: number) => Array.from({ length: 10 }, (_, i) => (i === k ? 1 : 0));
     writeFileSync(join(cwd, 'in.json'), JSON.stringify([[0, 1, 2, 3, 4].map(oneHot), [5, 6, 7, 8, 9].map(oneHot)]));
-    const p = runCli(['predict', 'models/Echo', '-i', 'in.json'], cwd);
+    const p = runCli(['predict', 'models/Echo', '-i', 'in.json', '--format', 'json'], cwd);
     expect(p.code, p.stderr).toBe(0);
-    const out = JSON.parse(p.stdout) as number[][];
+    const out = (JSON.parse(p.stdout) as { predictions: { output: number[] }[] }).predictions.map((x) => x.output);
     expect(out).toHaveLength(2);
     expect(out[0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     // CSV in (one flattened sample per row), CSV out; the spec file finds models/<Name> by itself.
     writeFileSync(join(cwd, 'in.csv'), [0, 1, 2, 3, 4].map(oneHot).flat().join(',') + '\n');
     const p2 = runCli(['predict', 'echo.lstm', '-i', 'in.csv', '-o', 'out.csv'], cwd);
     expect(p2.code, p2.stderr).toBe(0);
-    expect(readFileSync(join(cwd, 'out.csv'), 'utf8').trim().split(',')).toHaveLength(10);
+    const outCsv = readFileSync(join(cwd, 'out.csv'), 'utf8').trim().split('\n');
+    expect(outCsv[0]).toBe('sample,class,probability');
+    expect(outCsv[1]).toMatch(/^1,\d,0\.\d+$/);
     const bad = runCli(
       ['predict', 'models/Echo', '-i', 'in.csv'].map((a) => (a === 'in.csv' ? 'short.csv' : a)),
       cwd,

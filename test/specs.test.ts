@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
-import { Diagnostics, type Diagnostic } from '../base/diagnostics.js';
+import { Diagnostics, sortDiagnostics, type Diagnostic } from '../base/diagnostics.js';
+import { missingDataFiles } from '../compiler/data.js';
 import type { IRModel } from '../compiler/ir.js';
 
 const SPECS = join(import.meta.dirname, '..', 'specs');
@@ -76,6 +77,12 @@ describe('invalid specs (golden diagnostics)', () => {
         ? readFileSync(path, 'latin1')
         : readFileSync(path, 'utf8');
       const res = checkSource(source, `specs/invalid/${f}`);
+      // As `lstmc check` does: data files that are not there (LSTM4020), relative to the spec.
+      const missing = missingDataFiles(res.models, (p) => {
+        const absolute = join(INVALID, p);
+        return { absolute: `specs/invalid/${p}`, exists: existsSync(absolute) };
+      });
+      if (missing.length > 0) res.diagnostics = sortDiagnostics([...res.diagnostics, ...missing]);
       for (const d of res.diagnostics) seen.add(d.code);
       // A wrong spec must produce at least one error (warnings-only specs end in .warn.*).
       if (!f.includes('.warn.'))

@@ -231,9 +231,9 @@ describe.skipIf(SKIP)('lstmc train --engine torch (real PyTorch)', () => {
     expect(readdirSync(tmp)).toEqual([]);
 
     writeFileSync(path.join(work, 'sample.json'), SAMPLE);
-    const p = await lstmc(['predict', 'runs/echo', '-i', 'sample.json', '--backend', 'cpu']);
+    const p = await lstmc(['predict', 'runs/echo', '-i', 'sample.json', '--backend', 'cpu', '--format', 'json']);
     expect(p.code, p.stderr).toBe(0);
-    const out = JSON.parse(p.stdout) as number[][];
+    const out = (JSON.parse(p.stdout) as { predictions: { output: number[] }[] }).predictions.map((x) => x.output);
     expect(out).toHaveLength(1);
     expect(out[0]).toHaveLength(10);
     expect(out[0]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);

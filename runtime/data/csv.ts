@@ -45,7 +45,28 @@ export function readCsvColumn(
   column: ArgValue | undefined,
   header: boolean | undefined,
 ): CsvSeries {
-  let text = readDataFile(file, displayName);
+  return parseCsvColumn(readDataFile(file, displayName), displayName, column, header);
+}
+
+/** The header cells of CSV text (its first non-empty, non-comment line), or null when it has none. */
+export function csvHeader(text: string): string[] | null {
+  const first = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .find((l) => l.trim() !== '' && !l.startsWith('#'));
+  if (first === undefined) return null;
+  const sep = [',', ';', '\t'].map((s) => ({ s, n: first.split(s).length })).sort((a, b) => b.n - a.n)[0]!.s;
+  const cells = splitCsvLine(first, sep);
+  return cells.every(isNumeric) ? null : cells;
+}
+
+/** One numeric column of CSV text (`displayName` and 1-based lines locate every problem). */
+export function parseCsvColumn(
+  text: string,
+  displayName: string,
+  column: ArgValue | undefined,
+  header: boolean | undefined,
+): CsvSeries {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const rows = text
     .split(/\r?\n/)

@@ -78,6 +78,7 @@ function loadDataUnlocated(data: IRData, opts: LoadDataOptions): Dataset {
     test = gen(o.testSamples as number, o, new Rng(seed * 2 + 1 + 0x9e3779b1));
     if (r.value === 'chars') info.alphabet = CHARS_ALPHABET;
     if (r.value === 'addition') info.alphabet = ADDITION_ALPHABET;
+    if (Array.isArray(o.labels)) info.labels = (o.labels as string[]).map(String);
   } else if (r.source === 'csv') {
     const series = readCsvColumn(path(r.value), display(r.value), o.column, o.header as boolean | undefined);
     const w = csvWindows(series, display(r.value), o);

@@ -23,6 +23,8 @@ export interface DataInfo {
   targetShape: number[];
   /** Symbols in one-hot order (text, chars, addition). */
   alphabet?: string;
+  /** Names of the classes in output order (the data block's `labels`). */
+  labels?: string[];
   /** Min-max scaling of a CSV series: scaled = (v − min) / (max − min). */
   scale?: { min: number; max: number };
   /** CSV: the column used (header name or index). */
