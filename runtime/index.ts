@@ -15,6 +15,7 @@ import type { DataInfo, Dataset } from './data/types.js';
 import { loadModelDir, readTrainState, type TrainState } from './io.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
 import { compileModel } from './optimizer.js';
+import { fuseRecurrentLayers } from './fused/layer.js';
 import { evaluateSplit, generate as generateFrom, predictSamples, type GenerateOptions } from './predict.js';
 import { installFastOrthogonal } from './orthogonal.js';
 
@@ -36,6 +37,13 @@ export {
   type BackendInfo,
 } from './backend.js';
 export { registerWasmGapKernels, registeredGapKernels } from './kernels/index.js';
+export {
+  fuseRecurrentLayers,
+  unfuseRecurrentLayers,
+  describeFusion,
+  fusedUnavailableReason,
+  type FuseReport,
+} from './fused/index.js';
 export {
   loadData,
   DataError,
@@ -78,10 +86,14 @@ export interface LoadedModel {
   backend: BackendInfo;
 }
 
-/** Loads a model saved by `train` (model.json + weights.bin + lstmc.json) on a backend. */
-export async function loadTrained(dir: string, backend: BackendChoice = 'auto'): Promise<LoadedModel> {
+/**
+ * Loads a model saved by `train` (model.json + weights.bin + lstmc.json) on a backend; its recurrent
+ * layers run on the fused kernels unless `fused` is false.
+ */
+export async function loadTrained(dir: string, backend: BackendChoice = 'auto', fused = true): Promise<LoadedModel> {
   const b = await setupBackend(backend);
   const model = await loadModelDir(dir);
+  if (fused) fuseRecurrentLayers(model);
   const state = readTrainState(dir);
   return { model, state, info: state?.data, backend: b };
 }
@@ -112,6 +124,8 @@ export interface EvaluateOptions {
   dataset?: Dataset;
   /** Evaluate on 'test' (default; falls back to train when there is no test split) or 'train'. */
   split?: 'test' | 'train';
+  /** Run recurrent layers on the fused kernels (default true). */
+  fused?: boolean;
 }
 
 /** Evaluates a saved model on the data block of `model` (the IR of the spec it was trained from). */
@@ -122,7 +136,7 @@ export async function evaluate(
 ): Promise<Record<string, number>> {
   const ds = opts.dataset ?? (model.data ? loadData(model.data, opts.data) : undefined);
   if (!ds) throw new Error(`model ${model.name} has no data block to evaluate on.`);
-  const m = await loadTrained(dir, opts.backend ?? 'auto');
+  const m = await loadTrained(dir, opts.backend ?? 'auto', opts.fused !== false);
   compileModel(m.model, toTfModelSpec(model).train);
   const split = opts.split === 'train' ? ds.train : (ds.test ?? ds.train);
   const info = m.info ?? ds.info;

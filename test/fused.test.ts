@@ -264,8 +264,14 @@ describe("the kernels' gradients match finite differences", () => {
         f.last.forEach((l, k) => l.forEach((v, i) => (s += v * wl[k]![i]!)));
         return s;
       };
+      const before = fusedEngine()!.reserved();
       const fwd = recurrentForward(kernel, d, opt, base, true);
+      expect(fusedEngine()!.reserved(), 'the forward pass keeps what the backward pass reads').toBeGreaterThan(before);
       const g = recurrentBackward(kernel, d, opt, { ...base, hasBias: true, dy: wy, dLast: wl }, fwd.saved!);
+      expect(fusedEngine()!.reserved(), 'the backward pass gives back every block').toBe(before);
+      expect(() =>
+        recurrentBackward(kernel, d, opt, { ...base, hasBias: true, dy: wy, dLast: wl }, fwd.saved!),
+      ).toThrow(/already backpropagated/);
       const eps = 1e-2;
       const check = (what: string, arr: Float32Array, grad: Float32Array): void => {
         for (let i = 0; i < arr.length; i++) {

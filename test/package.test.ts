@@ -308,6 +308,21 @@ console.log(JSON.stringify({ epochs: r.epochs, backend: typeof r.backend.name, p
     expect(out).toEqual({ epochs: 1, backend: 'string', predictions: 1, loaded: ['function', 'function', 'function'] });
   }, 60_000);
 
+  it("'lstmc/runtime/fused' ships its built kernels: a tfjs model's LSTM runs fused from the installed package", () => {
+    const out = script(
+      'fused.mjs',
+      `import * as tf from '@tensorflow/tfjs';
+import { fuseRecurrentLayers, fusedUnavailableReason } from 'lstmc/runtime/fused';
+await tf.setBackend('cpu');
+const m = tf.sequential({ layers: [tf.layers.lstm({ units: 3, inputShape: [4, 2] }), tf.layers.dense({ units: 1 })] });
+const r = fuseRecurrentLayers(m);
+const y = m.predict(tf.ones([2, 4, 2])).shape;
+console.log(JSON.stringify({ unavailable: fusedUnavailableReason() ?? null, fused: r.fused.length, y }));
+`,
+    );
+    expect(out).toEqual({ unavailable: null, fused: 1, y: [2, 1] });
+  }, 60_000);
+
   it("the runtime entry's types resolve for a TypeScript consumer", () => {
     const file = path.join(app, 'runtime-consumer.ts');
     writeFileSync(

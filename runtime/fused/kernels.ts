@@ -63,10 +63,20 @@ export interface ForwardInput {
   mask: Float32Array | null;
 }
 
-/** What the backward pass needs from the forward pass (the kernels' own buffers, copied out). */
+/**
+ * What the backward pass needs from the forward pass: blocks of the engine's memory (inputs, gates,
+ * states) kept where the forward kernel wrote them. The backward pass frees them; a forward pass whose
+ * gradient is never taken frees them when its Saved object is collected.
+ */
 export interface Saved {
-  buffers: Float32Array[];
+  readonly blocks: Record<string, number>;
+  freed: boolean;
 }
+
+const unreleased = new FinalizationRegistry<{ blocks: number[] }>((held) => {
+  const eng = fusedEngine();
+  if (eng) for (const at of held.blocks) eng.free(at);
+});
 
 export interface ForwardOutput {
   /** Outputs [B, T, H] in processing order. */
@@ -84,25 +94,6 @@ export interface Gradients {
   dBias: Float32Array | null;
 }
 
-/** A bump allocator over the engine's memory for one call. */
-class Arena {
-  private next: number;
-  constructor(private readonly eng: FusedEngine) {
-    this.next = eng.base;
-  }
-  /** Reserves `floats` floats (16-byte aligned); returns the byte offset. */
-  take(floats: number): number {
-    const at = this.next;
-    this.next += Math.ceil((floats * 4) / 16) * 16;
-    return at;
-  }
-  /** Grows the memory to hold everything taken; call before writing. */
-  commit(): Float32Array {
-    this.eng.ensure(this.next);
-    return this.eng.f32();
-  }
-}
-
 function put(mem: Float32Array, at: number, data: Float32Array): void {
   mem.set(data, at / 4);
 }
@@ -113,12 +104,26 @@ function zero(mem: Float32Array, at: number, floats: number): void {
   mem.fill(0, at / 4, at / 4 + floats);
 }
 
-/** Extra saved buffers per cell beyond Z and HP: LSTM C, TC; GRU RH. */
+/** Blocks of one call, by name; `release` frees all but the kept ones. */
+class Blocks {
+  readonly at: Record<string, number> = {};
+  constructor(private readonly eng: FusedEngine) {}
+  take(name: string, floats: number): number {
+    return (this.at[name] = this.eng.alloc(floats));
+  }
+  release(keep: readonly string[] = []): void {
+    for (const [name, at] of Object.entries(this.at)) if (!keep.includes(name)) this.eng.free(at);
+  }
+}
+
+/** Buffers the backward pass reads, per cell: LSTM also C (cell states) and TC (activated cell states); GRU RH. */
+const SAVED = ['X', 'S0', 'S1', 'MASK', 'Z', 'HP', 'E0', 'E1'] as const;
+
 function extraSaved(cell: CellKernel): number {
   return cell === CELL_KERNELS.LSTMCell ? 2 : cell === CELL_KERNELS.GRUCell ? 1 : 0;
 }
 
-/** Runs the forward kernel. `keep`: copy out what the backward pass needs. */
+/** Runs the forward kernel. `keep`: keep what the backward pass needs. */
 export function recurrentForward(
   cell: CellKernel,
   d: Dims,
@@ -129,112 +134,109 @@ export function recurrentForward(
   const eng = requireEngine();
   const { B, T, I, H } = d;
   const G = cell.gates * H;
-  const a = new Arena(eng);
-  const X = a.take(B * T * I);
-  const W = a.take(I * G);
-  const U = a.take(H * G);
-  const bias = input.bias ? a.take(G) : 0;
-  const S0 = input.states.map(() => a.take(B * H));
-  const MASK = input.mask ? a.take(B * H) : 0;
-  const Z = a.take(B * T * G);
-  const HP = a.take(B * T * H);
-  const Y = a.take(B * T * H);
-  const extra = Array.from({ length: extraSaved(cell) }, () => a.take(B * T * H));
-  const scratch = cell === CELL_KERNELS.GRUCell ? [a.take(B * 2 * H), a.take(B * H)] : [];
-  const mem = a.commit();
-  put(mem, X, input.x);
-  put(mem, W, input.kernel);
-  put(mem, U, input.recurrentKernel);
-  if (input.bias) put(mem, bias, input.bias);
-  input.states.forEach((s, i) => put(mem, S0[i]!, s));
-  if (input.mask) put(mem, MASK, input.mask);
-  const back = opt.backwards ? 1 : 0;
-  if (cell === CELL_KERNELS.LSTMCell) {
-    eng.run(cell.forward, B, [
-      T,
-      I,
-      H,
-      X,
-      W,
-      U,
-      bias,
-      S0[0]!,
-      S0[1]!,
-      MASK,
-      Z,
-      HP,
-      Y,
-      extra[0]!,
-      extra[1]!,
-      opt.act,
-      opt.ract,
-      back,
-    ]);
-  } else if (cell === CELL_KERNELS.GRUCell) {
-    eng.run(cell.forward, B, [
-      T,
-      I,
-      H,
-      X,
-      W,
-      U,
-      bias,
-      S0[0]!,
-      MASK,
-      Z,
-      HP,
-      extra[0]!,
-      Y,
-      scratch[0]!,
-      scratch[1]!,
-      opt.act,
-      opt.ract,
-      back,
-    ]);
-  } else {
-    eng.run(cell.forward, B, [T, I, H, X, W, U, bias, S0[0]!, MASK, Z, HP, Y, opt.act, back]);
+  const k = new Blocks(eng);
+  const X = k.take('X', B * T * I);
+  const W = k.take('W', I * G);
+  const U = k.take('U', H * G);
+  const bias = input.bias ? k.take('bias', G) : 0;
+  const S0 = input.states.map((_, i) => k.take(`S${i}`, B * H));
+  const MASK = input.mask ? k.take('MASK', B * H) : 0;
+  const Z = k.take('Z', B * T * G);
+  const HP = k.take('HP', B * T * H);
+  const Y = k.take('Y', B * T * H);
+  const extra = Array.from({ length: extraSaved(cell) }, (_, i) => k.take(`E${i}`, B * T * H));
+  const scratch = cell === CELL_KERNELS.GRUCell ? [k.take('s0', B * 2 * H), k.take('s1', B * H)] : [];
+  try {
+    const mem = eng.f32();
+    put(mem, X, input.x);
+    put(mem, W, input.kernel);
+    put(mem, U, input.recurrentKernel);
+    if (input.bias) put(mem, bias, input.bias);
+    input.states.forEach((s, i) => put(mem, S0[i]!, s));
+    if (input.mask) put(mem, MASK, input.mask);
+    const back = opt.backwards ? 1 : 0;
+    if (cell === CELL_KERNELS.LSTMCell) {
+      eng.run(cell.forward, B, [
+        T,
+        I,
+        H,
+        X,
+        W,
+        U,
+        bias,
+        S0[0]!,
+        S0[1]!,
+        MASK,
+        Z,
+        HP,
+        Y,
+        extra[0]!,
+        extra[1]!,
+        opt.act,
+        opt.ract,
+        back,
+      ]);
+    } else if (cell === CELL_KERNELS.GRUCell) {
+      eng.run(cell.forward, B, [
+        T,
+        I,
+        H,
+        X,
+        W,
+        U,
+        bias,
+        S0[0]!,
+        MASK,
+        Z,
+        HP,
+        extra[0]!,
+        Y,
+        scratch[0]!,
+        scratch[1]!,
+        opt.act,
+        opt.ract,
+        back,
+      ]);
+    } else {
+      eng.run(cell.forward, B, [T, I, H, X, W, U, bias, S0[0]!, MASK, Z, HP, Y, opt.act, back]);
+    }
+    const view = eng.f32();
+    const y = get(view, Y, B * T * H);
+    const lastOf = (at: number): Float32Array => {
+      const out = new Float32Array(B * H);
+      const base = at / 4;
+      for (let b = 0; b < B; b++) out.set(view.subarray(base + (b * T + T - 1) * H, base + (b * T + T) * H), b * H);
+      return out;
+    };
+    const last = [lastOf(Y)];
+    // LSTM: the cell states are the first extra buffer.
+    if (cell.states === 2) last.push(lastOf(extra[0]!));
+    let saved: Saved | undefined;
+    if (keep) {
+      const blocks: Record<string, number> = {};
+      for (const name of SAVED) if (k.at[name] !== undefined) blocks[name] = k.at[name]!;
+      saved = { blocks, freed: false };
+      unreleased.register(saved, { blocks: Object.values(blocks) }, saved);
+    }
+    k.release(keep ? SAVED : []);
+    return { y, last, saved };
+  } catch (e) {
+    k.release();
+    throw e;
   }
-  const view = eng.f32();
-  const y = get(view, Y, B * T * H);
-  const lastOf = (buf: Float32Array): Float32Array => {
-    const out = new Float32Array(B * H);
-    for (let b = 0; b < B; b++) out.set(buf.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
-    return out;
-  };
-  const last = [lastOf(y)];
-  // LSTM: the cell state is the first extra buffer.
-  let cs: Float32Array | undefined;
-  if (cell.states === 2) {
-    cs = get(view, extra[0]!, B * T * H);
-    last.push(lastOf(cs));
-  }
-  const saved = keep
-    ? {
-        buffers: [
-          get(view, Z, B * T * G),
-          get(view, HP, B * T * H),
-          ...extra.map((at, i) => (i === 0 && cs ? cs : get(view, at, B * T * H))),
-        ],
-      }
-    : undefined;
-  return { y, last, saved };
 }
 
 export interface BackwardInput {
-  x: Float32Array;
   kernel: Float32Array;
   recurrentKernel: Float32Array;
   hasBias: boolean;
-  /** Initial states (LSTM needs c0). */
-  states: Float32Array[];
-  mask: Float32Array | null;
   /** Gradient of the output sequence [B, T, H] (processing order), or null when only last states are used. */
   dy: Float32Array | null;
   /** Gradients of the last states [B, H] each, or null. */
   dLast: (Float32Array | null)[];
 }
 
-/** Runs the backward kernel over the saved forward pass. */
+/** Runs the backward kernel over the saved forward pass (once: it frees what the forward pass kept). */
 export function recurrentBackward(
   cell: CellKernel,
   d: Dims,
@@ -243,129 +245,81 @@ export function recurrentBackward(
   saved: Saved,
 ): Gradients {
   const eng = requireEngine();
+  if (saved.freed) throw new Error('fused kernels: this forward pass was already backpropagated');
   const { B, T, I, H } = d;
   const G = cell.gates * H;
-  const threads = eng.threads;
-  const a = new Arena(eng);
-  const X = a.take(B * T * I);
-  const UT = a.take(G * H);
-  const WT = a.take(G * I);
-  const U = a.take(H * G);
-  const W = a.take(I * G);
-  const C0 = cell.states === 2 ? a.take(B * H) : 0;
-  const MASK = input.mask ? a.take(B * H) : 0;
-  const Z = a.take(B * T * G);
-  const HP = a.take(B * T * H);
-  const extra = Array.from({ length: extraSaved(cell) }, () => a.take(B * T * H));
-  const dY = a.take(B * T * H);
-  const dLast = input.dLast.map((g) => (g ? a.take(B * H) : 0));
-  const dX = a.take(B * T * I);
-  const dS0 = Array.from({ length: cell.states }, () => a.take(B * H));
-  const scratch = Array.from({ length: 2 }, () => a.take(B * H));
-  const parts = Array.from({ length: threads }, () => [a.take(I * G), a.take(H * G), input.hasBias ? a.take(G) : 0]);
-  const mem = a.commit();
-  put(mem, X, input.x);
-  put(mem, U, input.recurrentKernel);
-  put(mem, W, input.kernel);
-  if (C0) put(mem, C0, input.states[1]!);
-  if (input.mask) put(mem, MASK, input.mask);
-  put(mem, Z, saved.buffers[0]!);
-  put(mem, HP, saved.buffers[1]!);
-  extra.forEach((at, i) => put(mem, at, saved.buffers[2 + i]!));
-  if (input.dy) put(mem, dY, input.dy);
-  else zero(mem, dY, B * T * H);
-  input.dLast.forEach((g, i) => g && put(mem, dLast[i]!, g));
-  for (const [pw, pu, pb] of parts) {
-    zero(mem, pw!, I * G);
-    zero(mem, pu!, H * G);
-    if (pb) zero(mem, pb, G);
+  const sv = saved.blocks;
+  const k = new Blocks(eng);
+  const UT = k.take('UT', G * H);
+  const WT = k.take('WT', G * I);
+  const U = k.take('U', H * G);
+  const W = k.take('W', I * G);
+  const dY = k.take('dY', B * T * H);
+  const dLast = input.dLast.map((g, i) => (g ? k.take(`dLast${i}`, B * H) : 0));
+  const dX = k.take('dX', B * T * I);
+  const dS0 = Array.from({ length: cell.states }, (_, i) => k.take(`dS${i}`, B * H));
+  const scratch = [k.take('s0', B * H), k.take('s1', B * H)];
+  const parts = Array.from({ length: eng.threads }, (_, i) => [
+    k.take(`dW${i}`, I * G),
+    k.take(`dU${i}`, H * G),
+    input.hasBias ? k.take(`db${i}`, G) : 0,
+  ]);
+  try {
+    const mem = eng.f32();
+    put(mem, U, input.recurrentKernel);
+    put(mem, W, input.kernel);
+    if (input.dy) put(mem, dY, input.dy);
+    else zero(mem, dY, B * T * H);
+    input.dLast.forEach((g, i) => g && put(mem, dLast[i]!, g));
+    for (const [pw, pu, pb] of parts) {
+      zero(mem, pw!, I * G);
+      zero(mem, pu!, H * G);
+      if (pb) zero(mem, pb, G);
+    }
+    eng.call('transpose', U, H, G, UT);
+    eng.call('transpose', W, I, G, WT);
+    const back = opt.backwards ? 1 : 0;
+    const [X, MASK, Z, HP, E0, E1] = [sv.X!, sv.MASK ?? 0, sv.Z!, sv.HP!, sv.E0 ?? 0, sv.E1 ?? 0];
+    const per = (i: number): number[] => parts[i]!;
+    let used: number;
+    if (cell === CELL_KERNELS.LSTMCell) {
+      const args = [T, I, H, X, UT, WT, sv.S1!, MASK, Z, HP, E0, E1, dY, dLast[0]!, dLast[1]!, dX, dS0[0]!, dS0[1]!];
+      used = eng.run(cell.backward, B, [...args, scratch[0]!, scratch[1]!, opt.act, opt.ract, back], per);
+    } else if (cell === CELL_KERNELS.GRUCell) {
+      const args = [T, I, H, X, UT, WT, MASK, Z, HP, E0, dY, dLast[0]!, dX, dS0[0]!];
+      used = eng.run(cell.backward, B, [...args, scratch[0]!, scratch[1]!, opt.act, opt.ract, back], per);
+    } else {
+      const args = [T, I, H, X, UT, WT, MASK, Z, HP, dY, dLast[0]!, dX, dS0[0]!];
+      used = eng.run(cell.backward, B, [...args, scratch[0]!, opt.act, back], per);
+    }
+    const [w0, u0, b0] = parts[0]!;
+    for (let i = 1; i < used; i++) {
+      const [wi, ui, bi] = parts[i]!;
+      eng.call('add_into', w0!, wi!, I * G);
+      eng.call('add_into', u0!, ui!, H * G);
+      if (b0) eng.call('add_into', b0, bi!, G);
+    }
+    const view = eng.f32();
+    return {
+      dx: get(view, dX, B * T * I),
+      dStates: dS0.map((at) => get(view, at, B * H)),
+      dKernel: get(view, w0!, I * G),
+      dRecurrentKernel: get(view, u0!, H * G),
+      dBias: b0 ? get(view, b0, G) : null,
+    };
+  } finally {
+    k.release();
+    releaseSaved(saved);
   }
-  eng.call('transpose', U, H, G, UT);
-  eng.call('transpose', W, I, G, WT);
-  const back = opt.backwards ? 1 : 0;
-  const per = (i: number): number[] => parts[i]!;
-  let used: number;
-  if (cell === CELL_KERNELS.LSTMCell) {
-    used = eng.run(
-      cell.backward,
-      B,
-      [
-        T,
-        I,
-        H,
-        X,
-        UT,
-        WT,
-        C0,
-        MASK,
-        Z,
-        HP,
-        extra[0]!,
-        extra[1]!,
-        dY,
-        dLast[0]!,
-        dLast[1]!,
-        dX,
-        dS0[0]!,
-        dS0[1]!,
-        scratch[0]!,
-        scratch[1]!,
-        opt.act,
-        opt.ract,
-        back,
-      ],
-      per,
-    );
-  } else if (cell === CELL_KERNELS.GRUCell) {
-    used = eng.run(
-      cell.backward,
-      B,
-      [
-        T,
-        I,
-        H,
-        X,
-        UT,
-        WT,
-        MASK,
-        Z,
-        HP,
-        extra[0]!,
-        dY,
-        dLast[0]!,
-        dX,
-        dS0[0]!,
-        scratch[0]!,
-        scratch[1]!,
-        opt.act,
-        opt.ract,
-        back,
-      ],
-      per,
-    );
-  } else {
-    used = eng.run(
-      cell.backward,
-      B,
-      [T, I, H, X, UT, WT, MASK, Z, HP, dY, dLast[0]!, dX, dS0[0]!, scratch[0]!, opt.act, back],
-      per,
-    );
-  }
-  const [w0, u0, b0] = parts[0]!;
-  for (let i = 1; i < used; i++) {
-    const [wi, ui, bi] = parts[i]!;
-    eng.call('add_into', w0!, wi!, I * G);
-    eng.call('add_into', u0!, ui!, H * G);
-    if (b0) eng.call('add_into', b0, bi!, G);
-  }
-  const view = eng.f32();
-  return {
-    dx: get(view, dX, B * T * I),
-    dStates: dS0.map((at) => get(view, at, B * H)),
-    dKernel: get(view, w0!, I * G),
-    dRecurrentKernel: get(view, u0!, H * G),
-    dBias: b0 ? get(view, b0, G) : null,
-  };
+}
+
+/** Frees what a forward pass kept (when its gradient will not be taken). */
+export function releaseSaved(saved: Saved): void {
+  if (saved.freed) return;
+  saved.freed = true;
+  unreleased.unregister(saved);
+  const eng = fusedEngine();
+  if (eng) for (const at of Object.values(saved.blocks)) eng.free(at);
 }
 
 function requireEngine(): FusedEngine {

@@ -248,7 +248,7 @@ function run(
         kernel,
         d,
         opt,
-        { x: xs, kernel: w, recurrentKernel: u, hasBias: b != null, states: s0, mask, dy: dY, dLast },
+        { kernel: w, recurrentKernel: u, hasBias: b != null, dy: dY, dLast },
         fwd.saved,
       );
       const out: tf.Tensor[] = [

@@ -102,10 +102,12 @@ export interface FusedEngine {
   threads: number;
   /** Float32 view of the whole memory (renewed after growth). */
   f32(): Float32Array;
-  /** Makes the memory at least `bytes` long. */
-  ensure(bytes: number): void;
-  /** First byte free for buffers (after the control block). */
-  base: number;
+  /** Reserves `floats` floats (16-byte aligned, memory grown as needed); returns the byte offset. */
+  alloc(floats: number): number;
+  /** Returns a block `alloc` gave. */
+  free(at: number): void;
+  /** Bytes currently reserved (tests check that calls give back what they take). */
+  reserved(): number;
   /**
    * Runs `name(b0, b1, ...args)` over rows [0, rows), split across the threads. `perThread(i)` may give
    * extra trailing arguments for thread i (e.g. its own gradient partial buffers).
@@ -189,23 +191,75 @@ function makeEngine(module: WasmModule, memory: WasmMemory, exports: Exports, th
     }
   };
   const ready = (w: number): boolean => Atomics.load(ctrl, CTRL_BASE + SLOT * w + S_READY) === 1;
+  // First-fit allocator over the memory after the control block: free blocks sorted by offset, merged
+  // with their neighbours; the memory grows when nothing fits.
+  const freeList: { at: number; size: number }[] = [];
+  const used = new Map<number, number>();
+  let top = CTRL_BYTES;
+  const grow = (bytes: number): void => {
+    const have = memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`fused kernels: ${bytes} bytes exceed the 2 GiB memory`);
+    memory.grow(Math.max(pages, Math.ceil(have / PAGE / 4)));
+    view = new Float32Array(memory.buffer);
+  };
   const eng: FusedEngine = {
     memory,
     exports,
     threads,
-    base: CTRL_BYTES,
     f32() {
       if (view.buffer.byteLength !== memory.buffer.byteLength) view = new Float32Array(memory.buffer);
       return view;
     },
-    ensure(bytes: number) {
-      const have = memory.buffer.byteLength;
-      if (bytes <= have) return;
-      const pages = Math.ceil((bytes - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES)
-        throw new RangeError(`fused kernels: ${bytes} bytes exceed the 2 GiB memory`);
-      memory.grow(Math.max(pages, Math.ceil(have / PAGE / 4)));
-      view = new Float32Array(memory.buffer);
+    alloc(floats: number) {
+      const size = Math.max(16, Math.ceil((floats * 4) / 16) * 16);
+      const i = freeList.findIndex((b) => b.size >= size);
+      let at: number;
+      if (i >= 0) {
+        const b = freeList[i]!;
+        at = b.at;
+        if (b.size === size) freeList.splice(i, 1);
+        else {
+          b.at += size;
+          b.size -= size;
+        }
+      } else {
+        at = top;
+        grow(top + size);
+        top += size;
+      }
+      used.set(at, size);
+      return at;
+    },
+    free(at: number) {
+      const size = used.get(at);
+      if (size === undefined) return;
+      used.delete(at);
+      let i = 0;
+      while (i < freeList.length && freeList[i]!.at < at) i++;
+      freeList.splice(i, 0, { at, size });
+      // Merge with the next and the previous block; a free block at the top goes back to the top.
+      const next = freeList[i + 1];
+      if (next && at + size === next.at) {
+        freeList[i]!.size += next.size;
+        freeList.splice(i + 1, 1);
+      }
+      const prev = freeList[i - 1];
+      if (prev && prev.at + prev.size === at) {
+        prev.size += freeList[i]!.size;
+        freeList.splice(i, 1);
+      }
+      const last = freeList[freeList.length - 1];
+      if (last && last.at + last.size === top) {
+        top = last.at;
+        freeList.pop();
+      }
+    },
+    reserved() {
+      let n = 0;
+      for (const size of used.values()) n += size;
+      return n;
     },
     call(name: KernelName, ...args: number[]) {
       exports[name](...args);
