@@ -4,7 +4,7 @@
  * the current history.csv to the files of each checkpoint write. The csv and lstmc.json therefore land
  * together, atomically: after a kill -9 the directory holds complete files that agree on the epoch.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HISTORY_FILE, RunHistory } from './history.js';
 import { CheckpointWriter, readableDir } from './io.js';
@@ -31,4 +31,31 @@ export function runHistoryFor(
   const file = join(readableDir(outDir), HISTORY_FILE);
   const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   return RunHistory.resume(text, resumed.epoch, resumed.history);
+}
+
+export const EVALUATION_FILE = 'evaluation.json';
+
+/** What `lstmc train` measured on the held-out split after its last epoch (`lstmc report` shows it). */
+export interface EvaluationRecord {
+  /** The checkpoint epoch the metrics belong to (a later checkpoint swap removes the file). */
+  epoch: number;
+  split: 'test' | 'train';
+  metrics: Record<string, number>;
+}
+
+/**
+ * Writes evaluation.json into a run directory after training (temp file, fsync, rename). It is not
+ * part of the checkpoint: the next checkpoint swap of a resumed run drops it, as it no longer applies.
+ */
+export function writeEvaluation(dir: string, record: EvaluationRecord): void {
+  const target = join(readableDir(dir), EVALUATION_FILE);
+  const tmp = `${target}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(record, null, 1) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, target);
 }

@@ -25,7 +25,7 @@ import {
   type RunSettings,
   type TrainState,
 } from './io.js';
-import { HistoryCheckpointWriter, runHistoryFor } from './history-writer.js';
+import { HistoryCheckpointWriter, runHistoryFor, writeEvaluation } from './history-writer.js';
 import { compileModel, type ClipStats } from './optimizer.js';
 import { evaluateSplit, toTensor } from './predict.js';
 import { createProgress, formatLogs, type ProgressMode, type ProgressSink } from './progress.js';
@@ -596,6 +596,12 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       const split = dataset.test ?? dataset.train;
       evaluation = evaluateSplit(tfModel, split, dataset.info);
       progress.message(`${dataset.test ? 'Test' : 'Training'} metrics: ${formatLogs(evaluation)}`);
+      if (opts.outDir && epochsDone > 0 && existsSync(opts.outDir))
+        writeEvaluation(opts.outDir, {
+          epoch: epochsDone,
+          split: dataset.test ? 'test' : 'train',
+          metrics: evaluation,
+        });
     }
     if (opts.outDir && stopReason !== 'nan' && stopReason !== 'interrupted' && epochsDone > initialEpoch)
       progress.message(`Saved ${model.name} to ${opts.outDir} (model.json + weights.bin).`);

@@ -319,8 +319,27 @@ describe('lstmc report', () => {
     // Nothing fetched: no external scripts, styles, images or fonts.
     expect(html).not.toMatch(/\b(?:src|href)\s*=\s*["']?(?:https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(\s*["']?https?:/i);
+    // The held-out metrics train measured after the last epoch (evaluation.json).
+    const ev = JSON.parse(readFileSync(path.join(dir, 'runs/a/evaluation.json'), 'utf8')) as {
+      epoch: number;
+      split: string;
+      metrics: Record<string, number>;
+    };
+    expect(ev).toMatchObject({ epoch: 4, split: 'test' });
+    expect(Object.keys(ev.metrics)).toEqual(expect.arrayContaining(['loss', 'acc']));
+    expect(readRunDir(path.join(dir, 'runs/a')).evaluation).toEqual({ split: 'test', metrics: ev.metrics });
+    expect(html).toMatch(/<th>test split<\/th><td>loss <b>[\d.]+<\/b>/);
     for (const text of ['TinyEcho', 'lstm_1', 'dense_1', 'val_loss', 'synthetic', 'echo', 'samples/s'])
       expect(html).toContain(text);
+  });
+
+  it('an evaluation.json of another epoch is stale and not shown', () => {
+    const d = path.join(dir, 'runs/stale');
+    mkdirSync(d, { recursive: true });
+    for (const f of ['lstmc.json', 'history.csv', 'model.json'])
+      writeFileSync(path.join(d, f), readFileSync(path.join(dir, 'runs/a', f)));
+    writeFileSync(path.join(d, 'evaluation.json'), JSON.stringify({ epoch: 3, split: 'test', metrics: { loss: 1 } }));
+    expect(readRunDir(d).evaluation).toBeUndefined();
   });
 
   it('without the spec: the page still has the run, and says why the graph is missing', () => {

@@ -80,6 +80,10 @@ function overview(input: ReportInput): string {
     const finals = Object.entries(last.values).map(([k, v]) => `${esc(k)} <b>${formatValue(v)}</b>`);
     out.push(row(`final (epoch ${last.epoch})`, finals.join(' · ')));
   }
+  if (run.evaluation) {
+    const ev = Object.entries(run.evaluation.metrics).map(([k, v]) => `${esc(k)} <b>${formatValue(v)}</b>`);
+    out.push(row(`${run.evaluation.split} split`, ev.join(' · ')));
+  }
   for (const m of run.history.metrics.filter((x) => x.startsWith('val_'))) {
     const lowerIsBetter = /loss|error|mse|mae|mape|msle|crossentropy|hinge|poisson|divergence/i.test(m);
     let best: { epoch: number; v: number } | undefined;

@@ -51,6 +51,8 @@ export interface RunDir {
   historySource: 'history.csv' | 'lstmc.json';
   /** Parameters of the saved model (from model.json's weight manifest); undefined without model.json. */
   savedParams?: number;
+  /** evaluation.json, when it belongs to the checkpoint's epoch: metrics on the held-out split after training. */
+  evaluation?: { split: string; metrics: Record<string, number> };
 }
 
 export class RunDirError extends Error {
@@ -123,6 +125,21 @@ function countParams(modelJson: string): number | undefined {
   }
 }
 
+/** evaluation.json (runtime/history-writer.ts) if it is readable and measured at `epoch`. */
+function readEvaluation(file: string, epoch: number): RunDir['evaluation'] {
+  if (!existsSync(file)) return undefined;
+  try {
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (!isRecord(raw) || raw.epoch !== epoch || !isRecord(raw.metrics)) return undefined;
+    const metrics = Object.fromEntries(
+      Object.entries(raw.metrics).filter((e): e is [string, number] => typeof e[1] === 'number'),
+    );
+    return { split: str(raw.split) ?? 'test', metrics };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a run directory; a RunDirError says plainly why it is not one. */
 export function readRunDir(dir: string): RunDir {
   if (!existsSync(dir)) {
@@ -155,5 +172,13 @@ export function readRunDir(dir: string): RunDir {
   }
   const modelFile = join(at, 'model.json');
   const savedParams = existsSync(modelFile) ? countParams(readFileSync(modelFile, 'utf8')) : undefined;
-  return { dir, state, history, historySource, ...(savedParams !== undefined ? { savedParams } : {}) };
+  const evaluation = readEvaluation(join(at, 'evaluation.json'), state.epoch);
+  return {
+    dir,
+    state,
+    history,
+    historySource,
+    ...(savedParams !== undefined ? { savedParams } : {}),
+    ...(evaluation ? { evaluation } : {}),
+  };
 }
