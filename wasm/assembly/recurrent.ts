@@ -91,10 +91,10 @@ function kernel4x8(K: i32, A: usize, sam: i32, sak: i32, B: usize, ldb: i32, C: 
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    const a0 = f32x4.splat(load<f32>(pa));
-    const a1 = f32x4.splat(load<f32>(pa + ra));
-    const a2 = f32x4.splat(load<f32>(pa + 2 * ra));
-    const a3 = f32x4.splat(load<f32>(pa + 3 * ra));
+    const a0 = v128.load32_splat(pa);
+    const a1 = v128.load32_splat(pa + ra);
+    const a2 = v128.load32_splat(pa + 2 * ra);
+    const a3 = v128.load32_splat(pa + 3 * ra);
     c00 = madd(c00, a0, b0); c01 = madd(c01, a0, b1);
     c10 = madd(c10, a1, b0); c11 = madd(c11, a1, b1);
     c20 = madd(c20, a2, b0); c21 = madd(c21, a2, b1);
@@ -124,10 +124,10 @@ function kernel4x4(K: i32, A: usize, sam: i32, sak: i32, B: usize, ldb: i32, C: 
   let pb = B;
   for (let k = 0; k < K; k++) {
     const b0 = v128.load(pb);
-    c0 = madd(c0, f32x4.splat(load<f32>(pa)), b0);
-    c1 = madd(c1, f32x4.splat(load<f32>(pa + ra)), b0);
-    c2 = madd(c2, f32x4.splat(load<f32>(pa + 2 * ra)), b0);
-    c3 = madd(c3, f32x4.splat(load<f32>(pa + 3 * ra)), b0);
+    c0 = madd(c0, v128.load32_splat(pa), b0);
+    c1 = madd(c1, v128.load32_splat(pa + ra), b0);
+    c2 = madd(c2, v128.load32_splat(pa + 2 * ra), b0);
+    c3 = madd(c3, v128.load32_splat(pa + 3 * ra), b0);
     pa += sa;
     pb += sb;
   }
@@ -147,7 +147,7 @@ function kernel1x8(K: i32, A: usize, sak: i32, B: usize, ldb: i32, C: usize): vo
   let pa = A;
   let pb = B;
   for (let k = 0; k < K; k++) {
-    const a = f32x4.splat(load<f32>(pa));
+    const a = v128.load32_splat(pa);
     c0 = madd(c0, a, v128.load(pb));
     c1 = madd(c1, a, v128.load(pb, 16));
     pa += sa;
@@ -166,7 +166,7 @@ function kernel1x4(K: i32, A: usize, sak: i32, B: usize, ldb: i32, C: usize): vo
   let pa = A;
   let pb = B;
   for (let k = 0; k < K; k++) {
-    c0 = madd(c0, f32x4.splat(load<f32>(pa)), v128.load(pb));
+    c0 = madd(c0, v128.load32_splat(pa), v128.load(pb));
     pa += sa;
     pb += sb;
   }
