@@ -4,7 +4,7 @@
  * every field, CSV with one row per sample). Pure: no tfjs, no file system.
  *
  * Rounding: probabilities to 3 decimals in the table; values to about 4 significant digits of the
- * largest one (so a column shares its decimals: 431.2, 12.5); JSON and CSV keep 7 significant digits
+ * largest in their column (a column shares its decimals: 431.2, 12.5); JSON and CSV keep 7 significant digits
  * (all a float32 output has).
  */
 import type { Prediction, PredictionReport } from '../runtime/predictions.js';
@@ -90,10 +90,15 @@ function tableRows(r: PredictionReport): { header: string[]; rows: string[][]; r
   const inputCol = (p: Prediction) => (hasInput ? [p.input !== undefined ? JSON.stringify(p.input) : ''] : []);
   if (r.kind === 'values') {
     const cols = valueColumns(r);
-    const dec = decimalsFor(r.predictions.flatMap((p) => flat(p.output)));
+    const values = r.predictions.map((p) => flat(p.output));
+    const dec = cols.map((_, k) => decimalsFor(values.map((v) => v[k]!)));
     return {
       header: ['sample', ...(hasInput ? ['input'] : []), ...cols],
-      rows: r.predictions.map((p) => [String(p.sample), ...inputCol(p), ...flat(p.output).map((v) => v.toFixed(dec))]),
+      rows: r.predictions.map((p, i) => [
+        String(p.sample),
+        ...inputCol(p),
+        ...values[i]!.map((v, k) => v.toFixed(dec[k]!)),
+      ]),
       right: [true, ...(hasInput ? [false] : []), ...cols.map(() => true)],
     };
   }
