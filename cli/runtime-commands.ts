@@ -15,7 +15,7 @@ import { writeFileAtomic } from './atomic.js';
 import { checkOneSpec, paramOption } from './check-command.js';
 import { formatPredictions, PREDICT_FORMATS, type PredictFormat } from './predict-output.js';
 import { UsageError } from './files.js';
-import { lossSparkline } from './sparkline.js';
+import { lossSparkline, runDirSparkline } from './sparkline.js';
 
 type Runtime = typeof import('../runtime/index.js');
 
@@ -322,6 +322,10 @@ export function registerRuntimeCommands(program: Command): Command {
             ...(opts.python !== undefined ? { python: opts.python } : {}),
             ...(opts.json ? { json: true } : {}),
           });
+          if (!opts.json && process.stdout.isTTY === true && opts.progress !== 'none' && !process.exitCode) {
+            const spark = runDirSparkline(opts.out ?? defaultOutDir(c.model.name), process.stdout.columns ?? 80);
+            if (spark !== '') process.stdout.write(`${spark}\n`);
+          }
           return;
         }
         const rt = await loadRuntime();

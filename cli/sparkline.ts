@@ -3,8 +3,10 @@
  *
  *   loss 2.277 ▇▇▆▅▄▃▂▂▁▁ 0.412 · val_loss 2.301 ▇▆▆▅▄▃▃▂▂▁ 0.530   (10 epochs)
  *
- * Pure; loads nothing. Long runs are averaged into at most `width` buckets.
+ * Loads nothing heavy. Long runs are averaged into at most `width` buckets.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -63,4 +65,19 @@ export function lossSparkline(history: Record<string, readonly number[]>, column
     return `${k} ${short(vs[0]!)} ${sparkline(vs, width)} ${short(vs[vs.length - 1]!)}`;
   });
   return parts.join(' · ') + tail;
+}
+
+/** The sparkline of a run directory's lstmc.json history ('' when there is none), for runs trained out of process. */
+export function runDirSparkline(dir: string, columns = 80): string {
+  try {
+    const state = JSON.parse(readFileSync(join(dir, 'lstmc.json'), 'utf8')) as { history?: unknown };
+    const h = state.history;
+    if (typeof h !== 'object' || h === null) return '';
+    const numeric = Object.entries(h).filter(
+      (e): e is [string, number[]] => Array.isArray(e[1]) && e[1].every((v) => typeof v === 'number'),
+    );
+    return lossSparkline(Object.fromEntries(numeric), columns);
+  } catch {
+    return '';
+  }
 }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lossSparkline, resample, sparkline } from '../cli/sparkline.js';
+import { lossSparkline, resample, runDirSparkline, sparkline } from '../cli/sparkline.js';
 import { formatHistoryCsv, parseHistoryCsv, RunHistory, rowsFromState, type HistoryRow } from '../runtime/history.js';
 import { niceTicks } from '../runtime/report/charts.js';
 import { readRunDir, RunDirError } from '../runtime/report/run.js';
@@ -331,6 +331,14 @@ describe('lstmc report', () => {
     expect(html).toMatch(/<th>test split<\/th><td>loss <b>[\d.]+<\/b>/);
     for (const text of ['TinyEcho', 'lstm_1', 'dense_1', 'val_loss', 'synthetic', 'echo', 'samples/s'])
       expect(html).toContain(text);
+  });
+
+  it('the sparkline of a run directory (for runs trained out of process: --engine torch)', () => {
+    expect(runDirSparkline(path.join(dir, 'runs/a'))).toMatch(
+      /^loss \S+ [▁-█]{4} \S+ · val_loss \S+ [▁-█]{4} \S+ {2}\(4 epochs\)$/,
+    );
+    expect(runDirSparkline(path.join(dir, 'runs/none'))).toBe('');
+    expect(runDirSparkline(path.join(dir, 'runs/broken'))).toBe('');
   });
 
   it('an evaluation.json of another epoch is stale and not shown', () => {
