@@ -390,3 +390,49 @@ describe('models train through model.fit on the kernels and save as stock layers
     });
   }
 });
+
+describe('lstmc train runs the kernels by default, says so with --verbose, and --no-fused turns them off', () => {
+  it('a bidirectional spec: same seed, fused and unfused give the same losses; verbose names the fused layers', async () => {
+    const { checkSource } = await import('../compiler/index.js');
+    const { train } = await import('../runtime/train.js');
+    const src = `model BiSum {
+  input x: [10, 1]
+  bidirectional(lstm(6, returnSequences: true, recurrentDropout: 0.2), mergeMode: concat)
+  gru(5, returnSequences: true)
+  timeDistributed(dense(1, activation: sigmoid))
+  train {
+    loss: binaryCrossentropy
+    optimizer: adam
+    epochs: 2
+    batchSize: 16
+    seed: 3
+  }
+  data {
+    synthetic: cumsum
+    length: 10
+    samples: 64
+    testSamples: 16
+  }
+}`;
+    const { models, diagnostics } = checkSource(src, 'bi.lstm');
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const run = async (fused: boolean) => {
+      let out = '';
+      const r = await train(models[0]!, {
+        progress: 'lines',
+        stream: { write: (s: string) => ((out += s), true) },
+        verbose: true,
+        fused,
+        backend: 'wasm',
+      });
+      r.model.dispose();
+      return { out, loss: r.history.loss! };
+    };
+    const a = await run(true);
+    const b = await run(false);
+    expect(a.out).toMatch(/fused kernels: bidirectional\w*\/forward, bidirectional\w*\/backward, gru\w*/);
+    expect(b.out).not.toContain('fused kernels');
+    // Recurrent dropout draws its masks from the same seeded generator in both runs.
+    a.loss.forEach((v, i) => expect(Math.abs(v - b.loss[i]!)).toBeLessThan(1e-3 * Math.abs(v)));
+  });
+});

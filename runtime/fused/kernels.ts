@@ -27,13 +27,36 @@ export interface CellKernel {
   backward: KernelName;
   /** Whether the cell has a recurrent activation. */
   recurrentActivation: boolean;
+  /** Dropout masks tfjs's cell draws per call (it uses the first): drawing as many keeps seeded runs equal. */
+  dropoutMasks: number;
 }
 
 /** Kernels by tfjs cell class. */
 export const CELL_KERNELS: Readonly<Record<string, CellKernel>> = {
-  LSTMCell: { gates: 4, states: 2, forward: 'lstm_forward', backward: 'lstm_backward', recurrentActivation: true },
-  GRUCell: { gates: 3, states: 1, forward: 'gru_forward', backward: 'gru_backward', recurrentActivation: true },
-  SimpleRNNCell: { gates: 1, states: 1, forward: 'rnn_forward', backward: 'rnn_backward', recurrentActivation: false },
+  LSTMCell: {
+    gates: 4,
+    states: 2,
+    forward: 'lstm_forward',
+    backward: 'lstm_backward',
+    recurrentActivation: true,
+    dropoutMasks: 4,
+  },
+  GRUCell: {
+    gates: 3,
+    states: 1,
+    forward: 'gru_forward',
+    backward: 'gru_backward',
+    recurrentActivation: true,
+    dropoutMasks: 3,
+  },
+  SimpleRNNCell: {
+    gates: 1,
+    states: 1,
+    forward: 'rnn_forward',
+    backward: 'rnn_backward',
+    recurrentActivation: false,
+    dropoutMasks: 1,
+  },
 };
 
 export interface Dims {

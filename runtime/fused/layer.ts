@@ -169,10 +169,14 @@ function run(
   if (states.length !== kernel.states)
     throw new Error(`${layer.name}: expects ${kernel.states} initial state(s), got ${states.length}`);
   // Dropout masks as tfjs's cells make them: one mask for the inputs and one for the previous output, fixed
-  // over the time steps, drawn only in training (tfjs draws 4 / 3 masks and uses the first of each).
+  // over the time steps, drawn only in training. tfjs draws 4 (LSTM) / 3 (GRU) masks and uses the first;
+  // drawing as many keeps a seeded run's random numbers, and so its masks, the same as unfused.
   const dropMask = (shape: number[], rate: number): tf.Tensor => {
-    const ones = tf.ones(shape);
-    return cell.dropoutFunc ? cell.dropoutFunc(ones, rate) : tf.dropout(ones, rate);
+    const masks = Array.from({ length: kernel.dropoutMasks }, () => {
+      const ones = tf.ones(shape);
+      return cell.dropoutFunc ? cell.dropoutFunc(ones, rate) : tf.dropout(ones, rate);
+    });
+    return masks[0]!;
   };
   let xm = x;
   if (training && 0 < cell.dropout && cell.dropout < 1)
