@@ -308,6 +308,7 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   },
   ClipBoth: {},
   DataInputShape: { data: '[batch, 100, 1]', name: 'x', input: '[batch, 50, 1]' },
+  DataFileMissing: { source: 'CSV', path: 'airline.csv', absolute: 'specs/airline.csv' },
   Internal: { message: 'YAML front end: Maximum call stack size exceeded' },
   FileRead: { path: 'specs/missing.lstm', reason: 'no such file' },
 };
