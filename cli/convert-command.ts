@@ -1,13 +1,15 @@
 /**
- * `lstmc convert FILE [--to lstm|yaml] [-o OUT]` — print a spec in the other spelling.
+ * `lstmc convert FILE [--to lstm|yaml] [-o OUT]` — print a spec in the other spelling (or, with
+ * `--to` its own, canonically).
  *
- * The spec is checked first (a spec with errors is not converted: exit 1 with its diagnostics);
- * the output re-checks to the same IR (test/print.test.ts). Defaults the spec did not spell out
- * stay implicit; comments are not carried over. `-o` writes atomically.
+ * The spec is checked first (a spec with errors is not converted: exit 1 with its diagnostics).
+ * Lossless (compiler/convert.ts): comments, `let` names, destructuring, typed lets and `$param`
+ * references survive, and the output is verified to check to the same IR with every comment. When
+ * the other spelling cannot hold the spec exactly, the checked model is printed instead, with a
+ * warning that comments and names were not carried over. `-o` writes atomically.
  */
 import { type Command, Option } from 'commander';
 import { formatOf } from '../grammar/index.js';
-import { printLstm, printYaml } from '../compiler/print.js';
 import { checkOneSpec, type CliContext } from './check-command.js';
 import { writeFileAtomic } from './atomic.js';
 
@@ -19,7 +21,7 @@ interface ConvertCliOptions {
 export function registerConvertCommand(program: Command, _ctx: CliContext): Command {
   return program
     .command('convert')
-    .description('print a spec in the other spelling (.lstm <-> YAML)')
+    .description('print a spec in the other spelling (.lstm <-> YAML), keeping comments and names')
     .argument('<file>', 'a .lstm or YAML spec; - for stdin')
     .addOption(new Option('--to <form>', 'target spelling (default: the other one)').choices(['lstm', 'yaml']))
     .option('-o, --output <file>', 'write to this file (atomically) instead of stdout')
@@ -28,10 +30,16 @@ export function registerConvertCommand(program: Command, _ctx: CliContext): Comm
       if (!checked) return;
       const from = formatOf(checked.file.display) ?? 'lstm';
       const to = opts.to ?? (from === 'yaml' ? 'lstm' : 'yaml');
-      const models = checked.result.models;
-      const text =
-        to === 'yaml' ? models.map((m) => printYaml(m)).join('---\n') : models.map((m) => printLstm(m)).join('\n');
-      if (opts.output !== undefined) await writeFileAtomic(opts.output, text);
-      else process.stdout.write(text);
+      const { convertSpec } = await import('../compiler/convert.js');
+      const result = convertSpec(checked.source, checked.file.display, from, to, checked.result.models);
+      if (!result.lossless) {
+        process.stderr.write(
+          `lstmc convert: warning: ${checked.file.display} has no exact ${to === 'yaml' ? 'YAML' : '.lstm'} spelling ` +
+            '(e.g. bare layer lines and `let` steps alternate); converted the checked model: ' +
+            'comments, `let` names and the spelling of arguments were not carried over.\n',
+        );
+      }
+      if (opts.output !== undefined) await writeFileAtomic(opts.output, result.text);
+      else process.stdout.write(result.text);
     });
 }

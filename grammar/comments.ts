@@ -45,6 +45,8 @@ interface Container {
   items: Item[];
   /** Whether comments on its first line count as opening comments (not for the file). */
   opens: boolean;
+  /** Its items are always on lines of their own (the file, a model body, `train { }`, `data { }`). */
+  lines?: boolean;
 }
 
 export interface AttachedComments {
@@ -89,7 +91,7 @@ function callContainer(c: Call): Container {
   };
 }
 
-function blockContainer(b: Block): Container {
+function blockContainer(b: Block, lines = false): Container {
   const items: Item[] = b.entries.map((e) => ({
     key: e,
     start: start(e.span),
@@ -103,7 +105,7 @@ function blockContainer(b: Block): Container {
     s = Math.min(s, it.start);
     z = Math.max(z, it.end);
   }
-  return { key: b, start: s, end: z, opens: true, items };
+  return { key: b, start: s, end: z, opens: true, items, lines };
 }
 
 function letItem(s: LetStmt): Item {
@@ -146,16 +148,26 @@ function statementItem(s: Statement): Item {
 
 function modelItem(m: ModelDecl): Item {
   const items = m.statements.map(statementItem);
+  // A top-level block starts at its keyword (`train:` in YAML, where the mapping starts at its first entry).
   if (m.train && m.trainSpan) {
-    const c = blockContainer(m.train);
+    const c = blockContainer(m.train, true);
+    c.start = Math.min(c.start, start(m.trainSpan));
     items.push({ key: m.trainSpan, start: start(m.trainSpan), end: Math.max(end(m.trainSpan), c.end), subs: [c] });
   }
   if (m.data && m.dataSpan) {
-    const c = blockContainer(m.data);
+    const c = blockContainer(m.data, true);
+    c.start = Math.min(c.start, start(m.dataSpan));
     items.push({ key: m.dataSpan, start: start(m.dataSpan), end: Math.max(end(m.dataSpan), c.end), subs: [c] });
   }
   items.sort((a, b) => a.start - b.start);
-  const body: Container = { key: m.statements, start: start(m.span), end: end(m.span), opens: true, items };
+  const body: Container = {
+    key: m.statements,
+    start: start(m.span),
+    end: end(m.span),
+    opens: true,
+    items,
+    lines: true,
+  };
   return { key: m, start: start(m.span), end: end(m.span), subs: [body] };
 }
 
@@ -192,6 +204,50 @@ export function attachComments(spec: SpecFile, comments: readonly SourceComment[
     else m.set(key, [c]);
   };
 
+  /**
+   * The item a comment after `it` trails: `it`, or, where `it` ends with a container whose items
+   * are always on their own lines (a YAML model ends where its last `data` entry ends), that last
+   * item, since the printer puts it on its own line.
+   */
+  const lastOnLine = (it: Item): object => {
+    let cur = it;
+    for (let guard = 0; guard < 100; guard++) {
+      const sub = cur.subs.find((s) => s.lines && s.items.length > 0);
+      const last = sub?.items.reduce((a, b) => (b.end > a.end ? b : a));
+      if (!sub || !last || last.end !== cur.end) break;
+      dirty.add(sub.key);
+      cur = last;
+    }
+    return cur.key;
+  };
+
+  const column = (offset: number): number => {
+    let i = offset;
+    while (i > 0 && text[i - 1] !== '\n' && text[i - 1] !== '\r') i--;
+    return offset - i;
+  };
+
+  /**
+   * The container a comment after the last item `it` closes: by indentation where brackets do not
+   * say (YAML: a comment indented like the entries of the `train:` that ends the document closes
+   * that block), else `outer`.
+   */
+  const closingOf = (it: Item, c: SourceComment, outer: Container): object => {
+    let cur = it;
+    let target = outer;
+    for (let guard = 0; guard < 100; guard++) {
+      const sub = cur.subs.find((s) => s.lines && s.items.length > 0);
+      const first = sub?.items.reduce((a, b) => (b.start < a.start ? b : a));
+      const last = sub?.items.reduce((a, b) => (b.end > a.end ? b : a));
+      if (!sub || !first || !last || sub.end !== cur.end || last.end !== sub.end) break;
+      if (column(c.start) < column(first.start)) break;
+      dirty.add(sub.key);
+      target = sub;
+      cur = last;
+    }
+    return target.key;
+  };
+
   const place = (cont: Container, c: SourceComment, depth: number): void => {
     const o = c.start;
     dirty.add(cont.key);
@@ -209,10 +265,10 @@ export function attachComments(spec: SpecFile, comments: readonly SourceComment[
       if (it.end <= o && (!prev || it.end >= prev.end)) prev = it;
       if (it.start > o && (!next || it.start < next.start)) next = it;
     }
-    if (prev && breaks(text, prev.end, o) === 0) add(maps.trailing, prev.key, c);
+    if (prev && breaks(text, prev.end, o) === 0) add(maps.trailing, lastOnLine(prev), c);
     else if (!prev && cont.opens && breaks(text, cont.start, o) === 0) add(maps.opening, cont.key, c);
     else if (next) add(maps.leading, next.key, c);
-    else add(maps.closing, cont.key, c);
+    else add(maps.closing, prev ? closingOf(prev, c, cont) : cont.key, c);
   };
   for (const c of comments) place(root, c, 0);
 

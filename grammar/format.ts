@@ -101,12 +101,20 @@ function numberText(v: Extract<Value, { kind: 'int' | 'float' }>): string {
   return LSTM_NUMBER.test(v.raw) ? v.raw : String(v.value);
 }
 
+export interface LstmPrintOptions {
+  /** Put a blank line before a model's `train { }` / `data { }` (convert from YAML, which has none). */
+  blankBeforeBlocks?: boolean;
+}
+
 /** Prints an AST with its attached comments in the `.lstm` layout. */
 class LstmPrinter {
   readonly lines: Line[] = [];
   readonly printed = new Set<SourceComment>();
 
-  constructor(private readonly c: AttachedComments) {}
+  constructor(
+    private readonly c: AttachedComments,
+    private readonly opts: LstmPrintOptions = {},
+  ) {}
 
   // ------------------------------------------------------------ lines
 
@@ -378,7 +386,22 @@ class LstmPrinter {
         emit: (ind) => this.block('data ', data, ind, '', true),
       });
     }
-    entries.sort((a, b) => a.start - b.start);
+    // Statements in their order (the YAML front end orders them by meaning, not by offset), then
+    // `train { }` and `data { }` in theirs.
+    const blocks = entries.splice(m.statements.length).sort((a, b) => a.start - b.start);
+    entries.push(...blocks);
+    if (this.opts.blankBeforeBlocks) {
+      // A blank line between the layers and the first of `train { }` / `data { }`.
+      const i = entries.findIndex((e) => e.key === m.trainSpan || e.key === m.dataSpan);
+      if (i > 0) {
+        const first = entries[i]!;
+        const emit = first.emit;
+        first.emit = (ind) => {
+          this.blank();
+          emit(ind);
+        };
+      }
+    }
     this.container(
       `model ${m.name.name} {`,
       m.statements,
@@ -408,8 +431,9 @@ export function printLstmSpec(
   spec: SpecFile,
   comments: AttachedComments,
   eol = '\n',
+  opts: LstmPrintOptions = {},
 ): { text: string; lost: SourceComment[] } {
-  const p = new LstmPrinter(comments);
+  const p = new LstmPrinter(comments, opts);
   p.file(spec);
   return { text: renderLines(p.lines, eol, COMMENT_COLUMN), lost: comments.all.filter((c) => !p.printed.has(c)) };
 }

@@ -22,8 +22,8 @@ import { checkSource } from '../compiler/index.js';
 import type { IRModel } from '../compiler/ir.js';
 import { printLstm } from '../compiler/print.js';
 import { formatSource, lstmComments } from '../grammar/format.js';
-import { lstmLexer } from '../grammar/lexer.js';
 import { randFunctional, randSequential, rng } from './helpers/random-arch.js';
+import { relayout } from './helpers/relayout.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'fmt');
@@ -113,30 +113,6 @@ describe('bad input', () => {
 });
 
 // ------------------------------------------------------------------------------------ properties
-
-/** Tokens and comments of a source, in order, as [image, isComment]. */
-function pieces(text: string): [string, boolean][] {
-  const lexed = lstmLexer.tokenize(text);
-  const all = [
-    ...lexed.tokens.map((t) => ({ at: t.startOffset, image: t.image, comment: false })),
-    ...(lexed.groups['comments'] ?? []).map((t) => ({ at: t.startOffset, image: t.image.trimEnd(), comment: true })),
-  ].sort((a, b) => a.at - b.at);
-  return all.map((p) => [p.image, p.comment]);
-}
-
-/** Separators put between two tokens (a comment always ends its line). */
-const GAPS = [' ', '  ', '\n', '\n    ', '\n\n\n', '\t', ' # note {i}\n', '\n# own line {i}\n\n', '   #{i}\n  '];
-
-function relayout(text: string, choices: number[]): string {
-  const ps = pieces(text);
-  let out = '';
-  ps.forEach(([image, comment], i) => {
-    out += image;
-    const gap = GAPS[choices[i % choices.length]! % GAPS.length]!.replace('{i}', String(i));
-    out += comment && !gap.includes('\n') ? `\n${gap}` : gap;
-  });
-  return out;
-}
 
 const corpus: string[] = [
   ...readdirSync(SPECS)
