@@ -82,8 +82,13 @@ export class SpecDocument {
   ) {
     this.lines = new LineIndex(text);
     this.format = format ?? (/\.ya?ml$/i.test(file) ? 'yaml' : 'lstm');
+    // A lone \r is a line break to LSP (and to the .lstm front end) but not to the YAML package's line
+    // counter: as \n (same length, same offsets) every span counts lines as the editor does.
+    const analysed = text.replace(/\r(?!\n)/g, '\n');
     this.result =
-      text.length > MAX_ANALYSED_CHARS ? undefined : checkSource(text, file, { analysis: true, format: this.format });
+      text.length > MAX_ANALYSED_CHARS
+        ? undefined
+        : checkSource(analysed, file, { analysis: true, format: this.format });
     // As `lstmc check` does: data files that do not exist next to a spec on disk are LSTM4020 warnings.
     if (this.result && path.isAbsolute(file)) {
       const base = path.dirname(file);
@@ -412,12 +417,12 @@ function tokensBefore(doc: SpecDocument, p: Position): { toks: Tok[]; prefix: st
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (c === '\n') {
+    if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) {
       line++;
       i++;
     } else if (c === ' ' || c === '\t' || c === '\r') i++;
     else if (c === '#') {
-      while (i < text.length && text[i] !== '\n') i++;
+      while (i < text.length && text[i] !== '\n' && text[i] !== '\r') i++;
     } else if (c === '"' || c === "'") {
       let j = i + 1;
       while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;

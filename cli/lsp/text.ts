@@ -19,27 +19,35 @@ export interface Range {
 export class LineIndex {
   readonly starts: number[] = [0];
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    // LSP's line breaks: \n, \r\n and a lone \r (as the front ends count lines).
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) this.starts.push(i + 1);
+    }
   }
 
   get lineCount(): number {
     return this.starts.length;
   }
 
+  /** Offset just past the last character of a 0-based line (before its line break). */
+  private lineEnd(n: number): number {
+    if (n + 1 >= this.starts.length) return this.text.length;
+    let end = this.starts[n + 1]! - 1;
+    if (this.text.charCodeAt(end) === 10 && end > this.starts[n]! && this.text.charCodeAt(end - 1) === 13) end--;
+    return end;
+  }
+
   /** The text of a 0-based line, without its line break. */
   line(n: number): string {
     if (n < 0 || n >= this.starts.length) return '';
-    const end = n + 1 < this.starts.length ? this.starts[n + 1]! - 1 : this.text.length;
-    const s = this.text.slice(this.starts[n]!, end);
-    return s.endsWith('\r') ? s.slice(0, -1) : s;
+    return this.text.slice(this.starts[n]!, this.lineEnd(n));
   }
 
   offsetAt(p: Position): number {
     if (p.line < 0) return 0;
     if (p.line >= this.starts.length) return this.text.length;
-    const start = this.starts[p.line]!;
-    const end = p.line + 1 < this.starts.length ? this.starts[p.line + 1]! - 1 : this.text.length;
-    return Math.min(start + Math.max(0, p.character), end);
+    return Math.min(this.starts[p.line]! + Math.max(0, p.character), this.lineEnd(p.line));
   }
 
   positionAt(offset: number): Position {
