@@ -172,12 +172,16 @@ describe('sparkline and chart helpers', () => {
     expect(niceTicks(0.13, 0.97)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(2, 2).length).toBeGreaterThan(1);
     fc.assert(
-      fc.property(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.double({ min: 1e-3, max: 1e3 }), (lo, span) => {
-        const t = niceTicks(lo, lo + span);
-        expect(t[0]!).toBeLessThanOrEqual(lo);
-        expect(t[t.length - 1]!).toBeGreaterThanOrEqual(lo + span - 1e-9 * Math.max(1, Math.abs(lo)));
-        expect(t.length).toBeLessThan(15);
-      }),
+      fc.property(
+        fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+        fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+        (lo, span) => {
+          const t = niceTicks(lo, lo + span);
+          expect(t[0]!).toBeLessThanOrEqual(lo);
+          expect(t[t.length - 1]!).toBeGreaterThanOrEqual(lo + span - 1e-9 * Math.max(1, Math.abs(lo)));
+          expect(t.length).toBeLessThan(15);
+        },
+      ),
     );
   });
 });
