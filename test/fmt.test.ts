@@ -79,6 +79,15 @@ describe('fmt goldens (test/fixtures/fmt)', () => {
   });
 });
 
+describe('docs/tooling.md', () => {
+  it('its fmt example formats as it says', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'tooling.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```lstm\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks).toHaveLength(2);
+    expect(fmt(blocks[0]!)).toBe(blocks[1]);
+  });
+});
+
 describe('the reference specs are formatted', () => {
   for (const f of readdirSync(SPECS).filter((x) => x.endsWith('.lstm'))) {
     it(f, () => {

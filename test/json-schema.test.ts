@@ -219,6 +219,15 @@ data: {csv: "prices.csv", column: close, window: 12, scale: MinMax}
   });
 });
 
+describe('docs/tooling.md', () => {
+  it('its YAML example is valid', () => {
+    const doc = readFileSync(path.join(ROOT, 'docs', 'tooling.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const b of blocks) expect(verdict(b)).toEqual({ verdict: 'semantic', errors: '' });
+  });
+});
+
 describe('the schema comes from the tables', () => {
   const schema = yamlJsonSchema();
   const defs = schema['definitions'] as Record<string, JsonSchema>;
