@@ -44,11 +44,14 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const tidy = (v: number): number => Number(v.toPrecision(12));
   let first = Math.floor(lo / step) * step;
   if (first > lo) first -= step; // underflow: lo / step rounded to -0
   const ticks: number[] = [];
-  for (let v = first; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
-  if (ticks[ticks.length - 1]! < hi) ticks.push(Number((ticks[ticks.length - 1]! + step).toPrecision(12)));
+  for (let v = first; v <= hi + step * 1e-9; v += step) ticks.push(tidy(v));
+  // Rounding to 12 digits may move an end tick inside the range: extend by one step.
+  if (ticks.length === 0 || ticks[0]! > lo) ticks.unshift(tidy((ticks[0] ?? first) - step));
+  if (ticks[ticks.length - 1]! < hi) ticks.push(tidy(ticks[ticks.length - 1]! + step));
   return ticks;
 }
 
