@@ -167,13 +167,19 @@ const RUN_FILES = new Set(['model.json', 'weights.bin', 'optimizer.bin', 'lstmc.
  * What `dir` holds: nothing (missing or empty), a run (a checkpoint: lstmc.json or model.json), or
  * other files, which training never replaces (a checkpoint swaps the whole directory).
  */
-export function runDirContents(dir: string): { kind: 'none' } | { kind: 'run' } | { kind: 'other'; files: string[] } {
+export function runDirContents(
+  dir: string,
+): { kind: 'none' } | { kind: 'run' } | { kind: 'other'; files: string[]; why?: string } {
   if (!existsSync(dir)) return { kind: 'none' };
   let files: string[];
   try {
     files = readdirSync(dir);
-  } catch {
-    return { kind: 'other', files: [] };
+  } catch (e) {
+    return {
+      kind: 'other',
+      files: [],
+      why: (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file' : 'cannot be read',
+    };
   }
   if (files.length === 0) return { kind: 'none' };
   if (files.includes('lstmc.json') || files.includes('model.json')) return { kind: 'run' };
@@ -250,6 +256,8 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   if (opts.outDir) {
     recoverDir(opts.outDir);
     const held = runDirContents(opts.outDir);
+    if (held.kind === 'other' && held.why)
+      throw new TrainError(`${opts.outDir} ${held.why}; --out names the directory of the run.`);
     if (held.kind === 'other')
       throw new TrainError(
         `${opts.outDir} holds files that are not an lstmc run (${held.files.slice(0, 3).join(', ')}${held.files.length > 3 ? ', ...' : ''}); ` +

@@ -305,6 +305,10 @@ describe('a run is never overwritten by accident', () => {
       expect(r.stderr).toMatch(/mine holds files that are not an lstmc run \(notes\.txt\)/);
     }
     expect(readFileSync(path.join(cwd, 'mine', 'notes.txt'), 'utf8')).toBe('keep me');
+    writeFileSync(path.join(cwd, 'afile'), 'x');
+    const file = run(['train', 'echo.lstm', '--out', 'afile', ...quick], cwd);
+    expect(file.code).toBe(1);
+    expect(file.stderr).toBe('lstmc: error: afile is a file; --out names the directory of the run.\n');
   }, 120_000);
 });
 

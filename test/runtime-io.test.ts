@@ -276,7 +276,7 @@ describe('CLI predict / evaluate / generate', () => {
     const notGen = runCli(['generate', 'models/Echo'], cwd);
     expect(notGen.code).toBe(1);
     expect(notGen.stderr).toMatch(/generate needs a generative model/);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('CLI data errors', () => {
