@@ -75,6 +75,16 @@ function positionsOf(text: string, count: number): svc.Position[] {
   return out;
 }
 
+describe('completion edits', () => {
+  it('a layer name inserts a call with the cursor inside, or the name alone before an existing `(`', () => {
+    const text = 'model M {\n  input x: [10, 3]\n  ls\n  ls(4)\n}\n';
+    const doc = new svc.SpecDocument('file:///m.lstm', text, 1, '/nonexistent/m.lstm');
+    const at = (line: number) => svc.completion(doc, { line, character: 4 }).find((i) => i.label === 'lstm')!;
+    expect([at(2).insertText, at(2).insertTextFormat]).toEqual(['lstm($1)', 2]);
+    expect(at(3).insertText).toBeUndefined();
+  });
+});
+
 describe('the language service on half-typed and mangled text', () => {
   it('answers every request for every prefix of every reference spec', () => {
     const problems: string[] = [];

@@ -591,7 +591,21 @@ const STATEMENT_KEYWORDS: readonly [string, string][] = [
 ];
 
 export function completion(doc: SpecDocument, p: Position): CompletionItem[] {
-  return doc.format === 'yaml' ? yamlCompletion(doc, p) : lstmCompletion(doc, p);
+  const items = doc.format === 'yaml' ? yamlCompletion(doc, p) : lstmCompletion(doc, p);
+  // Completing the name of an existing call (`lst|(20)`): the name only, not a second `(`.
+  const rest = doc.lines
+    .line(p.line)
+    .slice(p.character)
+    .replace(/^[A-Za-z0-9_]*/, '');
+  if (doc.format === 'lstm' && rest.startsWith('(')) {
+    for (const it of items) {
+      if (it.insertTextFormat === SNIPPET && it.insertText?.endsWith(')')) {
+        delete it.insertText;
+        delete it.insertTextFormat;
+      }
+    }
+  }
+  return items;
 }
 
 function lstmCompletion(doc: SpecDocument, p: Position): CompletionItem[] {
