@@ -3,7 +3,7 @@
  * anything trains, seeded Keras-like `fit` with progress, early stopping, NaN/Inf guard, a checkpoint
  * every epoch (atomic), `resume`, and final metrics on the held-out split.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Diagnostics, format, type DiagnosticDef } from '../base/diagnostics.js';
@@ -12,8 +12,10 @@ import { formatShape } from '../compiler/layers/common.js';
 import { toTfModelSpec, type TfModelSpec } from '../compiler/tfspec.js';
 import { describeBackend, setupBackend, type BackendChoice, type BackendInfo } from './backend.js';
 import { compareFingerprints, runFingerprint } from './fingerprint.js';
+import { outDirProblem, runDirContents } from './run-dir.js';
 import { buildModel } from './build.js';
 import { describeFusion, fuseRecurrentLayers } from './fused/layer.js';
+import { fusedUnavailableReason } from './fused/wasm.js';
 import { loadData, type LoadDataOptions } from './data/index.js';
 import { DataError, type Dataset } from './data/types.js';
 import {
@@ -160,32 +162,6 @@ function finite(logs: Record<string, number>): boolean {
   return Object.values(logs).every((v) => typeof v !== 'number' || Number.isFinite(v));
 }
 
-/** Files a run directory may hold besides its checkpoint (so it still counts as a run). */
-const RUN_FILES = new Set(['model.json', 'weights.bin', 'optimizer.bin', 'lstmc.json']);
-
-/**
- * What `dir` holds: nothing (missing or empty), a run (a checkpoint: lstmc.json or model.json), or
- * other files, which training never replaces (a checkpoint swaps the whole directory).
- */
-export function runDirContents(
-  dir: string,
-): { kind: 'none' } | { kind: 'run' } | { kind: 'other'; files: string[]; why?: string } {
-  if (!existsSync(dir)) return { kind: 'none' };
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch (e) {
-    return {
-      kind: 'other',
-      files: [],
-      why: (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file' : 'cannot be read',
-    };
-  }
-  if (files.length === 0) return { kind: 'none' };
-  if (files.includes('lstmc.json') || files.includes('model.json')) return { kind: 'run' };
-  return { kind: 'other', files: files.filter((f) => !RUN_FILES.has(f)) };
-}
-
 function readStateOrFail(dir: string): TrainState | null {
   try {
     return readTrainState(dir);
@@ -255,29 +231,9 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   let state: TrainState | null = null;
   if (opts.outDir) {
     recoverDir(opts.outDir);
-    const held = runDirContents(opts.outDir);
-    if (held.kind === 'other' && held.why)
-      throw new TrainError(`${opts.outDir} ${held.why}; --out names the directory of the run.`);
-    if (held.kind === 'other')
-      throw new TrainError(
-        `${opts.outDir} holds files that are not an lstmc run (${held.files.slice(0, 3).join(', ')}${held.files.length > 3 ? ', ...' : ''}); ` +
-          'a checkpoint replaces the whole directory, so choose a new or empty --out.',
-      );
-    if (opts.resume) {
-      state = held.kind === 'run' ? readStateOrFail(opts.outDir) : null;
-      if (held.kind === 'run' && !state)
-        throw new TrainError(
-          `${opts.outDir} holds a model but no lstmc.json, so there is no run to continue; replace it with --force.`,
-        );
-    } else if (held.kind === 'run' && !opts.force) {
-      const st = readStateOrFail(opts.outDir);
-      const what = st
-        ? `a run of ${st.model} (${st.complete ? 'finished' : 'stopped'} after epoch ${st.epoch} of ${st.run?.epochs ?? st.epochs})`
-        : 'a trained model';
-      throw new TrainError(
-        `${opts.outDir} already holds ${what}; continue it with --resume, or replace it with --force.`,
-      );
-    }
+    const problem = outDirProblem(opts.outDir, opts);
+    if (problem) throw new TrainError(problem);
+    if (opts.resume && runDirContents(opts.outDir).kind === 'run') state = readStateOrFail(opts.outDir);
   } else if (opts.resume) {
     throw new TrainError('--resume needs --out DIR (the directory of the interrupted run).', 2);
   }
@@ -382,7 +338,10 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     // Recurrent layers run on the fused kernels (runtime/fused/) unless turned off.
     if (opts.fused !== false) {
       const fusion = fuseRecurrentLayers(tfModel);
+      const unavailable = fusedUnavailableReason();
       if (opts.verbose && (fusion.fused.length || fusion.skipped.length)) progress.message(describeFusion(fusion));
+      else if (unavailable && fusion.skipped.length)
+        progress.message(`The fused recurrent kernels do not run here (${unavailable}); tfjs's layers run instead.`);
     }
 
     // Early stopping state (monitor falls back to loss when there is no validation data).
