@@ -81,13 +81,17 @@ function valueItem(v: Value): Item {
   return { key: v, start: start(v.span), end: end(v.span), subs: valueContainers(v) };
 }
 
+const byStart = (a: Item, b: Item): number => a.start - b.start;
+
 function callContainer(c: Call): Container {
   return {
     key: c,
     start: start(c.span),
     end: end(c.span),
     opens: true,
-    items: c.args.map((a) => ({ key: a, start: start(a.span), end: end(a.span), subs: valueContainers(a.value) })),
+    items: c.args
+      .map((a) => ({ key: a, start: start(a.span), end: end(a.span), subs: valueContainers(a.value) }))
+      .sort(byStart),
   };
 }
 
@@ -98,6 +102,7 @@ function blockContainer(b: Block, lines = false): Container {
     end: end(e.span),
     subs: valueContainers(e.value),
   }));
+  items.sort(byStart);
   // Entries of a repeated `train { }` are merged into the first block: cover them all.
   let s = start(b.span);
   let z = end(b.span);
@@ -251,20 +256,27 @@ export function attachComments(spec: SpecFile, comments: readonly SourceComment[
   const place = (cont: Container, c: SourceComment, depth: number): void => {
     const o = c.start;
     dirty.add(cont.key);
-    let prev: Item | undefined;
-    let next: Item | undefined;
-    for (const it of cont.items) {
-      if (it.start <= o && o < it.end) {
-        const sub = depth < 500 ? it.subs.find((s) => s.start <= o && o < s.end) : undefined;
-        if (sub) return place(sub, c, depth + 1);
-        // Inside the item but in none of its containers (`input x: # c` before the shape, inside
-        // `let [a, b]`): above the item, which keeps the comments in source order.
-        add(maps.leading, it.key, c);
-        return;
-      }
-      if (it.end <= o && (!prev || it.end >= prev.end)) prev = it;
-      if (it.start > o && (!next || it.start < next.start)) next = it;
+    // Items are sorted by start and do not overlap: the last one starting at or before `o` holds
+    // it or precedes it (binary search: a model with thousands of commented layers stays linear).
+    const items = cont.items;
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid]!.start <= o) lo = mid + 1;
+      else hi = mid;
     }
+    const at = items[lo - 1];
+    const next = items[lo];
+    if (at && o < at.end) {
+      const sub = depth < 500 ? at.subs.find((s) => s.start <= o && o < s.end) : undefined;
+      if (sub) return place(sub, c, depth + 1);
+      // Inside the item but in none of its containers (`input x: # c` before the shape, inside
+      // `let [a, b]`): above the item, which keeps the comments in source order.
+      add(maps.leading, at.key, c);
+      return;
+    }
+    const prev = at;
     if (prev && breaks(text, prev.end, o) === 0) add(maps.trailing, lastOnLine(prev), c);
     else if (!prev && cont.opens && breaks(text, cont.start, o) === 0) add(maps.opening, cont.key, c);
     else if (next) add(maps.leading, next.key, c);

@@ -189,7 +189,17 @@ class YamlDocPrinter {
   /** Comments inside [start, end) not yet printed, in order. */
   private inside(start: number | undefined, end: number | undefined): SourceComment[] {
     if (start === undefined || end === undefined) return [];
-    return this.c.all.filter((c) => c.start >= start && c.start < end && !this.printed.has(c));
+    const all = this.c.all;
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid]!.start < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: SourceComment[] = [];
+    for (let i = lo; i < all.length && all[i]!.start < end; i++) if (!this.printed.has(all[i]!)) out.push(all[i]!);
+    return out;
   }
 
   /** One line item: its comments above (leading and inside), the line(s), its trailing comment. */
