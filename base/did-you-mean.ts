@@ -1,6 +1,8 @@
 /**
  * "Did you mean": the closest known name to a misspelt one (edit distance).
  */
+import { replaceFix, type DiagnosticFix } from './diagnostics.js';
+import type { Span } from './span.js';
 
 /** Levenshtein distance, for "did you mean". */
 export function editDistance(a: string, b: string): number {
@@ -39,4 +41,10 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
 export function didYouMeanHint(word: string, candidates: Iterable<string>): string | undefined {
   const m = didYouMean(word, candidates);
   return m === undefined ? undefined : `Did you mean "${m}"?`;
+}
+
+/** The did-you-mean replacement as a fix (`word`, inside `span`, becomes the closest candidate), or undefined. */
+export function didYouMeanFixes(span: Span, word: string, candidates: Iterable<string>): DiagnosticFix[] | undefined {
+  const m = didYouMean(word, candidates);
+  return m === undefined || m === word ? undefined : [replaceFix(span, word, m)];
 }

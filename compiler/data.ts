@@ -6,11 +6,18 @@
  *
  * Pure; reports LSTM4xxx and never throws.
  */
-import { Diagnostics, makeDiagnostic, type Diagnostic, type DiagnosticBag } from '../base/diagnostics.js';
-import { didYouMeanHint } from '../base/did-you-mean.js';
+import { Diagnostics, makeDiagnostic, replaceFix, type Diagnostic, type DiagnosticBag } from '../base/diagnostics.js';
+import { didYouMeanFixes, didYouMeanHint } from '../base/did-you-mean.js';
 import type { Span } from '../base/span.js';
 import type { Block } from '../grammar/ast.js';
-import { bindFields, blockEntries, unknownFieldHint, type BindIssue, type Scope } from './bind.js';
+import {
+  bindFields,
+  blockEntries,
+  unknownFieldHint,
+  unknownFieldSuggestion,
+  type BindIssue,
+  type Scope,
+} from './bind.js';
 import {
   crossKeyProblems,
   DATA_SOURCES,
@@ -82,6 +89,7 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
             message: `Unknown synthetic problem "${got}"; expected one of ${Object.keys(SYNTHETIC_PROBLEMS).join(', ')}.`,
           },
           didYouMeanHint(got, Object.keys(SYNTHETIC_PROBLEMS)),
+          didYouMeanFixes(i.span, got, Object.keys(SYNTHETIC_PROBLEMS)),
         );
       } else {
         const what = source === 'synthetic' ? 'the name of a built-in problem' : 'a file path string';
@@ -105,7 +113,14 @@ export function lowerData(block: Block, span: Span, bag: DiagnosticBag, scope: S
       const hint = SOURCE_WORDS.has(i.name)
         ? sourceKeyHint(i.name, source)
         : unknownFieldHint(i.name, keys, scope.format, 'Keys');
-      bag.add(Diagnostics.UnknownTrainKey, i.span, { key: i.name, block: 'data' }, hint);
+      const to = SOURCE_WORDS.has(i.name) ? undefined : unknownFieldSuggestion(i.name, keys);
+      bag.add(
+        Diagnostics.UnknownTrainKey,
+        i.span,
+        { key: i.name, block: 'data' },
+        hint,
+        to !== undefined ? [replaceFix(i.span, i.name, to)] : undefined,
+      );
       return;
     }
     reportBlockIssue(bag, 'data', i, scope.format);

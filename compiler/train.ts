@@ -3,11 +3,19 @@
  * block's schema, bound by the one binder (compiler/bind.ts). Both back ends read the table: the
  * emitter prints `optimizerCall()`, the runtime calls it. Pure; reports LSTM4xxx and never throws.
  */
-import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
-import { didYouMeanHint } from '../base/did-you-mean.js';
+import { Diagnostics, replaceFix, type DiagnosticBag } from '../base/diagnostics.js';
+import { didYouMeanFixes, didYouMeanHint } from '../base/did-you-mean.js';
 import type { Span } from '../base/span.js';
 import type { Block, Value } from '../grammar/ast.js';
-import { bindFields, blockEntries, unknownFieldHint, type BindIssue, type Entry, type Scope } from './bind.js';
+import {
+  bindFields,
+  blockEntries,
+  unknownFieldHint,
+  unknownFieldSuggestion,
+  type BindIssue,
+  type Entry,
+  type Scope,
+} from './bind.js';
 import type { IROptimizer, IRTrain } from './ir.js';
 import { checkValue, expectedWithRange, type FieldSpec, type Schema, type ValueType } from './schema.js';
 
@@ -258,7 +266,13 @@ export function reportBlockIssue(
 ): void {
   switch (i.kind) {
     case 'unknown':
-      bag.add(Diagnostics.UnknownTrainKey, i.span, { key: i.name, block }, i.hint);
+      bag.add(
+        Diagnostics.UnknownTrainKey,
+        i.span,
+        { key: i.name, block },
+        i.hint,
+        i.suggestion !== undefined ? [replaceFix(i.span, i.name, i.suggestion)] : undefined,
+      );
       return;
     case 'duplicate':
       bag.add(Diagnostics.DuplicateArgument, i.span, { name: i.name });
@@ -332,7 +346,13 @@ function reportTrainIssue(bag: DiagnosticBag, i: BindIssue, scope: Scope): void 
   if (i.kind === 'value' && i.name === 'loss') {
     const x = i.resolved?.value;
     if (typeof x === 'string')
-      bag.add(Diagnostics.UnknownLoss, i.span, { name: x }, didYouMeanHint(x, Object.keys(LOSSES)));
+      bag.add(
+        Diagnostics.UnknownLoss,
+        i.span,
+        { name: x },
+        didYouMeanHint(x, Object.keys(LOSSES)),
+        didYouMeanFixes(i.span, x, Object.keys(LOSSES)),
+      );
     else
       bag.add(Diagnostics.TrainValue, i.span, {
         key: 'loss',
@@ -354,6 +374,7 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
         v.call.nameSpan,
         { name },
         didYouMeanHint(name, Object.keys(OPTIMIZER_TABLE)),
+        didYouMeanFixes(v.call.nameSpan, name, Object.keys(OPTIMIZER_TABLE)),
       );
       return undefined;
     }
@@ -374,7 +395,14 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
           const hint =
             (i.kind === 'unknown' ? unknownFieldHint(i.name, allowed, scope.format) : undefined) ??
             `${name} takes: ${allowed.join(', ')}.`;
-          bag.add(Diagnostics.UnknownArgument, i.span, { what: 'Optimizer', layer: name, name: argName }, hint);
+          const to = i.kind === 'unknown' ? unknownFieldSuggestion(i.name, allowed) : undefined;
+          bag.add(
+            Diagnostics.UnknownArgument,
+            i.span,
+            { what: 'Optimizer', layer: name, name: argName },
+            hint,
+            to !== undefined ? [replaceFix(i.span, argName, to)] : undefined,
+          );
         } else reportBlockIssue(bag, 'train', i, scope.format, `${name}.`);
       },
       { defaults: false },
@@ -393,7 +421,13 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
     return undefined;
   }
   if (!OPTIMIZER_TABLE[x]) {
-    bag.add(Diagnostics.UnknownOptimizer, v.span, { name: x }, didYouMeanHint(x, Object.keys(OPTIMIZER_TABLE)));
+    bag.add(
+      Diagnostics.UnknownOptimizer,
+      v.span,
+      { name: x },
+      didYouMeanHint(x, Object.keys(OPTIMIZER_TABLE)),
+      didYouMeanFixes(v.span, x, Object.keys(OPTIMIZER_TABLE)),
+    );
     return undefined;
   }
   return { name: x, args: {} };
@@ -420,6 +454,7 @@ function lowerMetrics(v: Value, bag: DiagnosticBag, scope: Scope): string[] {
         { name: x },
         didYouMeanHint(x, [...known, ...Object.keys(metricT.aliases ?? {})]) ??
           `TF.js's model.compile knows: ${known.join(', ')}.`,
+        didYouMeanFixes(it.span, x, [...known, ...Object.keys(metricT.aliases ?? {})]),
       );
       continue;
     }

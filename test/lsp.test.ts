@@ -495,6 +495,23 @@ describe('code actions from the hints', () => {
         '  lstm(20, returnSequences: true)\n}',
       ],
     ];
+    const train = (entries: string): string =>
+      `model M {\n  input x: [50, 1]\n  dense(1)\n  train {\n${entries}\n  }\n}\n`;
+    cases.push(
+      [
+        train('    loss: meanSquaredErorr'),
+        'Change "meanSquaredErorr" to "meanSquaredError"',
+        'loss: meanSquaredError',
+      ],
+      [train('    optimizer: adm(learningRate: 0.1)'), 'Change "adm" to "adam"', 'optimizer: adam(learningRate'],
+      [
+        train('    optimizer: adam(learning_rate: 0.1)'),
+        'Change "learning_rate" to "learningRate"',
+        'adam(learningRate: 0.1)',
+      ],
+      [train('    metrics: [accuarcy]'), 'Change "accuarcy" to "accuracy"', 'metrics: [accuracy]'],
+      [train('    epoch: 3'), 'Change "epoch" to "epochs"', 'epochs: 3'],
+    );
     for (const [text, title, after] of cases) {
       const uri = fresh();
       const actions = await actionsFor(uri, text);
