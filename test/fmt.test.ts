@@ -24,6 +24,7 @@ import { printLstm } from '../compiler/print.js';
 import { formatSource, lstmComments } from '../grammar/format.js';
 import { randFunctional, randSequential, rng } from './helpers/random-arch.js';
 import { relayout } from './helpers/relayout.js';
+import { growth, GROWTH_BOUND, TIMED } from './helpers/growth.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'fmt');
@@ -175,6 +176,23 @@ describe('fmt properties on re-laid-out specs', () => {
       { numRuns: 60 },
     );
   });
+});
+
+describe('fmt scales linearly', () => {
+  /** A model of n layers, each with a comment above it and one after it. */
+  const commented = (n: number): string => {
+    let s = '# big\nmodel Big {\n  input x: [T, 8]\n';
+    for (let i = 0; i < n; i++) s += `  # layer ${i}\n  lstm(8, returnSequences: true)   # trailing ${i}\n`;
+    return `${s}}\n`;
+  };
+  it(
+    'ten times the commented layers take about ten times as long (growth ratio, not milliseconds)',
+    () => {
+      const g = growth(commented, (s) => formatSource(s, 'big.lstm'), 150, 3);
+      expect(g).toBeLessThan(GROWTH_BOUND);
+    },
+    TIMED,
+  );
 });
 
 // ------------------------------------------------------------------------------------ CLI
