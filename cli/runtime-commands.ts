@@ -306,6 +306,10 @@ export function registerRuntimeCommands(program: Command): Command {
         let c = await checkedModel(input, opts);
         if (!c) return;
         if (opts.engine === 'torch') {
+          // The same rule as the tfjs engine: never replace other files, a run only with --force.
+          const { outDirProblem } = await import('../runtime/run-dir.js');
+          const problem = outDirProblem(opts.out ?? defaultOutDir(c.model.name), opts);
+          if (problem) throw new RunFailure(problem);
           const { trainWithTorch } = await import('./torch-train.js');
           await trainWithTorch({
             model: c.model,

@@ -289,6 +289,10 @@ describe('a run is never overwritten by accident', () => {
       'lstmc: error: run already holds a run of Echo (finished after epoch 2 of 2); continue it with --resume, or replace it with --force.\n',
     );
     expect(readFileSync(path.join(cwd, 'run', 'lstmc.json'), 'utf8')).toBe(before);
+    // The PyTorch engine keeps the same rule (checked before any Python is looked for).
+    const torch = run(['train', 'echo.lstm', '--out', 'run', '--engine', 'torch', '--python', '/bin/false'], cwd);
+    expect(torch.code).toBe(1);
+    expect(torch.stderr).toBe(again.stderr);
     const forced = run(['train', 'echo.lstm', '--out', 'run', ...quick, '--force'], cwd);
     expect(forced.code, forced.stderr).toBe(0);
     expect(state(cwd, 'run')).toMatchObject({ epoch: 1, complete: true, run: { epochs: 1 } });
