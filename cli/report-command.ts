@@ -13,6 +13,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { IRModel } from '../compiler/ir.js';
+import type { RunFingerprint } from '../runtime/fingerprint.js';
+import type { RunState } from '../runtime/report/run.js';
 import { loadCheckSource } from './check-command.js';
 import { displayPath } from './files.js';
 import { lstmcVersion } from './version.js';
@@ -33,6 +35,21 @@ function findSpec(given: string | undefined, recorded: string | undefined, runDi
     ? [recorded]
     : [path.resolve(recorded), path.resolve(path.dirname(path.resolve(runDir)), recorded)];
   return candidates.find((c) => existsSync(c));
+}
+
+/** How the spec's model differs from what the run was trained as (its recorded fingerprint); [] when unknown. */
+async function specChanges(model: IRModel, state: RunState): Promise<string[]> {
+  const was = state.fingerprint;
+  const shapes = state.data;
+  if (!was || !shapes?.inputShape || !shapes.targetShape) return [];
+  const { toTfModelSpec } = await import('../compiler/tfspec.js');
+  const { compareFingerprints, runFingerprint } = await import('../runtime/fingerprint.js');
+  const now = runFingerprint(toTfModelSpec(model), { inputShape: shapes.inputShape, targetShape: shapes.targetShape });
+  try {
+    return compareFingerprints(was as unknown as RunFingerprint, now);
+  } catch {
+    return [];
+  }
 }
 
 export function registerReportCommand(program: Command): Command {
@@ -90,6 +107,11 @@ export function registerReportCommand(program: Command): Command {
                 : `The spec ${specShown} has no model ${run.state.model}: no model summary or graph.`,
             );
           } else {
+            const changed = await specChanges(model, run.state);
+            if (changed.length > 0)
+              notes.push(
+                `The spec ${specShown} has changed since this run (${changed.slice(0, 3).join('; ')}${changed.length > 3 ? '; ...' : ''}): the model summary and graph show the spec as it is now.`,
+              );
             const { renderGraph } = await import('./graph-command.js');
             graphSvg = await renderGraph(model, 'svg');
           }

@@ -345,6 +345,19 @@ describe('lstmc report', () => {
     expect(runDirSparkline(path.join(dir, 'runs/broken'))).toBe('');
   });
 
+  it('a spec changed since the run: the page and stderr say what changed', () => {
+    mkdirSync(path.join(dir, 'changed'), { recursive: true });
+    writeFileSync(path.join(dir, 'changed/tiny.lstm'), SPEC);
+    const r = lstmc(['train', 'changed/tiny.lstm', '--out', 'runs/changed', '--epochs', '1', '--progress', 'none']);
+    expect(r.code, r.stderr).toBe(0);
+    writeFileSync(path.join(dir, 'changed/tiny.lstm'), SPEC.replace('lstm(8)', 'lstm(9)'));
+    const rep = lstmc(['report', 'runs/changed', '-o', 'changed.html']);
+    expect(rep.code).toBe(0);
+    const note = 'changed since this run (layer lstm_1: units 8 in the checkpoint, 9 in the spec)';
+    expect(rep.stderr).toContain(note);
+    expect(readFileSync(path.join(dir, 'changed.html'), 'utf8')).toContain(note);
+  });
+
   it('an evaluation.json of another epoch is stale and not shown', () => {
     const d = path.join(dir, 'runs/stale');
     mkdirSync(d, { recursive: true });

@@ -41,6 +41,8 @@ export interface RunState {
   };
   /** PyTorch engine runs: torch version, processes, device. */
   engine?: Record<string, unknown>;
+  /** What the checkpoint was trained as (runtime/fingerprint.ts), when recorded. */
+  fingerprint?: Record<string, unknown>;
 }
 
 export interface RunDir {
@@ -110,6 +112,7 @@ function parseState(raw: unknown, file: string): RunState {
     s.run = run;
   }
   if (isRecord(raw.engine)) s.engine = raw.engine;
+  if (isRecord(raw.fingerprint)) s.fingerprint = raw.fingerprint;
   return s;
 }
 
