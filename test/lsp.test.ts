@@ -246,7 +246,13 @@ describe('diagnostics as you type', () => {
   });
 });
 
+/** Open the reference specs (each describe block stands alone, e.g. under \`vitest -t\`). */
+async function openReferenceSpecs(): Promise<void> {
+  for (const f of referenceSpecs) await client.open(uriOf(f), read(path.join(SPECS, f)));
+}
+
 describe('inlay hints', () => {
+  beforeAll(openReferenceSpecs);
   it('show the output shape and parameter count at the end of every layer line (stacked.lstm)', async () => {
     const uri = uriOf('stacked.lstm');
     const hints = await client.request<InlayHint[]>('textDocument/inlayHint', {
@@ -285,6 +291,7 @@ describe('inlay hints', () => {
 });
 
 describe('hover', () => {
+  beforeAll(openReferenceSpecs);
   const uri = uriOf('stacked.lstm');
   const hover = (p: Pos) => client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: p });
   const value = (h: Hover | null): string =>
