@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Diagnostics, format, type DiagnosticDef } from '../base/diagnostics.js';
 import type { Dim, IRModel } from '../compiler/ir.js';
 import { formatShape } from '../compiler/layers/common.js';
+import { summarize } from '../compiler/summary.js';
 import { toTfModelSpec, type TfModelSpec } from '../compiler/tfspec.js';
 import { describeBackend, setupBackend, type BackendChoice, type BackendInfo } from './backend.js';
 import { compareFingerprints, runFingerprint } from './fingerprint.js';
@@ -325,6 +326,25 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
             (state.fingerprint ? '' : ' (its lstmc.json records no fingerprint to compare with the spec)') +
             '; train into a new --out, or start over with --force.',
         );
+      }
+      if (!state.fingerprint) {
+        // An older checkpoint (or another engine's) records no fingerprint: compare what it can tell.
+        const expected = summarize(model).totalParams;
+        const got = tfModel.countParams();
+        const shapes = (m: { inputs: { shape: (number | null)[] }[] }) =>
+          JSON.stringify(m.inputs.map((i) => i.shape.slice(1)));
+        const specShapes = JSON.stringify(spec.inputs.map((i) => i.shape));
+        if (got !== expected || shapes(tfModel) !== specShapes) {
+          tfModel.dispose();
+          throw new TrainError(
+            `the checkpoint in ${opts.outDir} does not match ${model.file} (model ${model.name}): ` +
+              (got !== expected
+                ? `${got} parameters in the checkpoint, ${expected} in the spec`
+                : `inputs ${shapes(tfModel)} in the checkpoint, ${specShapes} in the spec`) +
+              ' (its lstmc.json records no fingerprint to say more).\n' +
+              'Undo the change to continue this run, start over with --force, or train into another --out.',
+          );
+        }
       }
       // Loading may draw random numbers (initialisers run before the saved weights are set): restore the
       // generator's state only now, so shuffling continues exactly where the interrupted run stopped.

@@ -268,6 +268,17 @@ describe('--resume refuses a checkpoint that does not match the spec', () => {
     expect(o.stderr).not.toContain('internal error');
     expect(readFileSync(path.join(cwd, 'run', 'lstmc.json'), 'utf8')).toBe(before);
 
+    // A checkpoint of an older lstmc (no fingerprint, no run settings): the parameter count still tells.
+    const old = JSON.parse(before) as Record<string, unknown>;
+    delete old.fingerprint;
+    delete old.run;
+    writeFileSync(path.join(cwd, 'run', 'lstmc.json'), JSON.stringify(old));
+    const o17 = run(['train', 'echo17.lstm', '--out', 'run', '--resume', '--epochs', '2', '--progress', 'none'], cwd);
+    expect(o17.code).toBe(1);
+    expect(o17.stderr).toMatch(
+      /^lstmc: error: the checkpoint in run does not match echo17\.lstm \(model Echo\): 698 parameters in the checkpoint, 2084 in the spec/,
+    );
+
     expect(run(['train', 'sales.lstm', '--out', 'sales', '--epochs', '1', '--progress', 'none'], cwd).code).toBe(0);
     const w = run(['train', 'sales.lstm', '--out', 'sales', '--resume', '--epochs', '2', '--param', 'window=10'], cwd);
     expect(w.code).toBe(1);
