@@ -7,12 +7,26 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Files a run directory may hold besides its checkpoint (so it still counts as a run). */
-const RUN_FILES = new Set(['model.json', 'weights.bin', 'optimizer.bin', 'lstmc.json']);
+/**
+ * Files lstmc writes into a run directory. A directory holding only these but no checkpoint (the log
+ * of a failed `--engine torch` run, say) has nothing to protect: training may write into it.
+ */
+const RUN_FILES = new Set([
+  'model.json',
+  'weights.bin',
+  'optimizer.bin',
+  'lstmc.json',
+  'history.csv',
+  'evaluation.json',
+  'report.html',
+  'torch_state.npz',
+  'torch-train.log',
+]);
 
 /**
- * What `dir` holds: nothing (missing or empty), a run (a checkpoint: lstmc.json or model.json), or
- * other files, which training never replaces (a checkpoint swaps the whole directory).
+ * What `dir` holds: nothing (missing, empty, or only leftovers of a run without a checkpoint), a run
+ * (a checkpoint: lstmc.json or model.json), or other files, which training never replaces (a
+ * checkpoint swaps the whole directory).
  */
 export function runDirContents(
   dir: string,
@@ -30,7 +44,8 @@ export function runDirContents(
   }
   if (files.length === 0) return { kind: 'none' };
   if (files.includes('lstmc.json') || files.includes('model.json')) return { kind: 'run' };
-  return { kind: 'other', files: files.filter((f) => !RUN_FILES.has(f)) };
+  const others = files.filter((f) => !RUN_FILES.has(f));
+  return others.length === 0 ? { kind: 'none' } : { kind: 'other', files: others };
 }
 
 /**
