@@ -315,6 +315,10 @@ describe('hover', () => {
     expect(value(h)).toContain('param vocab = 40');
     expect(value(await hover(client.at(uri, 'batchSize')))).toContain('Examples per gradient step.');
     expect(await hover({ line: 0, character: 2 })).toBeNull();
+    // The model's name: the summary's totals.
+    expect(value(await hover(client.at(uri, 'StackedSine')))).toBe(
+      '**model StackedSine**: 3 layers, 5,145 params.\n\nInputs: `x: [50, 1]`.\n\nOutput: `[5]`.',
+    );
   });
 });
 

@@ -350,6 +350,24 @@ export function hover(doc: SpecDocument, p: Position): Hover | undefined {
       range: sym.range,
     };
   }
+  // The model's name: its totals, as the summary's last lines.
+  if (spanContains(m.nameSpan, p)) {
+    const nodes = m.calls.flatMap((c) => (c.node ? [c.node] : []));
+    const total = nodes.reduce((n, x) => n + x.params.trainable + x.params.nonTrainable, 0);
+    const inputs = m.definitions
+      .filter((d) => d.kind === 'input')
+      .map((d) => `\`${d.name}: ${defText(d).split(': ')[1]}\``);
+    const complete = nodes.length === m.calls.length;
+    const ir = doc.result?.models.find((x) => x.name === m.name && x.span === m.span);
+    return {
+      contents: md(
+        `**model ${m.name}**: ${nodes.length} layer${nodes.length === 1 ? '' : 's'}, ${paramsText(total)}${complete ? '' : ' so far (the rest does not check yet)'}.`,
+        inputs.length > 0 ? `Inputs: ${inputs.join(', ')}.` : undefined,
+        ir ? `Output${ir.outputShapes.length === 1 ? '' : 's'}: \`${shapesText(ir.outputShapes)}\`.` : undefined,
+      ),
+      range: spanToRange(m.nameSpan),
+    };
+  }
   // The innermost call whose name or argument name is under the cursor.
   const hits = allCalls(m).filter((h) => spanContains(h.call.span, p));
   hits.sort((a, b) => spanWidth(a.call.span) - spanWidth(b.call.span));
