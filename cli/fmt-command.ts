@@ -75,9 +75,11 @@ export function registerFmtCommand(program: Command): Command {
           unformatted.push(file.display);
           continue;
         }
-        const mode = (await fsp.stat(file.absolute)).mode & 0o7777;
-        await writeFileAtomic(file.absolute, result.text);
-        await fsp.chmod(file.absolute, mode).catch(() => undefined);
+        // Through a symlink, rewrite the file it points to (the rename would replace the link).
+        const target = await fsp.realpath(file.absolute);
+        const mode = (await fsp.stat(target)).mode & 0o7777;
+        await writeFileAtomic(target, result.text);
+        await fsp.chmod(target, mode).catch(() => undefined);
         rewritten.push(file.display);
       }
 

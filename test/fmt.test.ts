@@ -13,7 +13,17 @@
  *   syntax errors, stdin, YAML files left alone.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -244,6 +254,15 @@ describe('lstmc fmt (CLI)', () => {
     expect(statSync(path.join(dir, 'ok.lstm')).mtimeMs).toBe(okMtime);
     expect(readdirSync(dir).filter((f) => f.startsWith('.lstmc-tmp'))).toEqual([]);
     expect(run(['--check', 'messy.lstm']).code).toBe(0);
+  });
+
+  it('through a symlink: the file it points to is rewritten, the link stays', () => {
+    writeFileSync(path.join(dir, 'target.lstm'), messy);
+    symlinkSync('target.lstm', path.join(dir, 'link.lstm'));
+    const r = run(['link.lstm']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lstatSync(path.join(dir, 'link.lstm')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path.join(dir, 'target.lstm'), 'utf8')).toBe(fmt(messy));
   });
 
   it('a file with syntax errors: located diagnostic, exit 1, file untouched, the others still formatted', () => {
