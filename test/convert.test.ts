@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { comparableModels, convertSpec } from '../compiler/convert.js';
 import { checkSource } from '../compiler/index.js';
 import type { IRModel } from '../compiler/ir.js';
-import { printLstm } from '../compiler/print.js';
+import { printLstm, printYaml } from '../compiler/print.js';
 import { formatSource, lstmComments } from '../grammar/format.js';
 import { formatOf, type SpecFormat } from '../grammar/index.js';
 import { yamlComments } from '../grammar/yaml-print.js';
@@ -115,6 +115,44 @@ describe('property: random architectures with random comments', () => {
           // Back in .lstm, it is the formatted original (the reference layout, same lets and comments).
           expect(comparableModels(models(back, 'lstm'))).toBe(comparableModels(models(text, 'lstm')));
           expect(convert(back, 'lstm')).toBe(yaml);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('property: YAML with random comments', () => {
+  const r = rng(20261204);
+  const corpus = [
+    ...Array.from({ length: 10 }, (_, i) => printYaml(randSequential(r, i))),
+    ...Array.from({ length: 10 }, (_, i) => printYaml(randFunctional(r, i))),
+    ...readdirSync(SPECS)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => readFileSync(path.join(SPECS, f), 'utf8')),
+  ];
+  /** Comments after some lines (` # t3`) and on lines of their own (indented like the next line). */
+  const withComments = (text: string, choices: readonly number[]): string =>
+    text
+      .split('\n')
+      .map((line, i) => {
+        const c = choices[i % choices.length]! % 4;
+        if (line.trim() === '' || line.startsWith('---')) return line;
+        const indent = /^\s*/.exec(line)![0].replace('- ', '  ');
+        if (c === 1 && !/#/.test(line)) return `${line}  # t${i}`;
+        if (c === 2) return `${indent}# o${i}\n${line}`;
+        return line;
+      })
+      .join('\n');
+  it(`${corpus.length} YAML specs: YAML -> .lstm -> YAML is lossless`, () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: corpus.length - 1 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 30 }),
+        (which, choices) => {
+          const yaml = withComments(corpus[which]!, choices);
+          const lstm = convert(yaml, 'yaml');
+          convert(lstm, 'lstm');
         },
       ),
       { numRuns: 60 },
