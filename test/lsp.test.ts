@@ -535,6 +535,22 @@ describe('code actions from the hints', () => {
     }
   });
 
+  it('YAML: `- lstm: 20` becomes a mapping with returnSequences: true', async () => {
+    const uri = fresh('yaml');
+    const text =
+      'model: M\ninputs:\n  x: [50, 1]\nlayers:\n  - lstm: {units: 20, returnSequences: true}\n  - bidirectional: {lstm: {units: 8}}\n  - lstm: 4\n';
+    const actions = await actionsFor(uri, text);
+    expect(actions.map((a) => a.title)).toEqual(['Add `returnSequences: true` to the lstm on line 6']);
+    let fixed = applyEdits(text, actions[0]!.edit!.changes![uri]!);
+    expect(fixed).toContain('- bidirectional: {lstm: {units: 8, returnSequences: true}}');
+    fixed = fixed.replace('units: 8, returnSequences: true', 'units: 8');
+    expect(checkSource(fixed, 'f.yaml').diagnostics.map((d) => d.code)).toEqual(['LSTM3001']);
+    const twice = await actionsFor(uri, 'model: M\ninputs:\n  x: [50, 1]\nlayers:\n  - lstm: 20\n  - lstm: 4\n');
+    const once = applyEdits(client.text(uri), twice[0]!.edit!.changes![uri]!);
+    expect(once).toContain('  - lstm: {units: 20, returnSequences: true}\n');
+    expect(checkSource(once, 'f.yaml').diagnostics).toEqual([]);
+  });
+
   it('on the invalid corpus, every quick fix removes the diagnostic it was offered for', async () => {
     let applied = 0;
     const kinds = new Set<string>();

@@ -117,7 +117,11 @@ export function runServer(options: ServerOptions = {}): Promise<void> {
     serverInfo: { name: 'lstmc', ...(options.version !== undefined ? { version: options.version } : {}) },
   }));
 
-  documents.onDidOpen((e) => schedule(e.document.uri, 0));
+  documents.onDidOpen((e) => {
+    // Reopened (a client may send didOpen again, from version 1): the cached analysis is of other text.
+    cache.delete(e.document.uri);
+    schedule(e.document.uri, 0);
+  });
   documents.onDidChangeContent((e) => schedule(e.document.uri, debounceMs));
   documents.onDidClose((e) => {
     const t = timers.get(e.document.uri);

@@ -550,30 +550,64 @@ function applyCall(st: ModelState, call: Call, from: Binding[]): IRNode | undefi
 /**
  * The edit behind "add `returnSequences: true` to it": on the recurrent layer (or the one a wrapper
  * wraps) that returns only its last output. `returnSequences: false` written out becomes `true`; in
- * the `.lstm` spelling the argument is added before the call's `)`. None for a YAML item without the
- * argument (its spelling varies: `- lstm: 20`, `{units: 20}`, a block mapping).
+ * `.lstm` the argument goes before the call's `)`; in YAML `- lstm: 20` becomes
+ * `- lstm: {units: 20, returnSequences: true}` and a flow mapping `{units: 20}` gets it before its
+ * `}` (a block mapping gets no edit: its indentation is the editor's business).
  */
 function returnSequencesFix(st: ModelState, producer: IRNode | undefined): DiagnosticFix[] | undefined {
   const layer = producer?.inner ?? producer;
-  if (!layer || getLayer(layer.type)?.args['returnSequences'] === undefined) return undefined;
+  const def = layer ? getLayer(layer.type) : undefined;
+  if (!layer || !def || def.args['returnSequences'] === undefined) return undefined;
   const title = `Add \`returnSequences: true\` to the ${layer.type} on line ${layer.span.line}`;
   const given = layer.argSpans['returnSequences'];
   if (given) return [{ title, edits: [{ span: given, newText: 'true' }] }];
-  const s = layer.span;
-  // A recurrent layer needs its units, so its call has arguments and ends with `)`.
-  if (st.format !== 'lstm' || Object.keys(layer.argSpans).length === 0 || s.endColumn < 2) return undefined;
-  const at: Span = {
-    file: s.file,
-    line: s.endLine,
-    column: s.endColumn - 1,
-    endLine: s.endLine,
-    endColumn: s.endColumn - 1,
+  const call = callWithSpan(st, layer.span);
+  // A recurrent layer needs its units, so its call has arguments.
+  if (!call || call.args.length === 0) return undefined;
+  const s = call.span;
+  const lastChar = (): Span => {
+    const at: Span = {
+      file: s.file,
+      line: s.endLine,
+      column: s.endColumn - 1,
+      endLine: s.endLine,
+      endColumn: s.endColumn,
+    };
+    if (s.endOffset !== undefined) {
+      at.offset = s.endOffset - 1;
+      at.endOffset = s.endOffset;
+    }
+    return at;
   };
-  if (s.endOffset !== undefined) {
-    at.offset = s.endOffset - 1;
-    at.endOffset = s.endOffset - 1;
+  if (st.format === 'lstm')
+    return [{ title, edits: [{ span: lastChar(), oldText: ')', newText: ', returnSequences: true)' }] }];
+  const only = call.args[0]!;
+  if (call.args.length === 1 && only.name === undefined && def.main.length > 0) {
+    const v = only.value;
+    const raw = v.kind === 'int' ? v.raw : v.kind === 'ident' ? `${v.dollar ? '$' : ''}${v.name}` : undefined;
+    if (raw === undefined) return undefined;
+    return [{ title, edits: [{ span: v.span, newText: `{${def.main[0]}: ${raw}, returnSequences: true}` }] }];
   }
-  return [{ title, edits: [{ span: at, newText: ', returnSequences: true' }] }];
+  if (call.args.every((a) => a.name !== undefined))
+    return [{ title, edits: [{ span: lastChar(), oldText: '}', newText: ', returnSequences: true}' }] }];
+  return undefined;
+}
+
+/** The layer call (top-level or nested in a wrapper) with this span. */
+function callWithSpan(st: ModelState, span: Span): Call | undefined {
+  const visit = (c: Call): Call | undefined => {
+    if (c.span === span) return c;
+    for (const a of c.args) {
+      const found = a.value.kind === 'call' ? visit(a.value.call) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const c of st.bound.keys()) {
+    const found = visit(c);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** The classic mistakes, said in words a Keras user knows. */
