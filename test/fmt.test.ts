@@ -108,6 +108,16 @@ describe('the reference specs are formatted', () => {
   }
 });
 
+describe('the IR printer (compiler/print.ts) writes the canonical layout', () => {
+  for (const f of readdirSync(SPECS).filter((x) => /\.(lstm|yaml)$/.test(x))) {
+    it(f, () => {
+      const [model] = checkSource(readFileSync(path.join(SPECS, f), 'utf8'), f).models;
+      const text = printLstm(model!);
+      expect(fmt(text)).toBe(text);
+    });
+  }
+});
+
 describe('bad input', () => {
   it.each([
     ['a syntax error', 'model M {\n  input x: [5, 10]\n  lstm(20 returnSequences: true)\n}\n', 'LSTM1001'],
