@@ -17,7 +17,8 @@
  *      tfjs's float32 rounding, and the distribution is the same (Haar on the Stiefel manifold);
  *   4. the same layout: flattened to [prod(shape[:-1]), shape[-1]], transposed when wide, times `gain`.
  *
- * O(m·n²) flops with unit-stride inner loops: a [256, 1024] kernel takes tens of milliseconds.
+ * O(m·n²) flops (4mn² − 4n³/3) with unit-stride inner loops, left-looking in groups of four columns: about
+ * 0.1 s for a [256, 1024] kernel (2.5 GFLOP/s of scalar float64; tfjs: 2–16 s on wasm, minutes on cpu).
  *
  * `installFastOrthogonal()` registers the class under tfjs's class name 'Orthogonal' in the serialization
  * map tfjs-layers resolves initializer identifiers through (`getInitializer('orthogonal')` →
@@ -40,6 +41,9 @@ type RegisteredEntry = [unknown, unknown];
 
 /** tfjs-layers's own Orthogonal class (not exported by name; its factory's instance knows it). */
 const StockOrthogonal = tf.initializers.orthogonal({}).constructor as StockOrthogonalClass;
+
+/** Columns per left-looking group (the width of `reflect`'s kernel). */
+const GROUP = 4;
 
 /**
  * Applies H = I - t·v·vᵀ to rows k.. of columns [from, to) of the column-major matrix `x` (m rows), where
@@ -110,35 +114,40 @@ export function signCorrectedQ(a: Float64Array, m: number, n: number): Float64Ar
   if (a.length !== m * n) throw new RangeError(`signCorrectedQ: ${a.length} values for ${m} x ${n}`);
   const tau = new Float64Array(n);
   const rdiag = new Float64Array(n);
-  // Factor: H_{n-1} ··· H_0 A = R; v_k (v_k[k] = 1 implied) is stored below the diagonal of column k.
-  for (let k = 0; k < n; k++) {
-    const ck = k * m;
-    const alpha = a[ck + k]!;
-    let sigma = 0;
-    for (let i = ck + k + 1; i < ck + m; i++) sigma += a[i]! * a[i]!;
-    if (sigma === 0) {
-      // Already upper triangular in this column: H_k = I.
-      tau[k] = 0;
-      rdiag[k] = alpha;
-      continue;
+  // Left-looking, GROUP columns at a time: the group (GROUP · m doubles) stays in L1 while the reflectors
+  // stream past it once, instead of the whole trailing matrix streaming past every reflector (right-looking).
+  // Same reflectors, same arithmetic per column, so the same result.
+  for (let j0 = 0; j0 < n; j0 += GROUP) {
+    const j1 = Math.min(j0 + GROUP, n);
+    // Factor: H_{n-1} ··· H_0 A = R; v_k (v_k[k] = 1 implied) is stored below the diagonal of column k.
+    for (let k = 0; k < j0; k++) reflect(a, k * m, k, m, tau[k]!, a, j0, j1);
+    for (let k = j0; k < j1; k++) {
+      const ck = k * m;
+      const alpha = a[ck + k]!;
+      let sigma = 0;
+      for (let i = ck + k + 1; i < ck + m; i++) sigma += a[i]! * a[i]!;
+      if (sigma === 0) {
+        // Already upper triangular in this column: H_k = I.
+        tau[k] = 0;
+        rdiag[k] = alpha;
+        continue;
+      }
+      const norm = Math.sqrt(alpha * alpha + sigma);
+      const beta = alpha >= 0 ? -norm : norm;
+      tau[k] = (beta - alpha) / beta;
+      const scale = 1 / (alpha - beta);
+      for (let i = ck + k + 1; i < ck + m; i++) a[i]! *= scale;
+      rdiag[k] = beta;
+      reflect(a, ck, k, m, tau[k]!, a, k + 1, j1);
     }
-    const norm = Math.sqrt(alpha * alpha + sigma);
-    const beta = alpha >= 0 ? -norm : norm;
-    tau[k] = (beta - alpha) / beta;
-    const scale = 1 / (alpha - beta);
-    for (let i = ck + k + 1; i < ck + m; i++) a[i]! *= scale;
-    rdiag[k] = beta;
-    reflect(a, ck, k, m, tau[k]!, a, k + 1, n);
   }
-  // Q = H_0 ··· H_{n-1} [I_n; 0], accumulated backwards: H_k only touches rows k.. and columns k...
+  // Q = H_0 ··· H_{n-1} [I_n; 0]. Column j is H_0 ··· H_j e_j (H_k leaves e_j alone for k > j: it only
+  // touches rows k..), built GROUP columns at a time, applying H_{j1-1} down to H_0.
   const q = new Float64Array(m * n);
-  for (let k = n - 1; k >= 0; k--) {
-    const ck = k * m;
-    const t = tau[k]!;
-    // Columns j > k: q[:, j] -= t · v (vᵀ q[:, j]); column k starts as e_k, so H_k e_k = e_k - t·v.
-    reflect(a, ck, k, m, t, q, k + 1, n);
-    q[ck + k] = 1 - t;
-    for (let i = k + 1; i < m; i++) q[ck + i] = -t * a[ck + i]!;
+  for (let j0 = 0; j0 < n; j0 += GROUP) {
+    const j1 = Math.min(j0 + GROUP, n);
+    for (let j = j0; j < j1; j++) q[j * m + j] = 1;
+    for (let k = j1 - 1; k >= 0; k--) reflect(a, k * m, k, m, tau[k]!, q, Math.max(j0, k), j1);
   }
   for (let j = 0; j < n; j++) {
     const s = Math.sign(rdiag[j]!);
