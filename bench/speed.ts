@@ -55,13 +55,13 @@ interface Sizes {
 }
 
 const FULL: Record<string, Sizes> = {
-  regressor: { tfjs: { samples: 256, epochs: 3 }, torch: { samples: 1024, epochs: 4 }, predictReps: 3 },
-  echo: { tfjs: { samples: 256, epochs: 3 }, torch: { samples: 768, epochs: 4 }, predictReps: 3 },
-  sine: { tfjs: { samples: 512, epochs: 3 }, torch: { samples: 1536, epochs: 4 }, predictReps: 3 },
-  cumsum: { tfjs: { samples: 500, epochs: 3 }, torch: { samples: 2000, epochs: 4 }, predictReps: 3 },
-  addition: { tfjs: { samples: 1024, epochs: 3 }, torch: { samples: 4096, epochs: 4 }, predictReps: 3 },
-  chars: { tfjs: { samples: 1024, epochs: 3 }, torch: { samples: 4096, epochs: 4 }, predictReps: 3 },
-  square: { tfjs: { samples: 256, epochs: 3 }, torch: { samples: 1024, epochs: 4 }, predictReps: 3 },
+  regressor: { tfjs: { samples: 256, epochs: 3 }, torch: { samples: 512, epochs: 3 }, predictReps: 3 },
+  echo: { tfjs: { samples: 256, epochs: 3 }, torch: { samples: 384, epochs: 3 }, predictReps: 3 },
+  sine: { tfjs: { samples: 512, epochs: 3 }, torch: { samples: 768, epochs: 3 }, predictReps: 3 },
+  cumsum: { tfjs: { samples: 500, epochs: 3 }, torch: { samples: 1000, epochs: 3 }, predictReps: 3 },
+  addition: { tfjs: { samples: 1024, epochs: 3 }, torch: { samples: 2048, epochs: 3 }, predictReps: 3 },
+  chars: { tfjs: { samples: 1024, epochs: 3 }, torch: { samples: 2048, epochs: 3 }, predictReps: 3 },
+  square: { tfjs: { samples: 256, epochs: 3 }, torch: { samples: 512, epochs: 3 }, predictReps: 3 },
 };
 
 /** --quick: a third of the samples, two epochs (one measured), one prediction pass. */
