@@ -28,6 +28,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { DataInfo } from './data/types.js';
+import { readableDir } from './run-dir.js';
+
+export { readableDir };
 import type { RunFingerprint } from './fingerprint.js';
 
 /**
@@ -224,21 +227,6 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
       };
     },
   };
-}
-
-/**
- * The directory holding the last complete save, WITHOUT modifying anything (a writer may be mid-swap):
- * `dir` itself, or during the instant between the two renames of a swap, its `dir.old-*` sibling.
- */
-export function readableDir(dir: string): string {
-  const abs = resolve(dir);
-  if (existsSync(abs)) return abs;
-  const parent = dirname(abs);
-  if (!existsSync(parent)) return abs;
-  const olds = readdirSync(parent)
-    .filter((s) => s.startsWith(`${basename(abs)}.old-`))
-    .sort();
-  return olds.length > 0 ? join(parent, olds[olds.length - 1]!) : abs;
 }
 
 /** Loads a saved model directory (read-only; safe while another process checkpoints into it). */

@@ -5,7 +5,7 @@
  * loads a training engine.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /**
  * Files lstmc writes into a run directory. A directory holding only these but no checkpoint (the log
@@ -87,4 +87,20 @@ function readState(dir: string): StateSummary | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The directory holding the last complete save, WITHOUT modifying anything (a writer may be mid-swap):
+ * `dir` itself, or during the instant between the two renames of a swap, its `dir.old-*` sibling.
+ * (Here, not in io.ts, so that readers without tfjs — lstmc report — share it.)
+ */
+export function readableDir(dir: string): string {
+  const abs = resolve(dir);
+  if (existsSync(abs)) return abs;
+  const parent = dirname(abs);
+  if (!existsSync(parent)) return abs;
+  const olds = readdirSync(parent)
+    .filter((s) => s.startsWith(`${basename(abs)}.old-`))
+    .sort();
+  return olds.length > 0 ? join(parent, olds[olds.length - 1]!) : abs;
 }

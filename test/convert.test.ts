@@ -11,7 +11,6 @@
  * - A model YAML cannot hold exactly (bare layer lines and `let` steps alternating) falls back to
  *   the IR printer: the same model, `lossless: false`, and the CLI says what was not carried over.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,11 +25,11 @@ import { formatOf, type SpecFormat } from '../grammar/index.js';
 import { yamlComments } from '../grammar/yaml-print.js';
 import { randFunctional, randSequential, rng } from './helpers/random-arch.js';
 import { relayout } from './helpers/relayout.js';
+import { runCli } from './helpers/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SPECS = path.join(ROOT, 'specs');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'convert');
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const other = (f: SpecFormat): SpecFormat => (f === 'yaml' ? 'lstm' : 'yaml');
@@ -181,16 +180,7 @@ model Mixed {
 describe('lstmc convert (CLI)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lstmc-convert-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (args: string[], input = '') => {
-    const r = spawnSync(process.execPath, [MAIN, 'convert', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      input,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
-      timeout: 60_000,
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const run = (args: string[], input = '') => runCli(['convert', ...args], { cwd: dir, input });
 
   it('keeps comments both ways, -o writes atomically', () => {
     const src = path.join(SPECS, 'generative.lstm');

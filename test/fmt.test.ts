@@ -12,7 +12,6 @@
  * - The CLI: --check exit codes and messages, rewriting only changed files, untouched files with
  *   syntax errors, stdin, YAML files left alone.
  */
-import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   lstatSync,
@@ -34,12 +33,12 @@ import { printLstm } from '../compiler/print.js';
 import { formatSource, lstmComments } from '../grammar/format.js';
 import { randFunctional, randSequential, rng } from './helpers/random-arch.js';
 import { relayout } from './helpers/relayout.js';
+import { runCli } from './helpers/cli.js';
 import { growth, GROWTH_BOUND, TIMED } from './helpers/growth.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'fmt');
 const SPECS = path.join(ROOT, 'specs');
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 function comparable(models: readonly IRModel[]): unknown {
@@ -220,16 +219,7 @@ describe('fmt scales linearly', () => {
 describe('lstmc fmt (CLI)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lstmc-fmt-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (args: string[], input = '') => {
-    const r = spawnSync(process.execPath, [MAIN, 'fmt', ...args], {
-      cwd: dir,
-      encoding: 'utf8',
-      input,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
-      timeout: 60_000,
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const run = (args: string[], input = '') => runCli(['fmt', ...args], { cwd: dir, input });
   const formatted = readFileSync(path.join(SPECS, 'vanilla.lstm'), 'utf8');
   const messy = 'model M {  input x: [5, 10]\n lstm( 25 )   # units\n}\n';
   const bad = 'model M {\n  input x: [5, 10]\n  lstm(20 returnSequences: true)\n}\n';

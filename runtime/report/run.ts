@@ -4,9 +4,10 @@
  * history.csv (or lstmc.json's history when there is none) and model.json's weight manifest (the
  * parameter count of the saved model).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { HISTORY_FILE, parseHistoryCsv, rowsFromState, type ParsedHistory } from '../history.js';
+import { readableDir } from '../run-dir.js';
 
 /** What the report shows of lstmc.json; every field but `model` may be missing. */
 export interface RunState {
@@ -62,21 +63,6 @@ export class RunDirError extends Error {
     super(message);
     this.name = 'RunDirError';
   }
-}
-
-/**
- * The directory holding the last complete save of `dir` (as runtime/io.ts readableDir, which this
- * module cannot import without loading tfjs): `dir` itself, or during a checkpoint swap its `.old-` twin.
- */
-function readable(dir: string): string {
-  const abs = resolve(dir);
-  if (existsSync(abs)) return abs;
-  const parent = dirname(abs);
-  if (!existsSync(parent)) return abs;
-  const olds = readdirSync(parent)
-    .filter((s) => s.startsWith(`${basename(abs)}.old-`))
-    .sort();
-  return olds.length > 0 ? join(parent, olds[olds.length - 1]!) : abs;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -146,10 +132,10 @@ function readEvaluation(file: string, epoch: number): RunDir['evaluation'] {
 /** Reads a run directory; a RunDirError says plainly why it is not one. */
 export function readRunDir(dir: string): RunDir {
   if (!existsSync(dir)) {
-    const at = readable(dir);
+    const at = readableDir(dir);
     if (at === resolve(dir)) throw new RunDirError(`${dir}: no such directory`);
   } else if (!statSync(dir).isDirectory()) throw new RunDirError(`${dir} is a file, not a run directory`);
-  const at = readable(dir);
+  const at = readableDir(dir);
   const stateFile = join(at, 'lstmc.json');
   if (!existsSync(stateFile))
     throw new RunDirError(

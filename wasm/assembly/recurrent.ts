@@ -335,6 +335,22 @@ function maskRows(dst: usize, ldd: i32, src: usize, lds: i32, mask: usize, rows:
   }
 }
 
+/** HP[b, tx] = h_prev[b] ∘ mask for rows [b0, b0 + rows): h_prev is H0 at p = 0, else Y[b, p − 1]. */
+function previousOutputs(HP: usize, H0: usize, Y: usize, MASK: usize, b0: i32, rows: i32, T: i32, H: i32, p: i32, tx: i32): usize {
+  const TH = T * H;
+  const hp = HP + <usize>(b0 * TH + tx * H) * 4;
+  const mask = MASK ? MASK + <usize>(b0 * H) * 4 : 0;
+  if (p == 0) maskRows(hp, TH, H0 + <usize>(b0 * H) * 4, H, mask, rows, H);
+  else maskRows(hp, TH, Y + <usize>(b0 * TH + (p - 1) * H) * 4, TH, mask, rows, H);
+  return hp;
+}
+
+/** dst rows [b0, b0 + rows) = the gradient of a returned last state, or 0 when it has none. */
+function startGradient(dst: usize, src: usize, b0: i32, rows: i32, H: i32): void {
+  if (src) memory.copy(dst, src + <usize>(b0 * H) * 4, <usize>(rows * H) * 4);
+  else memory.fill(dst, 0, <usize>(rows * H) * 4);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // LSTM (tfjs LSTMCell, gate order i, f, c, o): z = x·W + h_m·U + b; i = σ(z0), f = σ(z1), g = act(z2),
 // o = σ(z3); c = f∘c_prev + i∘g; h = o∘act(c). σ is the recurrent activation.
@@ -355,9 +371,7 @@ export function lstm_forward(
   for (let p = 0; p < T; p++) {
     const tx = backwards ? T - 1 - p : p;
     // h_prev (masked) → HP[b, tx]; then Z[b, tx] += HP[b, tx]·U
-    const hp = HP + <usize>(b0 * TH + tx * H) * 4;
-    if (p == 0) maskRows(hp, TH, H0 + <usize>(b0 * H) * 4, H, MASK ? MASK + <usize>(b0 * H) * 4 : 0, rows, H);
-    else maskRows(hp, TH, Y + <usize>(b0 * TH + (p - 1) * H) * 4, TH, MASK ? MASK + <usize>(b0 * H) * 4 : 0, rows, H);
+    const hp = previousOutputs(HP, H0, Y, MASK, b0, rows, T, H, p, tx);
     const zt = Z + <usize>(b0 * TG + tx * G) * 4;
     gemm(rows, G, H, hp, TH, 1, U, G, zt, TG);
     for (let r = 0; r < rows; r++) {
@@ -422,10 +436,8 @@ export function lstm_backward(
   const dh = DH + <usize>(b0 * H) * 4;
   const dcn = DC + <usize>(b0 * H) * 4;
   // dh_next, dc_next start at the gradients of the returned states.
-  if (dHT) memory.copy(dh, dHT + <usize>(b0 * H) * 4, <usize>(rows * H) * 4);
-  else memory.fill(dh, 0, <usize>(rows * H) * 4);
-  if (dCT) memory.copy(dcn, dCT + <usize>(b0 * H) * 4, <usize>(rows * H) * 4);
-  else memory.fill(dcn, 0, <usize>(rows * H) * 4);
+  startGradient(dh, dHT, b0, rows, H);
+  startGradient(dcn, dCT, b0, rows, H);
   for (let p = T - 1; p >= 0; p--) {
     const tx = backwards ? T - 1 - p : p;
     const zt = Z + <usize>(b0 * TG + tx * G) * 4;
@@ -500,9 +512,7 @@ export function gru_forward(
   const s1 = S1 + <usize>(b0 * H) * 4;
   for (let p = 0; p < T; p++) {
     const tx = backwards ? T - 1 - p : p;
-    const hp = HP + <usize>(b0 * TH + tx * H) * 4;
-    if (p == 0) maskRows(hp, TH, H0 + <usize>(b0 * H) * 4, H, MASK ? MASK + <usize>(b0 * H) * 4 : 0, rows, H);
-    else maskRows(hp, TH, Y + <usize>(b0 * TH + (p - 1) * H) * 4, TH, MASK ? MASK + <usize>(b0 * H) * 4 : 0, rows, H);
+    const hp = previousOutputs(HP, H0, Y, MASK, b0, rows, T, H, p, tx);
     // inner = h_m · U[:, :2H]
     memory.fill(s2, 0, <usize>(rows * 2 * H) * 4);
     gemm(rows, 2 * H, H, hp, TH, 1, U, G, s2, 2 * H);
@@ -578,8 +588,7 @@ export function gru_backward(
   const TH = T * H;
   const dh = DH + <usize>(b0 * H) * 4;
   const s1 = S1 + <usize>(b0 * H) * 4;
-  if (dHT) memory.copy(dh, dHT + <usize>(b0 * H) * 4, <usize>(rows * H) * 4);
-  else memory.fill(dh, 0, <usize>(rows * H) * 4);
+  startGradient(dh, dHT, b0, rows, H);
   const one = f32x4.splat(1);
   for (let p = T - 1; p >= 0; p--) {
     const tx = backwards ? T - 1 - p : p;
@@ -665,9 +674,7 @@ export function rnn_forward(
   inputProjection(X + <usize>(b0 * T * I) * 4, W, bias, Z + <usize>(b0 * TH) * 4, rows * T, I, H);
   for (let p = 0; p < T; p++) {
     const tx = backwards ? T - 1 - p : p;
-    const hp = HP + <usize>(b0 * TH + tx * H) * 4;
-    if (p == 0) maskRows(hp, TH, H0 + <usize>(b0 * H) * 4, H, MASK ? MASK + <usize>(b0 * H) * 4 : 0, rows, H);
-    else maskRows(hp, TH, Y + <usize>(b0 * TH + (p - 1) * H) * 4, TH, MASK ? MASK + <usize>(b0 * H) * 4 : 0, rows, H);
+    const hp = previousOutputs(HP, H0, Y, MASK, b0, rows, T, H, p, tx);
     const zt = Z + <usize>(b0 * TH + tx * H) * 4;
     gemm(rows, H, H, hp, TH, 1, U, H, zt, TH);
     for (let r = 0; r < rows; r++) {
@@ -692,8 +699,7 @@ export function rnn_backward(
   if (rows <= 0) return;
   const TH = T * H;
   const dh = DH + <usize>(b0 * H) * 4;
-  if (dHT) memory.copy(dh, dHT + <usize>(b0 * H) * 4, <usize>(rows * H) * 4);
-  else memory.fill(dh, 0, <usize>(rows * H) * 4);
+  startGradient(dh, dHT, b0, rows, H);
   for (let p = T - 1; p >= 0; p--) {
     const tx = backwards ? T - 1 - p : p;
     const zt = Z + <usize>(b0 * TH + tx * H) * 4;
