@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TfLayerSpec } from '../compiler/layers/types.js';
 import type { TfModelSpec } from '../compiler/tfspec.js';
 import type { ValueRef } from '../compiler/ir.js';
+import { installFastOrthogonal } from './orthogonal.js';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
@@ -17,22 +18,13 @@ export function buildLayer(spec: TfLayerSpec): tf.layers.Layer {
   return factory(config);
 }
 
-/** Builds the tf.js model described by `spec` (not compiled). */
+/** Builds the tf.js model described by `spec` (not compiled), with lstmc's fast orthogonal initializer. */
 export function buildModel(spec: TfModelSpec): tf.LayersModel {
-  // tfjs warns on stderr for every orthogonal (recurrent) kernel above 2000 elements; it is harmless.
-  const warn = console.warn;
-  console.warn = (...a: unknown[]) => {
-    if (typeof a[0] === 'string' && a[0].startsWith('Orthogonal initializer is being called')) return;
-    warn(...a);
-  };
-  try {
-    return buildModelQuiet(spec);
-  } finally {
-    console.warn = warn;
-  }
+  installFastOrthogonal();
+  return buildModelFromSpec(spec);
 }
 
-function buildModelQuiet(spec: TfModelSpec): tf.LayersModel {
+function buildModelFromSpec(spec: TfModelSpec): tf.LayersModel {
   // The spec is final (compiler/tfspec.ts): its kind, layer names and the first sequential layer's
   // inputShape are decided there; this only executes it.
   if (spec.kind === 'sequential') {
