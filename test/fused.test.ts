@@ -187,9 +187,10 @@ describe('fused kernels equal tfjs layers: outputs and all gradients (random cas
 
   it('a wide case splits its rows over the worker threads and still agrees', () => {
     const k: Case = {
-      units: 33,
-      inputDim: 7,
-      steps: 12,
+      // Large enough that even SimpleRNN's calls are worth splitting (≥ 4 MFLOP).
+      units: 56,
+      inputDim: 16,
+      steps: 16,
       batch: 37,
       returnSequences: true,
       returnState: true,
@@ -199,11 +200,29 @@ describe('fused kernels equal tfjs layers: outputs and all gradients (random cas
       recurrentActivation: 'sigmoid',
       initialState: true,
       dropout: 0,
-      recurrentDropout: 0,
+      recurrentDropout: 0.3,
       training: true,
       seed: 7,
     };
-    for (const cell of CELLS) compareCase(cell, k);
+    const eng = fusedEngine()!;
+    const run = eng.run;
+    const split: number[] = [];
+    eng.run = (...a) => {
+      const n = run(...a);
+      split.push(n);
+      return n;
+    };
+    try {
+      for (const cell of CELLS) compareCase(cell, k);
+    } finally {
+      eng.run = run;
+    }
+    // Every call (per cell: two forward passes, outputs then gradients, and one backward) ran on all threads.
+    expect(split).toHaveLength(9);
+    expect(
+      split.every((n) => n === Math.min(eng.threads, Math.floor(37 / 4))),
+      split.join(','),
+    ).toBe(true);
   });
 });
 

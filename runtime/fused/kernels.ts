@@ -178,50 +178,26 @@ export function recurrentForward(
     input.states.forEach((s, i) => put(mem, S0[i]!, s));
     if (input.mask) put(mem, MASK, input.mask);
     const back = opt.backwards ? 1 : 0;
+    // Multiply-adds of the input projection and the recurrent products: what decides whether to split.
+    const flops = 2 * B * T * G * (I + H);
     if (cell === CELL_KERNELS.LSTMCell) {
-      eng.run(cell.forward, B, [
-        T,
-        I,
-        H,
-        X,
-        W,
-        U,
-        bias,
-        S0[0]!,
-        S0[1]!,
-        MASK,
-        Z,
-        HP,
-        Y,
-        extra[0]!,
-        extra[1]!,
-        opt.act,
-        opt.ract,
-        back,
-      ]);
+      eng.run(
+        cell.forward,
+        B,
+        [T, I, H, X, W, U, bias, S0[0]!, S0[1]!, MASK, Z, HP, Y, extra[0]!, extra[1]!, opt.act, opt.ract, back],
+        undefined,
+        flops,
+      );
     } else if (cell === CELL_KERNELS.GRUCell) {
-      eng.run(cell.forward, B, [
-        T,
-        I,
-        H,
-        X,
-        W,
-        U,
-        bias,
-        S0[0]!,
-        MASK,
-        Z,
-        HP,
-        extra[0]!,
-        Y,
-        scratch[0]!,
-        scratch[1]!,
-        opt.act,
-        opt.ract,
-        back,
-      ]);
+      eng.run(
+        cell.forward,
+        B,
+        [T, I, H, X, W, U, bias, S0[0]!, MASK, Z, HP, extra[0]!, Y, scratch[0]!, scratch[1]!, opt.act, opt.ract, back],
+        undefined,
+        flops,
+      );
     } else {
-      eng.run(cell.forward, B, [T, I, H, X, W, U, bias, S0[0]!, MASK, Z, HP, Y, opt.act, back]);
+      eng.run(cell.forward, B, [T, I, H, X, W, U, bias, S0[0]!, MASK, Z, HP, Y, opt.act, back], undefined, flops);
     }
     const view = eng.f32();
     const y = get(view, Y, B * T * H);
@@ -304,16 +280,17 @@ export function recurrentBackward(
     const back = opt.backwards ? 1 : 0;
     const [X, MASK, Z, HP, E0, E1] = [sv.X!, sv.MASK ?? 0, sv.Z!, sv.HP!, sv.E0 ?? 0, sv.E1 ?? 0];
     const per = (i: number): number[] => parts[i]!;
+    const flops = 4 * B * T * G * (I + H);
     let used: number;
     if (cell === CELL_KERNELS.LSTMCell) {
       const args = [T, I, H, X, UT, WT, sv.S1!, MASK, Z, HP, E0, E1, dY, dLast[0]!, dLast[1]!, dX, dS0[0]!, dS0[1]!];
-      used = eng.run(cell.backward, B, [...args, scratch[0]!, scratch[1]!, opt.act, opt.ract, back], per);
+      used = eng.run(cell.backward, B, [...args, scratch[0]!, scratch[1]!, opt.act, opt.ract, back], per, flops);
     } else if (cell === CELL_KERNELS.GRUCell) {
       const args = [T, I, H, X, UT, WT, MASK, Z, HP, E0, dY, dLast[0]!, dX, dS0[0]!];
-      used = eng.run(cell.backward, B, [...args, scratch[0]!, scratch[1]!, opt.act, opt.ract, back], per);
+      used = eng.run(cell.backward, B, [...args, scratch[0]!, scratch[1]!, opt.act, opt.ract, back], per, flops);
     } else {
       const args = [T, I, H, X, UT, WT, MASK, Z, HP, dY, dLast[0]!, dX, dS0[0]!];
-      used = eng.run(cell.backward, B, [...args, scratch[0]!, opt.act, back], per);
+      used = eng.run(cell.backward, B, [...args, scratch[0]!, opt.act, back], per, flops);
     }
     const [w0, u0, b0] = parts[0]!;
     for (let i = 1; i < used; i++) {

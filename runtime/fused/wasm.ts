@@ -56,8 +56,12 @@ const S_NARGS = 4;
 const S_ARGS = 8;
 const MAX_ARGS = SLOT - S_ARGS;
 const FN_STOP = -1;
-/** Below this many rows per thread, splitting a call costs more than it saves. */
+/**
+ * Below this many rows per thread, or this much work in a call (waking a worker costs tens of
+ * microseconds; 4 MFLOP is ~0.2 ms on one thread), splitting a call costs more than it saves.
+ */
 const MIN_ROWS_PER_THREAD = 4;
+const MIN_FLOPS_TO_SPLIT = 4e6;
 
 const FN_IDS: KernelName[] = [
   'lstm_forward',
@@ -112,7 +116,7 @@ export interface FusedEngine {
    * Runs `name(b0, b1, ...args)` over rows [0, rows), split across the threads. `perThread(i)` may give
    * extra trailing arguments for thread i (e.g. its own gradient partial buffers).
    */
-  run(name: KernelName, rows: number, args: number[], perThread?: (i: number) => number[]): number;
+  run(name: KernelName, rows: number, args: number[], perThread?: (i: number) => number[], flops?: number): number;
   /** Calls `name(...args)` on this thread only. */
   call(name: KernelName, ...args: number[]): void;
 }
@@ -264,13 +268,16 @@ function makeEngine(module: WasmModule, memory: WasmMemory, exports: Exports, th
     call(name: KernelName, ...args: number[]) {
       exports[name](...args);
     },
-    run(name, rows, args, perThread) {
+    run(name, rows, args, perThread, flops = Infinity) {
       started();
       const fn = FN_IDS.indexOf(name);
       // Threads that are ready, this one first.
       const helpers: number[] = [];
       for (let w = 0; w < workers.length; w++) if (ready(w)) helpers.push(w);
-      const n = Math.max(1, Math.min(1 + helpers.length, Math.floor(rows / MIN_ROWS_PER_THREAD)));
+      const n =
+        flops < MIN_FLOPS_TO_SPLIT
+          ? 1
+          : Math.max(1, Math.min(1 + helpers.length, Math.floor(rows / MIN_ROWS_PER_THREAD)));
       const bounds = (i: number): [number, number] => [Math.floor((rows * i) / n), Math.floor((rows * (i + 1)) / n)];
       const posted: number[] = [];
       for (let i = 1; i < n; i++) {
