@@ -383,6 +383,20 @@ export function lstm_forward(
       const y = Y + <usize>(b * TH + p * H) * 4;
       const zi = z, zf = z + <usize>H * 4, zg = z + <usize>(2 * H) * 4, zo = z + <usize>(3 * H) * 4;
       let j = 0;
+      // The usual activations (tanh, sigmoid) without the per-element choice of activation.
+      if (act == TANH && ract == SIGMOID)
+        for (; j + 4 <= H; j += 4) {
+          const o = <usize>j * 4;
+          const gi = sigmoidv(v128.load(zi + o));
+          const gf = sigmoidv(v128.load(zf + o));
+          const gg = tanhv(v128.load(zg + o));
+          const go = sigmoidv(v128.load(zo + o));
+          const cv = f32x4.add(f32x4.mul(gf, v128.load(cp + o)), f32x4.mul(gi, gg));
+          const tcv = tanhv(cv);
+          v128.store(zi + o, gi); v128.store(zf + o, gf); v128.store(zg + o, gg); v128.store(zo + o, go);
+          v128.store(c + o, cv); v128.store(tc + o, tcv);
+          v128.store(y + o, f32x4.mul(go, tcv));
+        }
       for (; j + 4 <= H; j += 4) {
         const o = <usize>j * 4;
         const gi = actv(v128.load(zi + o), ract);
