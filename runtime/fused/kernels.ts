@@ -3,8 +3,8 @@
  * what the backward pass needs), one call runs the whole backward pass through time. tfjs-free, so the
  * maths can be tested on its own; runtime/fused/layer.ts wires them into tfjs layers.
  *
- * Buffers live in the engine's shared WebAssembly memory, laid out afresh for each call (a bump arena
- * from `engine.base`); inputs are copied in, results copied out.
+ * Buffers live in the engine's shared WebAssembly memory (its allocator): inputs are copied in and results
+ * copied out; what a backward pass needs stays there between the two calls (`Saved`).
  */
 import { fusedEngine, type FusedEngine, type KernelName } from './wasm.js';
 
@@ -29,6 +29,8 @@ export interface CellKernel {
   recurrentActivation: boolean;
   /** Dropout masks tfjs's cell draws per call (it uses the first): drawing as many keeps seeded runs equal. */
   dropoutMasks: number;
+  /** [B, T, H] buffers the backward pass reads besides gates and previous outputs (LSTM: C, TC; GRU: RH). */
+  extraSaved: number;
 }
 
 /** Kernels by tfjs cell class. */
@@ -40,6 +42,7 @@ export const CELL_KERNELS: Readonly<Record<string, CellKernel>> = {
     backward: 'lstm_backward',
     recurrentActivation: true,
     dropoutMasks: 4,
+    extraSaved: 2,
   },
   GRUCell: {
     gates: 3,
@@ -48,6 +51,7 @@ export const CELL_KERNELS: Readonly<Record<string, CellKernel>> = {
     backward: 'gru_backward',
     recurrentActivation: true,
     dropoutMasks: 3,
+    extraSaved: 1,
   },
   SimpleRNNCell: {
     gates: 1,
@@ -56,6 +60,7 @@ export const CELL_KERNELS: Readonly<Record<string, CellKernel>> = {
     backward: 'rnn_backward',
     recurrentActivation: false,
     dropoutMasks: 1,
+    extraSaved: 0,
   },
 };
 
@@ -142,10 +147,6 @@ class Blocks {
 /** Buffers the backward pass reads, per cell: LSTM also C (cell states) and TC (activated cell states); GRU RH. */
 const SAVED = ['X', 'S0', 'S1', 'MASK', 'Z', 'HP', 'E0', 'E1'] as const;
 
-function extraSaved(cell: CellKernel): number {
-  return cell === CELL_KERNELS.LSTMCell ? 2 : cell === CELL_KERNELS.GRUCell ? 1 : 0;
-}
-
 /** Runs the forward kernel. `keep`: keep what the backward pass needs. */
 export function recurrentForward(
   cell: CellKernel,
@@ -167,7 +168,7 @@ export function recurrentForward(
   const Z = k.take('Z', B * T * G);
   const HP = k.take('HP', B * T * H);
   const Y = k.take('Y', B * T * H);
-  const extra = Array.from({ length: extraSaved(cell) }, (_, i) => k.take(`E${i}`, B * T * H));
+  const extra = Array.from({ length: cell.extraSaved }, (_, i) => k.take(`E${i}`, B * T * H));
   const scratch = cell === CELL_KERNELS.GRUCell ? [k.take('s0', B * 2 * H), k.take('s1', B * H)] : [];
   try {
     const mem = eng.f32();

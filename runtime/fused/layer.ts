@@ -196,6 +196,8 @@ function run(
   const outLen = layer.returnSequences ? T * H : H;
   const packed = layer.returnState;
   const nStates = kernel.states;
+  // With returnState, the op's one value packs each row as [output, last states...].
+  const width = outLen + nStates * H;
 
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const ts = args.slice(0, -1) as tf.Tensor[];
@@ -215,7 +217,6 @@ function run(
     let value: tf.Tensor;
     if (!packed) value = layer.returnSequences ? tf.tensor3d(out, [B, T, H]) : tf.tensor2d(out, [B, H]);
     else {
-      const width = outLen + nStates * H;
       const data = new Float32Array(B * width);
       for (let r = 0; r < B; r++) {
         data.set(out.subarray(r * outLen, (r + 1) * outLen), r * width);
@@ -237,7 +238,6 @@ function run(
         if (layer.returnSequences) dY = g;
         else addLast(0, g.slice());
       } else {
-        const width = outLen + nStates * H;
         const outG = new Float32Array(B * outLen);
         const stG = Array.from({ length: nStates }, () => new Float32Array(B * H));
         for (let r = 0; r < B; r++) {

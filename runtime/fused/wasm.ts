@@ -13,18 +13,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-/** The exported kernel functions (all arguments are i32: row bounds, sizes, byte offsets, codes). */
-export type KernelName =
-  | 'lstm_forward'
-  | 'lstm_backward'
-  | 'gru_forward'
-  | 'gru_backward'
-  | 'rnn_forward'
-  | 'rnn_backward'
-  | 'gemm'
-  | 'transpose'
-  | 'add_into'
-  | 'activate';
+/** The exported kernel functions JavaScript calls (all arguments are i32: row bounds, sizes, byte offsets, codes). */
+export type KernelName = (typeof FN_IDS)[number];
 
 type Exports = Record<KernelName, (...args: number[]) => void>;
 
@@ -63,18 +53,17 @@ const FN_STOP = -1;
 const MIN_ROWS_PER_THREAD = 4;
 const MIN_FLOPS_TO_SPLIT = 4e6;
 
-const FN_IDS: KernelName[] = [
+/** Their ids in the control block (a worker calls `FN_IDS[id]`). */
+const FN_IDS = [
   'lstm_forward',
   'lstm_backward',
   'gru_forward',
   'gru_backward',
   'rnn_forward',
   'rnn_backward',
-  'gemm',
   'transpose',
   'add_into',
-  'activate',
-];
+] as const;
 
 /** The worker: instantiates the module on the shared memory and runs the functions the main thread posts. */
 const WORKER_SOURCE = `

@@ -762,8 +762,3 @@ export function add_into(dst: usize, src: usize, n: i32): void {
     store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
   }
 }
-
-/** Activation of n floats in place (for tests of the vector maths against tfjs). */
-export function activate(p: usize, n: i32, kind: i32): void {
-  actInPlace(p, n, kind);
-}
