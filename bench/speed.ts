@@ -275,6 +275,12 @@ function emptySide(): Side {
   return { train: [], predict: [], rss: [], fusedLayers: 0, predictFusedLayers: 0, skipped: [] };
 }
 
+/** `a/b` with a mark for the issue's target: ✓ when `met(a / b)`, ✗ when not, nothing when a side is missing. */
+function ratioAgainst(a: number, b: number, met: (r: number) => boolean): string {
+  const r = a / b;
+  return `${ratio(a, b)}${Number.isFinite(r) ? (met(r) ? ' ✓' : ' ✗') : ''}`;
+}
+
 function gflops(flopsPerSample: number, samplesPerSec: number): string {
   const g = (flopsPerSample * samplesPerSec) / 1e9;
   return Number.isFinite(g) ? (g >= 10 ? g.toFixed(1) : g.toFixed(2)) : '—';
@@ -498,7 +504,7 @@ function printTables(rows: Row[], torch: boolean): void {
           fmt(u),
           fmt(median(r.torchTrain[1]!)),
           fmt(median(r.torchTrain[2]!)),
-          `${ratio(f, tb)}${Number.isFinite(f / tb) ? (f / tb >= 1 ? ' ✓' : ' ✗') : ''}`,
+          ratioAgainst(f, tb, (r) => r >= 1),
           ratio(f, u),
           (r.flops.train / 1e6).toFixed(2),
           gflops(r.flops.train, f),
@@ -532,7 +538,7 @@ function printTables(rows: Row[], torch: boolean): void {
           r.title,
           fmt(f),
           fmt(u),
-          `${ratio(f, u)}${Number.isFinite(f / u) ? (f / u >= 10 ? ' ✓' : ' ✗') : ''}`,
+          ratioAgainst(f, u, (r) => r >= 10),
           fmt(median(r.torchPredict[1]!)),
           fmt(median(r.torchPredict[2]!)),
           ratio(f, tb),
@@ -550,7 +556,7 @@ function printTables(rows: Row[], torch: boolean): void {
       rows.map((r) => {
         const f = median(r.fused.rss);
         const u = median(r.unfused.rss);
-        return [r.title, f.toFixed(0), u.toFixed(0), `${ratio(f, u)}${f <= u ? ' ✓' : ' ✗'}`];
+        return [r.title, f.toFixed(0), u.toFixed(0), ratioAgainst(f, u, (r) => r <= 1)];
       }),
     ),
   );
