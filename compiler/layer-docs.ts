@@ -292,7 +292,12 @@ function inputCount({ min, max }: LayerDef['inputs']): string {
 function renderLayer(def: LayerDef): string[] {
   const out: string[] = [`### ${def.name}`, '', def.doc, ''];
   const call = `${def.name}(${[...def.main, '...'].join(', ')})`;
-  out.push(`Call: \`${call}\` · TF.js: \`tf.layers.${def.name}\` · summary type: \`${def.className}\``, '');
+  const own = def.lower.tfjs.lstmcClasses;
+  const tfjs =
+    own === undefined
+      ? `TF.js: \`tf.layers.${def.name}\``
+      : `TF.js: lstmc's own ${own.map((c) => `\`${c}\``).join(', ')} (\`lstmcLayers\` of \`lstmc/runtime/layers\`; see the notes)`;
+  out.push(`Call: \`${call}\` · ${tfjs} · summary type: \`${def.className}\``, '');
 
   out.push('| Argument | Type | Default (Keras 2) | Description |', '|---|---|---|---|');
   for (const [k, spec] of Object.entries(def.args)) {

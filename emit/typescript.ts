@@ -13,6 +13,7 @@
  * Module shape (file `<ModelName>.ts`, the model name verbatim):
  *   // header: source spec (path relative to the module's directory) and a content hash
  *   import * as tf from '@tensorflow/tfjs';
+ *   import { lstmcLayers } from 'lstmc/runtime/layers';    // only when a layer is one of lstmc's own classes
  *   export interface <Name>Params { ... }             // the spec's params
  *   export const default<Name>Params: <Name>Params    // their values as compiled
  *   export const inputShapes = { x: [5, 10] } as const  // batch excluded, symbolic dims null
@@ -351,7 +352,10 @@ class ModulePrinter {
     return `[${shape.map((d, i) => this.param(dimParams?.[i], d) ?? printValue(d)).join(', ')}]`;
   }
 
-  /** Writes `tf.layers.<factory>({ ... })` (no trailing punctuation). */
+  /**
+   * Writes `tf.layers.<factory>({ ... })`, or `lstmcLayers.<factory>({ ... })` for lstmc's own classes (no trailing
+   * punctuation).
+   */
   layerCall(
     w: CodeBlockWriter,
     spec: TfLayerSpec,
@@ -364,11 +368,12 @@ class ModulePrinter {
       const at = entries.findIndex(([k]) => k !== 'name' && k !== 'inputShape');
       entries.splice(at < 0 ? entries.length : at, 0, ['layer', spec.inner]);
     }
+    const callee = `${spec.module === 'lstmc' ? 'lstmcLayers' : 'tf.layers'}.${spec.factory}`;
     if (entries.length === 0) {
-      w.write(`tf.layers.${spec.factory}()`);
+      w.write(`${callee}()`);
       return;
     }
-    w.write(`tf.layers.${spec.factory}({`).newLine();
+    w.write(`${callee}({`).newLine();
     w.indent(() => {
       for (const [key, value] of entries) {
         w.write(`${propKey(key)}: `);
@@ -586,6 +591,12 @@ function compileBody(train: TfTrainSpec): WriterFunction {
   };
 }
 
+/** Whether a layer of the model (or a wrapped one) is one of lstmc's own classes (`lstmc/runtime/layers`). */
+function usesLstmcLayers(spec: TfModelSpec): boolean {
+  const uses = (l: TfLayerSpec | undefined): boolean => l !== undefined && (l.module === 'lstmc' || uses(l.inner));
+  return spec.nodes.some((n) => uses(n.spec));
+}
+
 /** Print one model as a module. Throws only on internal inconsistencies (never on user input that passed checking). */
 export function printModule(project: Project, model: IRModel, spec: TfModelSpec, options: EmitOptions): string {
   const tfModule = options.tfModule ?? '@tensorflow/tfjs';
@@ -597,6 +608,14 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
   const statements: (string | WriterFunction | StatementStructures)[] = [];
   statements.push(emitHeader(model, options, tfModule));
   statements.push({ kind: StructureKind.ImportDeclaration, namespaceImport: 'tf', moduleSpecifier: tfModule });
+  if (usesLstmcLayers(spec)) {
+    // lstmc's own layer classes (what tfjs lacks); importing them also registers them for model.json loading.
+    statements.push({
+      kind: StructureKind.ImportDeclaration,
+      namedImports: ['lstmcLayers'],
+      moduleSpecifier: 'lstmc/runtime/layers',
+    });
+  }
   statements.push({
     kind: StructureKind.Interface,
     name: names.paramsType,

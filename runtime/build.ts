@@ -6,13 +6,22 @@ import type { TfLayerSpec } from '../compiler/layers/types.js';
 import type { TfModelSpec } from '../compiler/tfspec.js';
 import type { ValueRef } from '../compiler/ir.js';
 import { installFastOrthogonal } from './orthogonal.js';
+import { lstmcLayerFactory } from './layers/index.js';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
-/** Builds one layer; a wrapper's inner layer is built first and passed as `config.layer`. */
+/**
+ * Builds one layer (`tf.layers.<factory>`, or lstmc's own class for `module: 'lstmc'`); a wrapper's inner layer is
+ * built first and passed as `config.layer`.
+ */
 export function buildLayer(spec: TfLayerSpec): tf.layers.Layer {
-  const factory = (tf.layers as unknown as Record<string, LayerFactory | undefined>)[spec.factory];
-  if (typeof factory !== 'function') throw new Error(`tf.layers has no factory "${spec.factory}".`);
+  const factory =
+    spec.module === 'lstmc'
+      ? (lstmcLayerFactory(spec.factory) as LayerFactory | undefined)
+      : (tf.layers as unknown as Record<string, LayerFactory | undefined>)[spec.factory];
+  if (typeof factory !== 'function') {
+    throw new Error(`${spec.module === 'lstmc' ? 'lstmcLayers' : 'tf.layers'} has no factory "${spec.factory}".`);
+  }
   const config: Record<string, unknown> = { ...spec.config };
   if (spec.inner) config.layer = buildLayer(spec.inner);
   return factory(config);

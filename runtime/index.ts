@@ -25,6 +25,7 @@ installFastOrthogonal();
 
 export { train, TrainError, checkDataShapes, type TrainOptions, type TrainResult } from './train.js';
 export { buildModel, buildLayer } from './build.js';
+export { lstmcLayers, lstmcClassNames } from './layers/index.js';
 export { toTfModelSpec, type TfModelSpec, type TfTrainSpec } from '../compiler/tfspec.js';
 export { withGradientClipping } from './clipping.js';
 export {

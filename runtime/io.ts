@@ -27,6 +27,8 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+// lstmc's own layer classes register for deserialization as this loads: run directories may name them.
+import './layers/index.js';
 import type { DataInfo } from './data/types.js';
 import { readableDir } from './run-dir.js';
 

@@ -339,6 +339,11 @@ export function simpleSpec(factory: string) {
   return (inst: LayerInstance): TfLayerSpec => ({ factory, config: configFromArgs(inst) });
 }
 
+/** The TF.js spec of one of lstmc's own layer classes: `lstmcLayers.<factory>(configFromArgs)` (runtime/layers/). */
+export function lstmcSpec(factory: string) {
+  return (inst: LayerInstance): TfLayerSpec => ({ factory, module: 'lstmc', config: configFromArgs(inst) });
+}
+
 /** The TF.js spec of a wrapper: its own config, with the wrapped layer's spec under `inner`. */
 export function wrapperSpec(factory: string) {
   return (inst: LayerInstance, outputShape: Shape | undefined, innerOutputShape?: Shape): TfLayerSpec => {
@@ -369,6 +374,7 @@ function tfjsConfigFor(tfjs: TfjsLowering) {
 export function defineLayer(fields: LayerFields): LayerDef {
   const { tfjs, pytorch, ...def } = fields;
   const tfjsLowering: TfjsLowering = { spec: tfjs?.spec ?? simpleSpec(def.name), kernels: tfjs?.kernels ?? [] };
+  if (tfjs?.lstmcClasses) tfjsLowering.lstmcClasses = tfjs.lstmcClasses;
   const lower: LayerLowerings = { tfjs: tfjsLowering };
   if (pytorch) {
     lower.pytorch = { className: pytorch.className, config: pytorch.config ?? tfjsConfigFor(tfjsLowering) };

@@ -33,7 +33,13 @@ export type ShapeResult = { ok: true; shapes: Shape[] } | { ok: false; error: Sh
 
 /** A plain-data description of one `tf.layers.<factory>(config)` call. JSON-serialisable. */
 export interface TfLayerSpec {
+  /**
+   * The factory: `tf.layers.<factory>` or, with `module: 'lstmc'`, `lstmcLayers.<factory>` of
+   * `lstmc/runtime/layers` (runtime/layers/), lstmc's own TF.js layer classes for what tfjs 4.22 lacks.
+   */
   factory: string;
+  /** Absent: a tfjs layer. `'lstmc'`: one of lstmc's own layer classes (registered for serialization). */
+  module?: 'lstmc';
   config: Record<string, unknown>;
   /** For wrappers: the wrapped layer, to be built and put under `config.layer`. */
   inner?: TfLayerSpec;
@@ -52,6 +58,11 @@ export interface TfjsLowering {
   spec(inst: LayerInstance, outputShape: Shape | undefined): TfLayerSpec;
   /** tfjs kernels that training this layer needs beyond the common set (forward and backward). */
   kernels: readonly string[];
+  /**
+   * The classes of lstmc's own (runtime/layers/, `lstmc/runtime/layers`) this lowering may produce, for the docs:
+   * `spec` returns `module: 'lstmc'` when it uses one (for some arguments or always).
+   */
+  lstmcClasses?: readonly string[];
 }
 
 /**
