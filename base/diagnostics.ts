@@ -8,6 +8,7 @@
  *   LSTM2xxx names and arguments
  *   LSTM3xxx shapes
  *   LSTM4xxx training and data configuration
+ *   LSTM5xxx import (`lstmc import`: Keras / TF.js model files; 5001-5049 the converter, 5050-5069 weights)
  *   LSTM9xxx internal / usage (never a user-input problem)
  *
  * Templates use `{name}` placeholders filled from the `args` object given to `diag()`.
@@ -210,6 +211,15 @@ export const Diagnostics = {
     'A Keras / TF.js layer that lstmc does not implement (yet).',
   ),
 
+  // issue 11, stateful layers (LSTM2045-2049 reserved)
+  StatefulTarget: d(
+    'LSTM2045',
+    'error',
+    'Layer {name} is stateful; target {target} does not support stateful layers.',
+    'The PyTorch target (compile --target pytorch, train --engine torch) refuses stateful recurrent layers.',
+    'Compile with --target typescript, or train with the tfjs engine (`lstmc train` without --engine torch).',
+  ),
+
   // ---- 3xxx shapes ----
   RankMismatch: d(
     'LSTM3001',
@@ -296,6 +306,27 @@ export const Diagnostics = {
     'An output name refers to something that is not a tensor.',
   ),
 
+  // issue 11, declared batch sizes and stateful layers (LSTM3035-3039 reserved)
+  StatefulWithoutBatch: d(
+    'LSTM3035',
+    'error',
+    'Layer {name} is stateful, but input {input} declares no batch size.',
+    'A stateful recurrent layer keeps one state per sample of a fixed batch: the model input must declare it.',
+  ),
+  InputBatchMismatch: d(
+    'LSTM3036',
+    'error',
+    'Input {name} declares batch {batch}, but input {other} declares batch {otherBatch}.',
+    'Every input of a model is fed the same batch of samples, so declared batch sizes must agree.',
+    'Declare the same batch on every input.',
+  ),
+  InvalidBatch: d(
+    'LSTM3037',
+    'error',
+    'Invalid batch size {value} for input {name}: {reason}.',
+    'A declared batch size is a positive whole number or a param holding one.',
+  ),
+
   // ---- 4xxx training and data ----
   UnknownLoss: d('LSTM4001', 'error', 'Unknown loss "{name}".', 'The loss is not one TensorFlow.js knows.'),
   UnknownOptimizer: d(
@@ -348,6 +379,100 @@ export const Diagnostics = {
     'The {source} file "{path}" does not exist.',
     "A data block names a file that is not there (relative paths are resolved against the spec file's directory); `lstmc train` would stop at it.",
     'Looked for {absolute}.',
+  ),
+
+  // ---- 5xxx import (lstmc import; the position is in the imported JSON file) ----
+  ImportJson: d(
+    'LSTM5001',
+    'error',
+    'The file is not valid JSON: {message}.',
+    'The imported file does not parse as JSON.',
+  ),
+  ImportTooLarge: d(
+    'LSTM5002',
+    'error',
+    'The file is {size} bytes; lstmc import reads at most {max} bytes.',
+    'A model topology is small; a file this large is almost certainly not one (weights live in .bin files).',
+  ),
+  ImportFormat: d(
+    'LSTM5003',
+    'error',
+    'The file is not a Keras or TF.js model: {message}.',
+    'The JSON is neither a TF.js model.json, a Keras 2 `to_json()` nor a Keras 3 model config.',
+    'lstmc import reads a TF.js model.json (format layers-model) or the JSON of a Keras `model.to_json()`.',
+  ),
+  ImportMissingField: d(
+    'LSTM5004',
+    'error',
+    'Missing or invalid "{field}" in {where}.',
+    'A field the model format requires is absent or has the wrong type.',
+  ),
+  ImportUnknownClass: d(
+    'LSTM5005',
+    'error',
+    'Layer "{layer}" has class "{className}", which is no Keras layer lstmc knows.',
+    'The layer class is neither a Keras layer in the layer table nor a known unsupported one (a custom layer?).',
+    'lstmc imports the Keras layers of its layer table (docs/layers.md).',
+  ),
+  ImportUnsupportedLayer: d(
+    'LSTM5006',
+    'error',
+    'Layer "{layer}" ({className}) cannot be imported: {reason}',
+    'A Keras layer lstmc has no equivalent for (Lambda, a layer not in the table, a shared layer).',
+  ),
+  ImportUnsupportedConfig: d(
+    'LSTM5007',
+    'error',
+    'Layer "{layer}" ({className}) sets {key} = {value}, which lstmc cannot express.',
+    'A layer setting (a regularizer, a constraint, an unknown key with a non-default value, a parametrised initializer) has no lstmc spelling.',
+    '{hint}',
+  ),
+  ImportValue: d(
+    'LSTM5008',
+    'error',
+    'Layer "{layer}" ({className}): {key} must be {expected}, got {got}.',
+    'A layer setting has a value of the wrong type or range for the lstmc argument it maps to.',
+  ),
+  ImportDtype: d(
+    'LSTM5009',
+    'error',
+    '"{layer}" computes in {dtype}; lstmc models compute in float32.',
+    'A layer or input declares a dtype other than float32 (or int32 for embedding inputs).',
+  ),
+  ImportHardSigmoid: d(
+    'LSTM5010',
+    'error',
+    'Layer "{layer}" ({className}) uses the Keras 3 {key} hard_sigmoid (x/6 + 1/2), which lstmc cannot express.',
+    "Keras 3's hard_sigmoid is relu6(x + 3) / 6; lstmc's hardSigmoid is Keras 2's and TF.js's 0.2x + 1/2.",
+    'Retrain with activation sigmoid, or keep the model in Keras.',
+  ),
+  ImportGraph: d(
+    'LSTM5011',
+    'error',
+    'Layer "{layer}": {message}.',
+    'The layer graph is broken: a cycle, a reference to a layer that does not exist, an output nothing produces.',
+  ),
+  ImportMask: d(
+    'LSTM5012',
+    'error',
+    'Layer "{layer}" ({className}) is called with {what}, which lstmc cannot express.',
+    'A layer call passes an explicit mask, constants or a training flag, or reads state lstmc does not model.',
+  ),
+
+  // issue 11, declared batch sizes in training (LSTM4030-4034 reserved)
+  TrainBatchMismatch: d(
+    'LSTM4030',
+    'error',
+    'train batchSize is {batchSize}, but input {input} declares batch {batch}.',
+    'A model whose input declares a batch size trains on batches of exactly that size.',
+    'Remove `batchSize` (it defaults to the declared batch) or set it to {batch}.',
+  ),
+  StatefulShuffle: d(
+    'LSTM4031',
+    'warning',
+    'Layer {name} is stateful, but training shuffles the samples: each batch would continue states left by unrelated samples.',
+    'Stateful layers carry states from one batch to the next, which only means something when the samples stay in order.',
+    'Remove `shuffle: true` (stateful models default to shuffle: false).',
   ),
 
   // ---- 9xxx internal / usage ----

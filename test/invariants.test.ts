@@ -97,7 +97,7 @@ describe('diagnostics table', () => {
     const codes = Object.values(Diagnostics).map((d) => d.code);
     expect(new Set(codes).size).toBe(codes.length);
     for (const d of Object.values(Diagnostics)) {
-      expect(d.code).toMatch(/^LSTM[1-49]\d{3}$/);
+      expect(d.code).toMatch(/^LSTM[1-59]\d{3}$/);
       expect(d.doc.length).toBeGreaterThan(10);
     }
   });
@@ -309,6 +309,28 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   ClipBoth: {},
   DataInputShape: { data: '[batch, 100, 1]', name: 'x', input: '[batch, 50, 1]' },
   DataFileMissing: { source: 'CSV', path: 'airline.csv', absolute: 'specs/airline.csv' },
+  ImportJson: { message: 'Unexpected end of input at line 3' },
+  ImportTooLarge: { size: 70000000, max: 67108864 },
+  ImportFormat: { message: 'it has no "class_name" and no "modelTopology"' },
+  ImportMissingField: { field: 'config.layers', where: 'the Sequential model' },
+  ImportUnknownClass: { layer: 'attention_1', className: 'MyAttention' },
+  ImportUnsupportedLayer: {
+    layer: 'lambda_1',
+    className: 'Lambda',
+    reason: 'Lambda layers run arbitrary Python code.',
+  },
+  ImportUnsupportedConfig: {
+    layer: 'lstm_1',
+    className: 'LSTM',
+    key: 'kernel_regularizer',
+    value: 'L1L2',
+    hint: 'lstmc has no regularizers.',
+  },
+  ImportValue: { layer: 'lstm_1', className: 'LSTM', key: 'units', expected: 'an integer ≥ 1', got: '"many"' },
+  ImportDtype: { layer: 'dense_1', dtype: 'float16' },
+  ImportHardSigmoid: { layer: 'lstm', className: 'LSTM', key: 'recurrent_activation' },
+  ImportGraph: { layer: 'dense_2', message: 'it reads from "dense_9", which is not a layer of the model' },
+  ImportMask: { layer: 'lstm_1', className: 'LSTM', what: 'an explicit mask' },
   Internal: { message: 'YAML front end: Maximum call stack size exceeded' },
   FileRead: { path: 'specs/missing.lstm', reason: 'no such file' },
 };
