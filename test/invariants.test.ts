@@ -275,7 +275,7 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
     reason: 'a model name must be an identifier (letters, digits, _; not starting with a digit)',
   },
   EmptyModel: { model: 'Empty' },
-  UnsupportedLayer: { name: 'convLstm2d' },
+  UnsupportedLayer: { name: 'convLstm1d' },
   RankMismatch: { layer: 'lstm', expected: '3-D', expectedShape: '[batch, timesteps, features]', got: '[batch, 20]' },
   DimMismatch: { what: 'concatenate inputs [batch, 10, 8] and [batch, 12, 4]', dim: 1, a: 10, b: 12 },
   AssertionFailed: { declared: '[batch, T, 93]', inferred: '[batch, 93]' },

@@ -17,6 +17,7 @@ import { L, randFunctional, randSequential, rng } from './helpers/random-arch.js
 import { getLayer, instanceOf, LAYERS } from '../compiler/layers/table.js';
 import type { TfLayerSpec } from '../compiler/layers/types.js';
 import { toTfModelSpec, toTfShape, type TfModelSpec } from '../compiler/tfspec.js';
+import { lstmcLayerFactory } from '../runtime/layers/index.js';
 
 type TfLayer = ReturnType<typeof tf.layers.dense>;
 type SymT = tf.SymbolicTensor;
@@ -40,8 +41,12 @@ afterAll(() => {
 function buildLayer(spec: TfLayerSpec): TfLayer {
   const config: Record<string, unknown> = structuredClone(spec.config);
   if (spec.inner) config.layer = buildLayer(spec.inner);
-  const factory = (tf.layers as unknown as Record<string, (c: unknown) => TfLayer>)[spec.factory];
-  if (typeof factory !== 'function') throw new Error(`tf.layers.${spec.factory} does not exist`);
+  // lstmc's own classes (module: 'lstmc', runtime/layers/) for what tfjs 4.22 lacks.
+  const factory =
+    spec.module === 'lstmc'
+      ? (lstmcLayerFactory(spec.factory) as ((c: unknown) => TfLayer) | undefined)
+      : (tf.layers as unknown as Record<string, (c: unknown) => TfLayer>)[spec.factory];
+  if (typeof factory !== 'function') throw new Error(`${spec.module ?? 'tf.layers'}.${spec.factory} does not exist`);
   return factory(config);
 }
 
@@ -184,6 +189,21 @@ const cases: Case[] = [
   C(L('timeDistributed', {}, L('dropout', { rate: 0.5 })), [['T', 4]]),
   C(L('timeDistributed', {}, L('conv1d', { filters: 3, kernelSize: 2 })), [[4, 6, 2]]),
   C(L('timeDistributed', {}, L('lstm', { units: 3 })), [[4, 6, 2]]),
+  // 3-D convolution and pooling, convolutional LSTM (more in test/layers-conv3d.test.ts)
+  C(L('conv3d', { filters: 3, kernelSize: [2, 3, 3], strides: [1, 2, 2], padding: 'same' }), [[5, 9, 9, 2]]),
+  C(L('conv3d', { filters: 2, kernelSize: 3, dilationRate: 2, useBias: false }), [['T', 9, 9, 2]]),
+  C(L('maxPooling3d'), [[5, 9, 9, 2]]),
+  C(L('maxPooling3d', { poolSize: [1, 3, 3], strides: 1, padding: 'same' }), [[5, 9, 9, 2]]),
+  C(L('convLstm2d', { filters: 3, kernelSize: 3 }), [[4, 8, 8, 2]]),
+  C(L('convLstm2d', { filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', returnSequences: true }), [
+    ['T', 9, 9, 2],
+  ]),
+  C(L('convLstm2d', { filters: 2, kernelSize: 3, returnState: true, goBackwards: true, unitForgetBias: false }), [
+    [4, 6, 6, 1],
+  ]),
+  C(L('bidirectional', {}, L('convLstm2d', { filters: 2, kernelSize: 3, returnSequences: true })), [[4, 6, 6, 1]]),
+  C(L('timeDistributed', {}, L('conv3d', { filters: 2, kernelSize: 2 })), [[3, 5, 6, 6, 2]]),
+  C(L('timeDistributed', {}, L('maxPooling3d', { poolSize: 2 })), [[3, 5, 6, 6, 2]]),
 ];
 
 describe('oracle: each layer against tfjs-layers', () => {

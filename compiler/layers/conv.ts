@@ -1,6 +1,6 @@
 /**
- * Convolution and pooling: conv1d, conv2d, max/average pooling 1d/2d, global pooling 1d/2d.
- * Channels-last only (the TF.js default). Output lengths follow tfjs `convOutputLength`.
+ * Convolution and pooling: conv1d, conv2d, conv3d, max/average pooling 1d/2d, maxPooling3d, global
+ * pooling 1d/2d. Channels-last only (the TF.js default). Output lengths follow tfjs `convOutputLength`.
  */
 import type { Dim, Shape } from '../ir.js';
 import type { ArgSpec, LayerDef, LayerInstance, ShapeResult, TfLayerSpec } from './types.js';
@@ -31,6 +31,36 @@ import {
 
 const SHAPE_1D = '[batch, steps, channels]';
 const SHAPE_2D = '[batch, rows, cols, channels]';
+const SHAPE_3D = '[batch, depth, rows, cols, channels]';
+const expectedShape = (rank: 1 | 2 | 3): string => (rank === 1 ? SHAPE_1D : rank === 2 ? SHAPE_2D : SHAPE_3D);
+/** The tfjs kernels a convolution needs for training, forward and backward. */
+const CONV_KERNELS: Record<1 | 2 | 3, readonly string[]> = {
+  1: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+  2: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+  3: ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'],
+};
+const KERNEL_SIZE_WORDS: Record<1 | 2 | 3, string> = {
+  1: 'an int or [int]',
+  2: '[rows, cols], or one int for both',
+  3: '[depth, rows, cols], or one int for all three',
+};
+const CONV_DOC: Record<1 | 2 | 3, string> = {
+  1: 'time (or one spatial axis)',
+  2: 'two spatial axes',
+  3: 'three axes (a volume, or a clip of frames: time, rows, cols)',
+};
+const CONV_SHAPE_DOC: Record<1 | 2 | 3, string> = {
+  1: "[T, C] -> [T', filters] (T' from kernelSize, strides, padding, dilationRate)",
+  2: "[H, W, C] -> [H', W', filters]",
+  3: "[D, H, W, C] -> [D', H', W', filters]",
+};
+/** RankMismatch hints: wrap a 2-D layer to apply it per frame. */
+const PER_FRAME_HINT: Record<1 | 2 | 3, ((layer: string) => string) | undefined> = {
+  1: undefined,
+  2: (layer) =>
+    `To ${layer.startsWith('conv') ? 'convolve' : 'pool'} every frame of a sequence, wrap it: timeDistributed(${layer}(...)).`,
+  3: undefined,
+};
 
 /** Spatial output dims, or a NonPositiveDim error. */
 function spatial(
@@ -60,13 +90,13 @@ function spatial(
   return { dims };
 }
 
-function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): LayerDef {
-  const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;
+function convLayer(name: 'conv1d' | 'conv2d' | 'conv3d', className: string, rank: 1 | 2 | 3): LayerDef {
+  const expected = expectedShape(rank);
   const args: Record<string, ArgSpec> = {
     filters: arg(intT(1), 'Number of output filters (channels).', { required: true }),
     kernelSize: arg(
       { kind: 'intOrList', length: rank, min: 1 },
-      `Size of the convolution window (${rank === 1 ? 'an int or [int]' : '[rows, cols], or one int for both'}).`,
+      `Size of the convolution window (${KERNEL_SIZE_WORDS[rank]}).`,
       {
         required: true,
       },
@@ -87,27 +117,24 @@ function convLayer(name: 'conv1d' | 'conv2d', className: string, rank: 1 | 2): L
     className,
     pytorch: { className },
     category: 'conv',
-    doc: `A ${rank}-D convolution over ${rank === 1 ? 'time (or one spatial axis)' : 'two spatial axes'}: \`filters\` kernels of size \`kernelSize\`.`,
-    shapeDoc:
-      rank === 1
-        ? "[T, C] -> [T', filters] (T' from kernelSize, strides, padding, dilationRate)"
-        : "[H, W, C] -> [H', W', filters]",
-    notes: ['TF.js has no `causal` padding, so only valid and same are accepted.'],
+    doc: `A ${rank}-D convolution over ${CONV_DOC[rank]}: \`filters\` kernels of size \`kernelSize\`.`,
+    shapeDoc: CONV_SHAPE_DOC[rank],
+    notes:
+      rank === 3
+        ? [
+            'TF.js has no `causal` padding, so only valid and same are accepted.',
+            'TF.js has no gradient for a dilated 3-D convolution: with dilationRate > 1 the model checks and predicts, but tfjs cannot train it (the PyTorch target can).',
+          ]
+        : ['TF.js has no `causal` padding, so only valid and same are accepted.'],
     readsSequence: rank === 1,
-    tfjs: { kernels: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] },
+    tfjs: { kernels: CONV_KERNELS[rank] },
     main: ['filters'],
     args,
     outputShapes(inst, inputs): ShapeResult {
       const s = single(name, inputs);
       if ('error' in s) return s.error;
       const x = s.shape;
-      const r = expectRank(
-        name,
-        x,
-        rank + 1,
-        expected,
-        rank === 2 ? 'To convolve every frame of a sequence, wrap it: timeDistributed(conv2d(...)).' : undefined,
-      );
+      const r = expectRank(name, x, rank + 1, expected, PER_FRAME_HINT[rank]?.(name));
       if (r) return r;
       const k = expectKnown(name, x, -1, 'channels (last)');
       if (k) return k;
@@ -156,16 +183,18 @@ function argOf(inst: LayerInstance, name: string): unknown {
 
 export const conv1d = convLayer('conv1d', 'Conv1D', 1);
 export const conv2d = convLayer('conv2d', 'Conv2D', 2);
+export const conv3d = convLayer('conv3d', 'Conv3D', 3);
 
-function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
-  const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;
+function poolLayer(name: string, className: string, rank: 1 | 2 | 3): LayerDef {
+  const expected = expectedShape(rank);
   return defineLayer({
     name,
     className,
     pytorch: { className },
     category: 'pooling',
-    doc: `${className.startsWith('Max') ? 'Maximum' : 'Average'} over ${rank === 1 ? 'windows of time steps' : '2-D windows'} of size \`poolSize\`.`,
-    shapeDoc: rank === 1 ? "[T, C] -> [T', C]" : "[H, W, C] -> [H', W', C]",
+    doc: `${className.startsWith('Max') ? 'Maximum' : 'Average'} over ${rank === 1 ? 'windows of time steps' : `${rank}-D windows`} of size \`poolSize\`.`,
+    shapeDoc:
+      rank === 1 ? "[T, C] -> [T', C]" : rank === 2 ? "[H, W, C] -> [H', W', C]" : "[D, H, W, C] -> [D', H', W', C]",
     notes: ['`strides` defaults to `poolSize` (as Keras) and is lowered explicitly.'],
     readsSequence: rank === 1,
     tfjs: {
@@ -175,12 +204,17 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
         if (config.strides === undefined) config.strides = structuredCloneList(config.poolSize);
         return { factory: name, config };
       },
-      kernels: className.startsWith('Max') ? ['MaxPool', 'MaxPoolGrad'] : ['AvgPool', 'AvgPoolGrad'],
+      kernels:
+        rank === 3
+          ? ['MaxPool3D', 'MaxPool3DGrad']
+          : className.startsWith('Max')
+            ? ['MaxPool', 'MaxPoolGrad']
+            : ['AvgPool', 'AvgPoolGrad'],
     },
     main: ['poolSize'],
     args: {
       poolSize: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Size of the pooling window.', {
-        default: rank === 1 ? 2 : [2, 2],
+        default: rank === 1 ? 2 : new Array<number>(rank).fill(2),
       }),
       strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the pooling window (default: poolSize).'),
       padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', {
@@ -192,13 +226,7 @@ function poolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
       const s = single(name, inputs);
       if ('error' in s) return s.error;
       const x = s.shape;
-      const r = expectRank(
-        name,
-        x,
-        rank + 1,
-        expected,
-        rank === 2 ? 'To pool every frame of a sequence, wrap it: timeDistributed(maxPooling2d(...)).' : undefined,
-      );
+      const r = expectRank(name, x, rank + 1, expected, PER_FRAME_HINT[rank] && PER_FRAME_HINT[rank]('maxPooling2d'));
       if (r) return r;
       const pool = listArg(inst, 'poolSize', rank, 2);
       const strides =
@@ -219,6 +247,7 @@ export const maxPooling1d = poolLayer('maxPooling1d', 'MaxPooling1D', 1);
 export const maxPooling2d = poolLayer('maxPooling2d', 'MaxPooling2D', 2);
 export const averagePooling1d = poolLayer('averagePooling1d', 'AveragePooling1D', 1);
 export const averagePooling2d = poolLayer('averagePooling2d', 'AveragePooling2D', 2);
+export const maxPooling3d = poolLayer('maxPooling3d', 'MaxPooling3D', 3);
 
 function globalPoolLayer(name: string, className: string, rank: 1 | 2): LayerDef {
   const expected = rank === 1 ? SHAPE_1D : SHAPE_2D;

@@ -9,6 +9,7 @@ import type { LayerDef, LayerInstance } from './types.js';
 import {
   conv1d,
   conv2d,
+  conv3d,
   averagePooling1d,
   averagePooling2d,
   globalAveragePooling1d,
@@ -17,7 +18,9 @@ import {
   globalMaxPooling2d,
   maxPooling1d,
   maxPooling2d,
+  maxPooling3d,
 } from './conv.js';
+import { convLstm2d } from './conv-recurrent.js';
 import {
   activation,
   dense,
@@ -60,6 +63,9 @@ const ALL: readonly LayerDef[] = [
   globalAveragePooling1d,
   globalMaxPooling2d,
   globalAveragePooling2d,
+  conv3d,
+  maxPooling3d,
+  convLstm2d,
   batchNormalization,
   layerNormalization,
   concatenate,

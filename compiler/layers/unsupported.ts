@@ -9,10 +9,8 @@ export const UNSUPPORTED_LAYERS: Readonly<Record<string, string>> = {
   attention: 'Attention layers are planned.',
   additiveAttention: 'Attention layers are planned.',
   multiHeadAttention: 'Attention layers are planned.',
-  convLstm1d: 'Convolutional LSTM layers are planned; use timeDistributed(conv2d(...)) followed by lstm meanwhile.',
-  convLstm2d: 'Convolutional LSTM layers are planned; use timeDistributed(conv2d(...)) followed by lstm meanwhile.',
-  conv3d: '3-D convolutions are planned; timeDistributed(conv2d(...)) convolves every frame.',
-  maxPooling3d: '3-D pooling is planned; timeDistributed(maxPooling2d(...)) pools every frame.',
+  convLstm1d:
+    'TF.js has no ConvLSTM1D; convLstm2d over frames of one row ([T, 1, cols, channels], kernelSize: [1, k]) computes the same.',
   averagePooling3d: '3-D pooling is planned; timeDistributed(averagePooling2d(...)) pools every frame.',
   conv2dTranspose: 'Transposed convolutions are not supported.',
   separableConv1d: 'Separable convolutions are not supported.',
