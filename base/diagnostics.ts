@@ -499,6 +499,46 @@ export interface Diagnostic {
   hint?: string;
   /**
    * The hint as edits a tool can apply (editors offer them as quick fixes); absent when the hint is
+  // 5050-5069: lstmc import --weights (runtime/import-weights.ts)
+  ImportNoWeights: d(
+    'LSTM5050',
+    'error',
+    'The file has no weights: {why}.',
+    '`lstmc import --weights` needs a TF.js model.json with a weights manifest; a Keras `to_json()` holds the architecture only.',
+    'Convert the saved Keras model (.h5 or .keras) with `tensorflowjs_converter --input_format keras MODEL.h5 OUTDIR` and import OUTDIR/model.json, or import without --weights.',
+  ),
+  ImportWeightsFile: d(
+    'LSTM5051',
+    'error',
+    'Cannot read the weights in "{path}": {reason}.',
+    'A weights file the manifest names is missing, unreadable, shorter than the manifest says, or holds a dtype lstmc cannot load.',
+  ),
+  ImportWeightShape: d(
+    'LSTM5052',
+    'error',
+    'Weight "{weight}" of layer "{layer}" has shape {got} in the file; the imported layer "{target}" needs {expected}.',
+    'A weight in the file does not fit the layer of the imported spec it belongs to (nothing is written).',
+    'The spec and the weights must describe the same model: import the spec from this same model.json.',
+  ),
+  ImportWeightsLayers: d(
+    'LSTM5053',
+    'error',
+    'The weights do not fit the imported model: {message}.',
+    'The layers with weights in the file and in the imported spec do not pair up (a different count, a weight of no layer, a different number of weights in a layer).',
+  ),
+  ImportRunDir: d(
+    'LSTM5054',
+    'error',
+    'Cannot write the run directory {dir}: {reason}.',
+    '`--weights DIR` writes a new run directory; it never replaces other files, and replaces a run only with --force.',
+  ),
+  ImportWeightsDiffer: d(
+    'LSTM5055',
+    'error',
+    'The imported model computes other outputs than the original: max |difference| {diff} on {what}.',
+    'After assigning the weights, lstmc runs the imported model and tfjs loading the original file on the same inputs; they must agree (nothing is written otherwise).',
+    'This is a bug in lstmc import; please report it with the model.json.',
+  ),
    * advice only. Not part of the `check --format json` contract.
    */
   fixes?: DiagnosticFix[];

@@ -331,6 +331,18 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   ImportHardSigmoid: { layer: 'lstm', className: 'LSTM', key: 'recurrent_activation' },
   ImportGraph: { layer: 'dense_2', message: 'it reads from "dense_9", which is not a layer of the model' },
   ImportMask: { layer: 'lstm_1', className: 'LSTM', what: 'an explicit mask' },
+  ImportNoWeights: { why: 'it is a Keras model.to_json(), which holds the architecture only' },
+  ImportWeightsFile: { path: 'group1-shard1of1.bin', reason: 'no such file next to model/model.json' },
+  ImportWeightShape: {
+    weight: 'lstm/lstm_cell/kernel',
+    layer: 'lstm',
+    got: '[8, 24]',
+    target: 'lstm_1',
+    expected: '[8, 28]',
+  },
+  ImportWeightsLayers: { message: 'weight "mystery/kernel" belongs to no layer of the model' },
+  ImportRunDir: { dir: 'runs/imported', reason: 'it already holds a run (replace it with --force)' },
+  ImportWeightsDiffer: { diff: '3.10e-1', what: '1 fixed input(s) of shape [2, 12]' },
   Internal: { message: 'YAML front end: Maximum call stack size exceeded' },
   FileRead: { path: 'specs/missing.lstm', reason: 'no such file' },
 };

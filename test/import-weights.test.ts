@@ -1,0 +1,501 @@
+/**
+ * `lstmc import --weights` (runtime/import-weights.ts): the weights of a TF.js layers model assigned to
+ * the imported spec's model and saved as a run directory.
+ *
+ * Oracle: tfjs's own `loadLayersModel` of the original files (read from disk here, independently of the
+ * module under test) on fixed inputs. For every TF.js fixture with weights in test/fixtures/import/real/
+ * and for TF.js models saved from the six reference specs, the run directory's outputs — through
+ * `lstmc predict DIR` (dist/cli/main.js) for one-input models, through the runtime's own loader of run
+ * directories for several inputs (`lstmc predict` takes one input) — equal the oracle's within 1e-6.
+ * Then every failure: each LSTM5050-5069 code, with nothing written.
+ */
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Diagnostics, type Diagnostic } from '../base/diagnostics.js';
+import { checkSource } from '../compiler/index.js';
+import { toTfModelSpec } from '../compiler/tfspec.js';
+import { buildModel } from '../runtime/build.js';
+import { importWeights, type ImportedTrainState } from '../runtime/import-weights.js';
+import { loadModelDir, modelFiles, writeDirAtomic } from '../runtime/io.js';
+import { runCli } from './helpers/cli.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REAL = path.join(ROOT, 'test', 'fixtures', 'import', 'real');
+const TMP = mkdtempSync(path.join(tmpdir(), 'lstmc-import-weights-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+let dirCount = 0;
+const fresh = (name: string): string => {
+  const d = path.join(TMP, `${name}-${dirCount++}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+/** tfjs's load of a TF.js model directory, straight from the files (the oracle). */
+async function loadOriginal(dir: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const specs = json.weightsManifest.flatMap((g) => g.weights);
+  const bufs = json.weightsManifest.flatMap((g) =>
+    g.paths.map((p) => {
+      const b = readFileSync(path.join(dir, p));
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    }),
+  );
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: specs,
+      weightData: tf.io.concatenateArrayBuffers(bufs),
+    }),
+  );
+}
+
+/** Fixed samples for a model input: `ids` draws integers in [0, ids), else values in [-1, 1). */
+function samples(shape: number[], n: number, seed: number, ids?: number): number[][] {
+  let s = seed;
+  const next = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
+  const size = shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n }, () =>
+    Array.from({ length: size }, () => (ids !== undefined ? Math.floor(next() * ids) : next() * 2 - 1)),
+  );
+}
+
+function maxAbsDiff(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+}
+
+interface Case {
+  /** Fixture folder in test/fixtures/import/real (tfjs-*). */
+  fixture: string;
+  /** The spec an import of it gives (hand-written after the fixture). */
+  spec: string;
+  /** Per input: the shape of one sample (batch excluded, unknown dims fixed) and, for ids, the vocabulary. */
+  inputs: { shape: number[]; ids?: number }[];
+}
+
+const CASES: Case[] = [
+  {
+    fixture: 'tfjs-sentiment',
+    spec: `model Sentiment {
+  input tokens: [12]
+  embedding(50, 8)
+  lstm(6, recurrentActivation: hardSigmoid)
+  dense(1, activation: sigmoid)
+}
+`,
+    inputs: [{ shape: [12], ids: 50 }],
+  },
+  {
+    fixture: 'tfjs-stacked-lstm',
+    spec: `model StockStacked {
+  input x: [10, 1]
+  lstm(8, returnSequences: true, recurrentActivation: hardSigmoid)
+  dropout(0.2)
+  lstm(4, recurrentActivation: hardSigmoid)
+  dense(1)
+}
+`,
+    inputs: [{ shape: [10, 1] }],
+  },
+  {
+    fixture: 'tfjs-seq2seq',
+    spec: `model Seq2Seq {
+  input encoder_inputs: [S, 5]
+  input decoder_inputs: [T, 4]
+  let [_, h, c] = encoder_inputs -> lstm(6, returnState: true, recurrentActivation: hardSigmoid, name: encoder)
+  let y = decoder_inputs
+      -> lstm(6, returnSequences: true, initialState: [h, c], recurrentActivation: hardSigmoid, name: decoder)
+      -> dense(4, activation: softmax, name: next_char)
+  output y
+}
+`,
+    inputs: [{ shape: [7, 5] }, { shape: [3, 4] }],
+  },
+  {
+    fixture: 'tfjs-bidirectional-gru',
+    spec: `model BiGru {
+  input x: [7, 3]
+  bidirectional(gru(5, returnSequences: true, recurrentActivation: hardSigmoid, resetAfter: false), mergeMode: concat)
+  gru(4, recurrentActivation: hardSigmoid, resetAfter: false)
+  dense(2, activation: softmax)
+}
+`,
+    inputs: [{ shape: [7, 3] }],
+  },
+  {
+    fixture: 'tfjs-cnn-lstm',
+    spec: `model CnnLstm {
+  input x: [12, 2]
+  conv1d(4, kernelSize: 3, activation: relu)
+  maxPooling1d(2)
+  lstm(5, recurrentActivation: hardSigmoid)
+  dense(1)
+}
+`,
+    inputs: [{ shape: [12, 2] }],
+  },
+  {
+    fixture: 'tfjs-simplernn-timedistributed',
+    spec: `model RnnTagger {
+  input x: [5, 3]
+  simpleRNN(6, returnSequences: true)
+  timeDistributed(dense(2, activation: tanh))
+}
+`,
+    inputs: [{ shape: [5, 3] }],
+  },
+  {
+    fixture: 'tfjs-two-branch-concat',
+    spec: `model TwoBranch {
+  input prices: [6, 2]
+  input volumes: [6, 3]
+  let a = prices -> lstm(4, recurrentActivation: hardSigmoid, name: price_lstm)
+  let b = volumes -> gru(3, recurrentActivation: hardSigmoid, resetAfter: false, name: volume_gru)
+  let y = [a, b] -> concatenate(name: merged) -> batchNormalization(name: norm) -> dense(1, name: forecast)
+  output y
+}
+`,
+    inputs: [{ shape: [6, 2] }, { shape: [6, 3] }],
+  },
+  {
+    fixture: 'tfjs-converted-keras-stacked',
+    spec: `model Converted {
+  input x: [14, 2]
+  lstm(8, returnSequences: true, name: lstm)
+  lstm(4, name: lstm_1)
+  dense(1, name: dense)
+}
+`,
+    inputs: [{ shape: [14, 2] }],
+  },
+];
+
+/** Imports `source` with `spec` into a fresh run directory; returns it and the diagnostics. */
+async function runImport(
+  source: string,
+  spec: string,
+  extra: { outDir?: string; force?: boolean } = {},
+): Promise<{ dir: string; specFile: string; diagnostics: Diagnostic[] }> {
+  const work = fresh('import');
+  const specFile = path.join(work, 'imported.lstm');
+  writeFileSync(specFile, spec);
+  const dir = extra.outDir ?? path.join(work, 'run');
+  const { diagnostics } = await importWeights({
+    source,
+    specText: spec,
+    specFile,
+    outDir: dir,
+    ...(extra.force !== undefined ? { force: extra.force } : {}),
+  });
+  return { dir, specFile, diagnostics };
+}
+
+/** Outputs of the original (tfjs) and of the run directory for fixed inputs; the largest |difference|. */
+async function compareRun(originalDir: string, runDir: string, inputs: Case['inputs']): Promise<number> {
+  const original = await loadOriginal(originalDir);
+  const xs = inputs.map((inp, i) => samples(inp.shape, 3, 11 + i, inp.ids));
+  const tensors = xs.map((x, i) => tf.tensor(x.flat(), [x.length, ...inputs[i]!.shape]));
+  const want = tf.tidy(() => {
+    const y = original.predict(tensors.length === 1 ? tensors[0]! : tensors) as tf.Tensor;
+    return Array.from(y.dataSync());
+  });
+  let got: number[];
+  if (inputs.length === 1) {
+    // The real CLI: lstmc predict DIR -i samples.json --format json.
+    const file = path.join(fresh('samples'), 'samples.json');
+    writeFileSync(file, JSON.stringify(xs[0]!.map((s) => nestAs(s, inputs[0]!.shape))));
+    const r = runCli(['predict', runDir, '-i', file, '--format', 'json', '--backend', 'cpu'], { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { predictions: { output: unknown }[] };
+    got = out.predictions.flatMap((p) => [p.output].flat(Infinity as 1) as number[]);
+  } else {
+    // Several inputs: the runtime's loader of run directories (what `lstmc predict` uses).
+    const m = await loadModelDir(runDir);
+    got = tf.tidy(() => Array.from((m.predict(tensors) as tf.Tensor).dataSync()));
+    m.dispose();
+  }
+  tf.dispose(tensors);
+  original.dispose();
+  return maxAbsDiff(got, want);
+}
+
+function nestAs(flat: number[], shape: number[]): unknown {
+  if (shape.length <= 1) return flat;
+  const [, ...rest] = shape;
+  const size = rest.reduce((a, b) => a * b, 1);
+  return Array.from({ length: shape[0]! }, (_, i) => nestAs(flat.slice(i * size, (i + 1) * size), rest));
+}
+
+const figures: string[] = [];
+afterAll(() => {
+  if (figures.length > 0) console.log(`import --weights, max |lstmc predict - tfjs|:\n  ${figures.join('\n  ')}`);
+});
+
+describe('lstmc import --weights: the run directory computes what tfjs computes from the original files', () => {
+  it.each(CASES)('$fixture', async ({ fixture, spec, inputs }) => {
+    const source = path.join(REAL, fixture, 'model.json');
+    const { dir, specFile, diagnostics } = await runImport(source, spec);
+    expect(diagnostics).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['lstmc.json', 'model.json', 'weights.bin']);
+    const state = JSON.parse(readFileSync(path.join(dir, 'lstmc.json'), 'utf8')) as ImportedTrainState;
+    expect(state).toMatchObject({ epoch: 0, epochs: 0, complete: true, history: {}, specFile });
+    expect(state.importedFrom.file).toBe(source);
+    expect(state.importedFrom.maxAbsDiff).toBeLessThanOrEqual(1e-6);
+    const diff = await compareRun(path.join(REAL, fixture), dir, inputs);
+    figures.push(`${fixture}: ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+/**
+ * Keras's GRU with reset_after (tf.keras 2 default) in float64, from the Keras docs and
+ * keras/layers/rnn/gru.py: gates z|r|h in the kernel's columns, bias rows input|recurrent,
+ *   z = σ(x·Wz + bz + h·Uz + b'z), r = σ(x·Wr + br + h·Ur + b'r), ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h)),
+ *   h ← z ⊙ h + (1 − z) ⊙ ĥ; then the dense layer on the last h.
+ */
+function kerasGruResetAfterDense(
+  x: number[][],
+  w: {
+    kernel: Float32Array;
+    recurrent: Float32Array;
+    bias: Float32Array;
+    dense: Float32Array;
+    denseBias: Float32Array;
+  },
+  F: number,
+  U: number,
+): number {
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  let h = new Array<number>(U).fill(0);
+  for (const xt of x) {
+    const xp = Array.from(
+      { length: 3 * U },
+      (_, j) => w.bias[j]! + xt.reduce((a, v, i) => a + v * w.kernel[i * 3 * U + j]!, 0),
+    );
+    const hp = Array.from(
+      { length: 3 * U },
+      (_, j) => w.bias[3 * U + j]! + h.reduce((a, v, i) => a + v * w.recurrent[i * 3 * U + j]!, 0),
+    );
+    h = h.map((hv, k) => {
+      const z = sig(xp[k]! + hp[k]!);
+      const r = sig(xp[U + k]! + hp[U + k]!);
+      const cand = Math.tanh(xp[2 * U + k]! + r * hp[2 * U + k]!);
+      return z * hv + (1 - z) * cand;
+    });
+  }
+  void F;
+  return w.denseBias[0]! + h.reduce((a, v, i) => a + v * w.dense[i]!, 0);
+}
+
+describe("a tf.keras GRU with reset_after (tfjs cannot load it): against Keras's maths in float64", () => {
+  it('tfjs-converted-keras-gru-reset-after', async () => {
+    const fixture = path.join(REAL, 'tfjs-converted-keras-gru-reset-after');
+    const spec = `model Gru {\n  input x: [6, 3]\n  gru(4, name: gru)\n  dense(1, name: dense)\n}\n`;
+    const { dir, diagnostics } = await runImport(path.join(fixture, 'model.json'), spec);
+    expect(diagnostics).toEqual([]);
+    const state = JSON.parse(readFileSync(path.join(dir, 'lstmc.json'), 'utf8')) as ImportedTrainState;
+    expect(state.importedFrom.maxAbsDiff).toBeUndefined(); // no tfjs load of the original to compare with
+    const b = readFileSync(path.join(fixture, 'group1-shard1of1.bin'));
+    const all = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const [F, U] = [3, 4];
+    let at = 0;
+    const take = (n: number) => all.subarray(at, (at += n));
+    const w = {
+      kernel: take(F * 3 * U),
+      recurrent: take(U * 3 * U),
+      bias: take(2 * 3 * U),
+      dense: take(U),
+      denseBias: take(1),
+    };
+    const xs = samples([6, 3], 4, 5);
+    const want = xs.map((s) =>
+      kerasGruResetAfterDense(
+        Array.from({ length: 6 }, (_, t) => s.slice(t * F, t * F + F)),
+        w,
+        F,
+        U,
+      ),
+    );
+    const file = path.join(fresh('samples'), 'samples.json');
+    writeFileSync(file, JSON.stringify(xs.map((s) => nestAs(s, [6, 3]))));
+    const r = runCli(['predict', dir, '-i', file, '--format', 'json', '--backend', 'cpu'], { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    const got = (JSON.parse(r.stdout) as { predictions: { output: number[] }[] }).predictions.map((p) => p.output[0]!);
+    const diff = maxAbsDiff(got, want);
+    figures.push(`tfjs-converted-keras-gru-reset-after (vs float64 Keras maths): ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+/** A reference spec's model with fixed weights, saved as tfjs saves a model (model.json + weights.bin). */
+async function savedReference(file: string): Promise<{ dir: string; spec: string; shape: number[] }> {
+  const text = readFileSync(path.join(ROOT, 'specs', file), 'utf8');
+  const ir = checkSource(text, file).models[0]!;
+  const model = buildModel(toTfModelSpec(ir));
+  let s = 99;
+  for (const w of model.weights) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    const v = Float32Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return (s / 4294967296 - 0.5) * 0.6;
+    });
+    w.write(tf.tensor(v, w.shape));
+  }
+  const dir = path.join(fresh('reference'), 'tfjs');
+  writeDirAtomic(dir, await modelFiles(model));
+  const shape = (model.inputs[0]!.shape.slice(1) as number[]).slice();
+  model.dispose();
+  return { dir, spec: text, shape };
+}
+
+describe('TF.js models saved from the six reference specs', () => {
+  const specs = readdirSync(path.join(ROOT, 'specs')).filter((f) => f.endsWith('.lstm'));
+  it('there are six', () => expect(specs).toHaveLength(6));
+  it.each(specs)('%s', async (file) => {
+    const { dir, spec, shape } = await savedReference(file);
+    const { dir: run, diagnostics } = await runImport(path.join(dir, 'model.json'), spec);
+    expect(diagnostics).toEqual([]);
+    const diff = await compareRun(dir, run, [{ shape }]);
+    figures.push(`specs/${file}: ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('failures are diagnostics, and nothing is written', () => {
+  const sentiment = CASES[0]!;
+  const copyFixture = (name: string): string => {
+    const d = fresh('copy');
+    for (const f of readdirSync(path.join(REAL, name))) copyFileSync(path.join(REAL, name, f), path.join(d, f));
+    return d;
+  };
+  const seen = new Set<string>();
+  const expectOnly = (ds: Diagnostic[], code: string, dir: string): Diagnostic => {
+    expect(ds.map((d) => d.code)).toEqual([code]);
+    expect(existsSync(dir)).toBe(false);
+    seen.add(code);
+    return ds[0]!;
+  };
+
+  it('a Keras to_json() has no weights (LSTM5050), with the way to get them', async () => {
+    const { dir, diagnostics } = await runImport(path.join(REAL, 'keras-2.0-imdb-lstm.json'), sentiment.spec);
+    const d = expectOnly(diagnostics, 'LSTM5050', dir);
+    expect(d.message).toContain('to_json');
+    expect(d.hint).toContain('tensorflowjs_converter');
+  });
+
+  it('a model.json without a weights manifest (LSTM5050)', async () => {
+    const d = copyFixture('tfjs-sentiment');
+    const json = JSON.parse(readFileSync(path.join(d, 'model.json'), 'utf8')) as Record<string, unknown>;
+    delete json.weightsManifest;
+    writeFileSync(path.join(d, 'model.json'), JSON.stringify(json));
+    const r = await runImport(path.join(d, 'model.json'), sentiment.spec);
+    expect(expectOnly(r.diagnostics, 'LSTM5050', r.dir).message).toContain('weightsManifest');
+  });
+
+  it('a missing or short weights file (LSTM5051), located at its name in the manifest', async () => {
+    const d = copyFixture('tfjs-sentiment');
+    rmSync(path.join(d, 'weights.bin'));
+    const missing = await runImport(path.join(d, 'model.json'), sentiment.spec);
+    const m = expectOnly(missing.diagnostics, 'LSTM5051', missing.dir);
+    expect(m.message).toContain('"weights.bin"');
+    expect(m.column).toBeGreaterThan(1);
+    writeFileSync(path.join(d, 'weights.bin'), new Uint8Array(100));
+    const short = await runImport(path.join(d, 'model.json'), sentiment.spec);
+    expect(expectOnly(short.diagnostics, 'LSTM5051', short.dir).message).toMatch(/hold 100 bytes.*need 3068/);
+  });
+
+  it('a weight whose shape the spec does not give (LSTM5052)', async () => {
+    const r = await runImport(
+      path.join(REAL, 'tfjs-sentiment', 'model.json'),
+      sentiment.spec.replace('lstm(6,', 'lstm(7,'),
+    );
+    const d = expectOnly(r.diagnostics, 'LSTM5052', r.dir);
+    expect(d.message).toMatch(/"lstm_LSTM1\/kernel" of layer "lstm_LSTM1" has shape \[8, 24\].*needs \[8, 28\]/);
+  });
+
+  it('layers that do not pair up, and a weight of no layer (LSTM5053)', async () => {
+    const extra = await runImport(
+      path.join(REAL, 'tfjs-sentiment', 'model.json'),
+      sentiment.spec.replace('dense(1,', 'dense(3)\n  dense(1,'),
+    );
+    expect(expectOnly(extra.diagnostics, 'LSTM5053', extra.dir).message).toContain(
+      'weights for 3 layer(s) (embedding_Embedding1, lstm_LSTM1, dense_Dense1), the imported spec has 4',
+    );
+    const d = copyFixture('tfjs-sentiment');
+    const json = JSON.parse(readFileSync(path.join(d, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+    json.weightsManifest[0]!.weights.push({ name: 'mystery/kernel', shape: [1], dtype: 'float32' });
+    writeFileSync(path.join(d, 'model.json'), JSON.stringify(json));
+    writeFileSync(
+      path.join(d, 'weights.bin'),
+      Buffer.concat([readFileSync(path.join(d, 'weights.bin')), Buffer.alloc(4)]),
+    );
+    const orphan = await runImport(path.join(d, 'model.json'), sentiment.spec);
+    expect(expectOnly(orphan.diagnostics, 'LSTM5053', orphan.dir).message).toContain(
+      '"mystery/kernel" belongs to no layer',
+    );
+  });
+
+  it('an out directory of other files, or a run without --force (LSTM5054); --force replaces a run', async () => {
+    const source = path.join(REAL, 'tfjs-sentiment', 'model.json');
+    const other = fresh('other');
+    writeFileSync(path.join(other, 'notes.txt'), 'mine');
+    const a = await runImport(source, sentiment.spec, { outDir: other });
+    expect(a.diagnostics.map((d) => d.code)).toEqual(['LSTM5054']);
+    expect(readdirSync(other)).toEqual(['notes.txt']);
+    seen.add('LSTM5054');
+    const first = await runImport(source, sentiment.spec);
+    expect(first.diagnostics).toEqual([]);
+    const before = readFileSync(path.join(first.dir, 'lstmc.json'), 'utf8');
+    const again = await runImport(source, sentiment.spec, { outDir: first.dir });
+    expect(again.diagnostics.map((d) => d.code)).toEqual(['LSTM5054']);
+    expect(again.diagnostics[0]!.message).toContain('--force');
+    expect(readFileSync(path.join(first.dir, 'lstmc.json'), 'utf8')).toBe(before);
+    const forced = await runImport(source, sentiment.spec, { outDir: first.dir, force: true });
+    expect(forced.diagnostics).toEqual([]);
+  });
+
+  it('weights that fit by shape but compute something else (LSTM5055: the self-check against tfjs)', async () => {
+    // The original's LSTM uses tfjs's default hardSigmoid; a spec saying sigmoid has the same shapes.
+    const r = await runImport(
+      path.join(REAL, 'tfjs-sentiment', 'model.json'),
+      sentiment.spec.replace('recurrentActivation: hardSigmoid', 'recurrentActivation: sigmoid'),
+    );
+    expect(expectOnly(r.diagnostics, 'LSTM5055', r.dir).message).toMatch(/max \|difference\| \d/);
+  });
+
+  it('a spec with errors: its own diagnostics, nothing written', async () => {
+    const r = await runImport(
+      path.join(REAL, 'tfjs-sentiment', 'model.json'),
+      'model M {\n  input x: [3]\n  lstm(4)\n}\n',
+    );
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+    expect(r.diagnostics.every((d) => d.file.endsWith('imported.lstm'))).toBe(true);
+    expect(existsSync(r.dir)).toBe(false);
+  });
+
+  it('every LSTM5050-5069 code of the table has a case here', () => {
+    const codes = Object.values(Diagnostics)
+      .map((d) => d.code)
+      .filter((c) => /^LSTM50[5-6]\d$/.test(c));
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes.filter((c) => !seen.has(c))).toEqual([]);
+  });
+});
