@@ -94,7 +94,8 @@ function nodeSpec(node: IRNode): TfNodeSpec {
   if (!inst) throw new Error(`toTfModelSpec: layer type "${node.type}" of node ${node.name} is not in the layer table`);
   const raw = inst.def.lower.tfjs.spec(inst, node.outputShapes[0]);
   const config: Record<string, unknown> = { name: node.name, ...raw.config };
-  const spec: TfLayerSpec = { factory: raw.factory, config };
+  // module: 'lstmc' names one of lstmc's own classes (runtime/layers/); the back ends must see it.
+  const spec: TfLayerSpec = { factory: raw.factory, ...(raw.module ? { module: raw.module } : {}), config };
   if (raw.inner) {
     const innerName = node.inner?.args.name ?? (node.args.layer as IRLayer | undefined)?.args?.name;
     spec.inner =

@@ -102,6 +102,11 @@ const cases: Case[] = [
   C(L('gru', { units: 10 }), [[7, 3]]),
   C(L('gru', { units: 6, returnState: true, returnSequences: true }), [[7, 3]]),
   C(L('gru', { units: 6, useBias: false }), [[7, 3]]),
+  // resetAfter (default true) runs on lstmc's GRUResetAfter; false is tf.layers.gru
+  C(L('gru', { units: 32 }), [[10, 14]]),
+  C(L('gru', { units: 32, resetAfter: false }), [[10, 14]]),
+  C(L('gru', { units: 6, resetAfter: false, returnState: true, returnSequences: true }), [[7, 3]]),
+  C(L('gru', { units: 6, resetAfter: false, useBias: false }), [[7, 3]]),
   C(L('simpleRNN', { units: 6, returnSequences: true }), [[7, 3]]),
   C(L('simpleRNN', { units: 6, returnState: true }), [['T', 3]]),
   C(L('dense', { units: 10, activation: 'softmax' }), [[25]]),

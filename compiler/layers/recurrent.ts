@@ -4,16 +4,19 @@
  * Keras 2 defaults that differ from TF.js and are therefore always lowered explicitly:
  * - `recurrentActivation: 'sigmoid'` (tfjs LSTM/GRU default to `hardSigmoid`);
  * - `unitForgetBias: true` for LSTM (tfjs leaves it undefined, i.e. false).
- * TF.js GRU only implements `resetAfter: false` (Keras 2 defaults to true, which adds a second
- * recurrent bias): the schema has no `resetAfter`, and parameter counts are TF.js's, 3u(f+u+1).
+ * GRU `resetAfter` defaults to true (Keras 2 / tf.keras 2): the reset gate applies after the recurrent matmul and
+ * the bias has two rows, 3u(f+u+2) parameters. TF.js 4.22 implements only `resetAfter: false`, so a reset-after GRU
+ * lowers to lstmc's own class (runtime/layers/gru.ts, `lstmcLayers.gruResetAfter`); `resetAfter: false` lowers to
+ * `tf.layers.gru` (3u(f+u+1) parameters).
  */
 import type { Shape } from '../ir.js';
-import type { ArgSpec, LayerDef, LayerInstance, ShapeResult } from './types.js';
+import type { ArgSpec, LayerDef, LayerInstance, ShapeResult, TfLayerSpec } from './types.js';
 import {
   activationArg,
   arg,
   boolArg,
   boolT,
+  configFromArgs,
   defineLayer,
   expectKnown,
   expectRank,
@@ -85,6 +88,13 @@ interface CellInfo {
   doc: string;
   notes?: readonly string[];
   kernels: readonly string[];
+  /** Bias rows (GRU resetAfter: 2, input and recurrent bias; else 1). */
+  biasRows?: (inst: LayerInstance) => number;
+  /** Extra schema arguments of this cell, inserted after `useBias`. */
+  extraArgs?: Record<string, ArgSpec>;
+  /** The TF.js lowering, when not `tf.layers.<name>(configFromArgs)`. */
+  tfjsSpec?: (inst: LayerInstance) => TfLayerSpec;
+  lstmcClasses?: readonly string[];
 }
 
 function recurrent(cell: CellInfo): LayerDef {
@@ -93,6 +103,14 @@ function recurrent(cell: CellInfo): LayerDef {
   const args = recurrentArgs({ unitForgetBias: name === 'lstm' ? true : undefined, states: stateNames });
   if (name === 'simpleRNN') delete args.recurrentActivation;
   if (name !== 'lstm') delete args.unitForgetBias;
+  if (cell.extraArgs) {
+    // After useBias, in schema order (docs, printer, completion).
+    const entries = Object.entries(args);
+    const at = entries.findIndex(([k]) => k === 'useBias') + 1;
+    entries.splice(at, 0, ...Object.entries(cell.extraArgs));
+    for (const k of Object.keys(args)) delete args[k];
+    for (const [k, v] of entries) args[k] = v;
+  }
   return defineLayer({
     name,
     className,
@@ -102,7 +120,11 @@ function recurrent(cell: CellInfo): LayerDef {
     shapeDoc: '[T, F] -> [units]; [T, units] with returnSequences; plus one [units] per state with returnState',
     ...(cell.notes ? { notes: cell.notes } : {}),
     readsSequence: true,
-    tfjs: { kernels: cell.kernels },
+    tfjs: {
+      kernels: cell.kernels,
+      ...(cell.tfjsSpec ? { spec: cell.tfjsSpec } : {}),
+      ...(cell.lstmcClasses ? { lstmcClasses: cell.lstmcClasses } : {}),
+    },
     main: ['units'],
     args,
     stateNames,
@@ -126,7 +148,7 @@ function recurrent(cell: CellInfo): LayerDef {
       const f = inputs[0]?.[inputs[0].length - 1];
       const features = typeof f === 'number' ? f : 0;
       const u = numArg(inst, 'units', 1);
-      const bias = boolArg(inst, 'useBias', true) ? u : 0;
+      const bias = boolArg(inst, 'useBias', true) ? u * (cell.biasRows?.(inst) ?? 1) : 0;
       return trainable(gates * (u * (features + u) + bias));
     },
   });
@@ -152,9 +174,23 @@ export const gru = recurrent({
   doc: 'Gated recurrent unit: update and reset gates, one state h.',
   notes: [
     KERAS2_GATES,
-    'TF.js implements only resetAfter: false (the reset gate before the matmul, one bias), so parameter counts are 3·units·(features + units + 1); Keras 2 defaults to resetAfter: true.',
+    '**resetAfter defaults to true (the tf.keras 2 default)**: the reset gate multiplies the recurrent product, and the bias has two rows (input and recurrent), so parameters are 3·units·(features + units + 2), e.g. 4,641 for gru(32) on 14 features. TF.js has no reset-after GRU, so it runs on lstmc’s own class (GRUResetAfter); Keras weights load 1:1.',
+    'resetAfter: false is TF.js’s GRU (the reset gate applied to h before the matmul, one bias): 3·units·(features + units + 1) parameters, 4,545 for gru(32) on 14 features. Models saved by lstmc before resetAfter existed, and TF.js model.json GRUs, are this kind.',
   ],
   kernels: ['BatchMatMul', 'Sigmoid', 'Tanh'],
+  extraArgs: {
+    resetAfter: arg(
+      boolT,
+      'Apply the reset gate after the recurrent matmul, with separate input and recurrent biases (Keras 2 default true; false is TF.js’s GRU).',
+      { default: true },
+    ),
+  },
+  biasRows: (inst) => (boolArg(inst, 'resetAfter', true) ? 2 : 1),
+  tfjsSpec: (inst) =>
+    boolArg(inst, 'resetAfter', true)
+      ? { factory: 'gruResetAfter', module: 'lstmc', config: configFromArgs(inst) }
+      : { factory: 'gru', config: configFromArgs(inst) },
+  lstmcClasses: ['GRUResetAfter'],
 });
 export const simpleRNN = recurrent({
   name: 'simpleRNN',
