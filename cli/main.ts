@@ -14,6 +14,7 @@ import { registerDataCommand } from './data-command.js';
 import { registerFmtCommand } from './fmt-command.js';
 import { UsageError } from './files.js';
 import { registerGraphCommand } from './graph-command.js';
+import { registerImportCommand } from './import-command.js';
 import { registerLspCommand } from './lsp-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerDataCommand(program);
   registerFmtCommand(program);
+  registerImportCommand(program);
   registerSchemaCommand(program);
   registerLspCommand(program, ctx);
   return program;

@@ -103,7 +103,7 @@ class Reader {
   }
 
   what(): string {
-    if (this.i >= this.text.length) return 'the end of the file';
+    if (this.i >= this.text.length) return 'end of file';
     const ch = this.text[this.i]!;
     return JSON.stringify(ch);
   }
