@@ -306,6 +306,32 @@ export const Diagnostics = {
     'An output name refers to something that is not a tensor.',
   ),
 
+  // issue 11, masks (LSTM3020-3024 reserved)
+  MaskDropped: d(
+    'LSTM3020',
+    'warning',
+    'The mask made by {source} stops at {layer}: {layer} does not support masks, so masked steps count as data from here on.',
+    'A mask (from masking or embedding with maskZero) reaches a layer that does not support masks (flatten, reshape, convolutions, pooling): TF.js drops it there, and Keras 3 warns the same.',
+  ),
+  MaskedLoss: d(
+    'LSTM3021',
+    'warning',
+    'Output {output} carries the mask made by {source}, but TF.js does not mask the loss: masked steps count in the loss and the metrics.',
+    'Keras 2 leaves masked steps out of the loss of a masked output; TF.js 4.22 does not, so training on padded sequences also fits the padding.',
+  ),
+  MaskMerged: d(
+    'LSTM3022',
+    'error',
+    'Layer {merge} receives the mask made by {source}, and {reader} reads the mask it passes on, which TF.js 4.22 computes wrongly.',
+    "TF.js 4.22's add, multiply and average compute a mis-shaped mask (the first input's only): a layer that reads it fails or skips the wrong steps.",
+  ),
+  MaskRefused: d(
+    'LSTM3023',
+    'error',
+    'Layer {layer} receives the mask made by {source}: {reason}.',
+    'TF.js 4.22 fails on a mask at this layer at run time.',
+  ),
+
   // issue 11, declared batch sizes and stateful layers (LSTM3035-3039 reserved)
   StatefulWithoutBatch: d(
     'LSTM3035',

@@ -71,8 +71,28 @@ export interface IROptimizer {
   args: Record<string, number>;
 }
 
+/**
+ * A per-output setting as written (`loss: [mse, mae]` or `loss: {value: mse, label: mae}`): a list in
+ * output order, or a map by output name. compiler/train.ts `perOutput` puts it in output order.
+ */
+export interface IRPerOutput<T> {
+  by: 'list' | 'map';
+  values: T[];
+  /** For a map, the output name of each value (as written); empty for a list. */
+  names: string[];
+  /** Each item (a list item, or a map entry from its key). */
+  spans: Span[];
+  /** The whole list or map. */
+  span: Span;
+}
+
 export interface IRTrain {
+  /** The loss of every output (when `losses` is set, its per-output losses are used instead). */
   loss: string;
+  /** One loss per output (Keras `loss=[...]` / `loss={...}`), when the spec gives a list or a map. */
+  losses?: IRPerOutput<string>;
+  /** One weight per output (Keras `loss_weights`): the total loss is the weighted sum. */
+  lossWeights?: IRPerOutput<number>;
   optimizer: IROptimizer;
   metrics: string[];
   epochs: number;
@@ -108,6 +128,8 @@ export interface IRModel {
   nodes: IRNode[];
   outputs: ValueRef[];
   outputShapes: Shape[];
+  /** The user's name of each output (`output a, b`; else the producing node's name), in output order. */
+  outputNames?: string[];
   train: IRTrain;
   data?: IRData;
 }

@@ -169,7 +169,25 @@ function trainSchema(): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   for (const [k, spec] of Object.entries(TRAIN_SCHEMA.fields)) properties[k] = fieldSchema(spec);
   const loss = { enum: Object.keys(LOSSES) };
-  properties['loss'] = { ...properties['loss'], anyOf: [loss, ref('paramRef')] };
+  const oneLoss = { anyOf: [loss, ref('paramRef')] };
+  // One loss for every output, a list in output order, or a map by output name (compiler/train.ts).
+  properties['loss'] = {
+    ...properties['loss'],
+    anyOf: [
+      loss,
+      ref('paramRef'),
+      { type: 'array', items: oneLoss, minItems: 1 },
+      { type: 'object', additionalProperties: oneLoss, minProperties: 1 },
+    ],
+  };
+  const weight = { anyOf: [{ type: 'number', minimum: 0 }, ref('paramRef')] };
+  properties['lossWeights'] = {
+    ...properties['lossWeights'],
+    anyOf: [
+      { type: 'array', items: weight, minItems: 1 },
+      { type: 'object', additionalProperties: weight, minProperties: 1 },
+    ],
+  };
   const optimizers = Object.keys(OPTIMIZER_TABLE);
   const optimizerObject: JsonSchema = {
     type: 'object',

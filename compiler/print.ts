@@ -8,7 +8,7 @@
  * Every argument the IR holds is printed, defaults included, unless `omitDefaults` is set; values
  * that came from a param print as the param's name.
  */
-import type { ArgValue, IRLayer, IRModel, IRNode, IRTrain, ValueRef } from './ir.js';
+import type { ArgValue, IRLayer, IRModel, IRNode, IRPerOutput, IRTrain, ValueRef } from './ir.js';
 import { getLayer } from './layers/table.js';
 import type { ArgSpec } from './layers/types.js';
 import { defaultTrain } from './train.js';
@@ -188,9 +188,18 @@ function valueNames(m: IRModel): Names {
     taken.add(name);
     return name;
   };
+  // Outputs keep the names the spec gave them (`output value, label`): per-output losses are keyed by them.
+  m.outputs.forEach((r, i) => {
+    const name = m.outputNames?.[i];
+    if (name === undefined || alias.has(key(r)) || taken.has(name) || !IDENT.test(name) || KEYWORDS.has(name)) return;
+    if (m.inputs.some((inp) => inp.name === r.node)) return;
+    alias.set(key(r), name);
+    taken.add(name);
+  });
   for (const n of m.nodes) {
     const count = multi.get(n.name) ?? 1;
     for (let i = 0; i < count; i++) {
+      if (alias.has(key({ node: n.name, index: i }))) continue;
       if (!used.has(key({ node: n.name, index: i })) && count > 1) continue;
       alias.set(
         key({ node: n.name, index: i }),
@@ -221,7 +230,14 @@ function trainEntries(t: IRTrain, st: Style, form: 'lstm' | 'yaml'): [string, st
   const d = defaultTrain();
   const out: [string, string][] = [];
   const given = (k: string) => k in t.spans;
-  if (given('loss') || t.loss !== d.loss) out.push(['loss', st.word(t.loss)]);
+  // Per-output losses and weights as written: a list in output order or a map by output name.
+  const perOutput = <T>(p: IRPerOutput<T>, show: (v: T) => string): string =>
+    p.by === 'list'
+      ? st.list(p.values.map(show))
+      : `{${p.names.map((n, i) => `${n}: ${show(p.values[i]!)}`).join(', ')}}`;
+  if (t.losses) out.push(['loss', perOutput(t.losses, (x) => st.word(x))]);
+  else if (given('loss') || t.loss !== d.loss) out.push(['loss', st.word(t.loss)]);
+  if (t.lossWeights) out.push(['lossWeights', perOutput(t.lossWeights, num)]);
   if (given('optimizer') || t.optimizer.name !== d.optimizer.name || Object.keys(t.optimizer.args).length) {
     const args = Object.entries(t.optimizer.args);
     if (args.length === 0) out.push(['optimizer', t.optimizer.name]);

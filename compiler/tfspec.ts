@@ -9,7 +9,7 @@
 import type { Dim, IRLayer, IRModel, IRNode, IRTrain, ValueRef } from './ir.js';
 import { instanceOf } from './layers/table.js';
 import type { LayerInstance, TfLayerSpec } from './layers/types.js';
-import { optimizerCall } from './train.js';
+import { optimizerCall, outputLosses, perOutput } from './train.js';
 
 export interface TfInputSpec {
   name: string;
@@ -39,8 +39,18 @@ export interface TfOptimizerSpec {
 
 /** What `model.compile()` and `model.fit()` need, as TF.js identifiers and values. */
 export interface TfTrainSpec {
-  /** The loss identifier `model.compile` accepts (e.g. `meanSquaredError`). */
+  /** The loss identifier `model.compile` accepts (e.g. `meanSquaredError`), for every output unless `losses` is set. */
   loss: string;
+  /**
+   * One loss identifier per output, in output order, when the spec gives per-output losses that differ
+   * or loss weights other than 1 (then `loss` is unused; otherwise `loss` is the one they share). tfjs
+   * compiles the list; runtime/output-losses.ts `withOutputLosses` weights it.
+   */
+  losses?: string[];
+  /** Keras `loss_weights` in output order (tfjs 4.22's compile has none: runtime/output-losses.ts applies them). */
+  lossWeights?: number[];
+  /** The user's name of each output (`output a, b`), in output order, with `losses`: for logs and history. */
+  outputNames?: string[];
   /** Metric identifiers `model.compile` accepts (e.g. `accuracy`, `mse`). */
   metrics: string[];
   optimizer: TfOptimizerSpec;
@@ -134,7 +144,7 @@ function isSequential(model: IRModel, nodes: readonly TfNodeSpec[]): boolean {
 }
 
 /** The train block as TF.js `compile`/`fit` arguments (loss and metrics are canonical once checked). */
-export function toTfTrainSpec(train: IRTrain): TfTrainSpec {
+export function toTfTrainSpec(train: IRTrain, outputNames: readonly string[] = []): TfTrainSpec {
   const out: TfTrainSpec = {
     loss: train.loss,
     metrics: [...train.metrics],
@@ -146,6 +156,16 @@ export function toTfTrainSpec(train: IRTrain): TfTrainSpec {
   };
   if (train.clipNorm !== undefined) out.clipNorm = train.clipNorm;
   if (train.clipValue !== undefined) out.clipValue = train.clipValue;
+  if (train.losses !== undefined || train.lossWeights !== undefined) {
+    // Per-output losses only when they differ or are weighted: `[mse, mse]` is `loss: mse`.
+    const losses = outputLosses(train, outputNames);
+    const weights = perOutput(train.lossWeights, outputNames);
+    if (new Set(losses).size > 1 || weights?.some((w) => w !== 1)) {
+      out.losses = losses;
+      if (weights !== undefined) out.lossWeights = weights;
+      out.outputNames = [...outputNames];
+    } else if (losses[0] !== undefined) out.loss = losses[0];
+  }
   return out;
 }
 
@@ -169,7 +189,7 @@ export function toTfModelSpec(model: IRModel): TfModelSpec {
     inputs,
     nodes,
     outputs: model.outputs.map((r) => ({ node: r.node, index: r.index })),
-    train: toTfTrainSpec(model.train),
+    train: toTfTrainSpec(model.train, model.outputNames ?? model.outputs.map((r) => r.node)),
     kernels: kernelsOf(model.nodes),
   };
 }

@@ -16,7 +16,7 @@ import {
   type Entry,
   type Scope,
 } from './bind.js';
-import type { IROptimizer, IRTrain } from './ir.js';
+import type { IROptimizer, IRPerOutput, IRTrain } from './ir.js';
 import { checkValue, expectedWithRange, type FieldSpec, type Schema, type ValueType } from './schema.js';
 
 /** Canonical TF.js loss names, and the aliases Keras users type. */
@@ -175,7 +175,15 @@ const positive: ValueType = { kind: 'float', min: 0, minExclusive: true };
 /** The keys of `train { }`: types, ranges and defaults (defaultTrain), documented for docs/. */
 export const TRAIN_SCHEMA: Schema = {
   fields: {
-    loss: { type: lossT, default: 'meanSquaredError', doc: 'The loss (TF.js name or Keras alias: mse, mae, ...).' },
+    loss: {
+      type: { kind: 'custom', expected: 'a loss name, a list of losses (one per output) or a map by output name' },
+      default: 'meanSquaredError',
+      doc: 'The loss (TF.js name or Keras alias: mse, mae, ...); for several outputs, a list in output order or a map by output name.',
+    },
+    lossWeights: {
+      type: { kind: 'custom', expected: 'a list of numbers ≥ 0 (one per output) or a map by output name' },
+      doc: 'Weights of the per-output losses (Keras loss_weights): the total loss is their weighted sum.',
+    },
     optimizer: {
       type: { kind: 'custom', expected: 'an optimizer name or call, e.g. adam or adam(learningRate: 0.001)' },
       default: 'adam',
@@ -324,6 +332,17 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
         t.metrics = lowerMetrics(v, bag, scope);
         return t.metrics;
       }
+      if (name === 'loss') {
+        const l = lowerLoss(v, bag, scope);
+        if (typeof l === 'string') t.loss = l;
+        else if (l) t.losses = l;
+        return l === undefined ? undefined : typeof l === 'string' ? l : l.values;
+      }
+      if (name === 'lossWeights') {
+        const w = lowerLossWeights(v, bag, scope);
+        if (w) t.lossWeights = w;
+        return w?.values;
+      }
       const es = lowerEarlyStopping(v, bag, scope);
       if (es) t.earlyStopping = es;
       return es ? es.patience : undefined;
@@ -331,7 +350,6 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
   });
   for (const e of block.entries) t.spans[e.key] ??= e.span;
   const v = bound.values;
-  if (typeof v.loss === 'string') t.loss = v.loss;
   if (typeof v.epochs === 'number') t.epochs = v.epochs;
   if (typeof v.batchSize === 'number') t.batchSize = v.batchSize;
   if (typeof v.validationSplit === 'number') t.validationSplit = v.validationSplit;
@@ -343,24 +361,6 @@ export function lowerTrain(block: Block | undefined, span: Span, bag: Diagnostic
 }
 
 function reportTrainIssue(bag: DiagnosticBag, i: BindIssue, scope: Scope): void {
-  if (i.kind === 'value' && i.name === 'loss') {
-    const x = i.resolved?.value;
-    if (typeof x === 'string')
-      bag.add(
-        Diagnostics.UnknownLoss,
-        i.span,
-        { name: x },
-        didYouMeanHint(x, Object.keys(LOSSES)),
-        didYouMeanFixes(i.span, x, Object.keys(LOSSES)),
-      );
-    else
-      bag.add(Diagnostics.TrainValue, i.span, {
-        key: 'loss',
-        expected: 'a loss name, e.g. categoricalCrossentropy',
-        got: describeWritten(i.value),
-      });
-    return;
-  }
   reportBlockIssue(bag, 'train', i, scope.format);
 }
 
@@ -503,4 +503,145 @@ function lowerEarlyStopping(v: Value, bag: DiagnosticBag, scope: Scope): IRTrain
     });
   }
   return undefined;
+}
+
+// ------------------------------------------------------------------ per-output losses and weights
+
+/** A name-like value (identifier, string or a param holding a string); 'poisoned' after a reported param error. */
+function nameValue(v: Value, bag: DiagnosticBag, scope: Scope): string | 'poisoned' | undefined {
+  if (v.kind === 'ident') {
+    const p = scope.param(v.name, v.span);
+    if (p === 'poisoned') return 'poisoned';
+    if (p === undefined && v.dollar) {
+      bag.add(Diagnostics.UndefinedParam, v.span, { name: v.name });
+      return 'poisoned';
+    }
+    if (p === undefined) return v.name;
+    return typeof p === 'string' ? p : undefined;
+  }
+  return v.kind === 'string' ? v.value : undefined;
+}
+
+/** One loss name, checked against the table (LSTM4001 with did-you-mean; LSTM4005 for a non-name). */
+function oneLoss(v: Value, key: string, bag: DiagnosticBag, scope: Scope): string | undefined {
+  const x = nameValue(v, bag, scope);
+  if (x === 'poisoned') return undefined;
+  if (x === undefined) {
+    bag.add(Diagnostics.TrainValue, v.span, {
+      key,
+      expected: 'a loss name, e.g. categoricalCrossentropy',
+      got: describeWritten(v),
+    });
+    return undefined;
+  }
+  const c = checkValue(lossT, x);
+  if (!c.ok) {
+    bag.add(
+      Diagnostics.UnknownLoss,
+      v.span,
+      { name: x },
+      didYouMeanHint(x, Object.keys(LOSSES)),
+      didYouMeanFixes(v.span, x, Object.keys(LOSSES)),
+    );
+    return undefined;
+  }
+  return c.value as string;
+}
+
+/**
+ * Items of a per-output value: a list (in output order) or a map `{name: value}` by output name. Each
+ * item is lowered by `one`; a map key given twice is LSTM2006. Undefined when anything was reported.
+ */
+function perOutputValue<T>(
+  v: Value,
+  key: string,
+  bag: DiagnosticBag,
+  one: (item: Value, itemKey: string) => T | undefined,
+): IRPerOutput<T> | undefined {
+  const out: IRPerOutput<T> = {
+    by: v.kind === 'block' ? 'map' : 'list',
+    values: [],
+    names: [],
+    spans: [],
+    span: v.span,
+  };
+  let ok = true;
+  if (v.kind === 'list') {
+    v.items.forEach((it, i) => {
+      const x = one(it, `${key}[${i}]`);
+      if (x === undefined) ok = false;
+      else {
+        out.values.push(x);
+        out.spans.push(it.span);
+      }
+    });
+  } else if (v.kind === 'block') {
+    for (const e of v.block.entries) {
+      if (out.names.includes(e.key)) {
+        bag.add(Diagnostics.DuplicateArgument, e.keySpan, { name: e.key });
+        ok = false;
+        continue;
+      }
+      const x = one(e.value, `${key}.${e.key}`);
+      if (x === undefined) ok = false;
+      else {
+        out.values.push(x);
+        out.names.push(e.key);
+        out.spans.push(e.span);
+      }
+    }
+  } else return undefined;
+  return ok ? out : undefined;
+}
+
+/** `loss`: one name for every output, or per-output losses (a list or a map by output name). */
+function lowerLoss(v: Value, bag: DiagnosticBag, scope: Scope): string | IRPerOutput<string> | undefined {
+  if (v.kind === 'list' || v.kind === 'block')
+    return perOutputValue(v, 'loss', bag, (it, k) => oneLoss(it, k, bag, scope));
+  return oneLoss(v, 'loss', bag, scope);
+}
+
+/** `lossWeights`: numbers ≥ 0, a list in output order or a map by output name. */
+function lowerLossWeights(v: Value, bag: DiagnosticBag, scope: Scope): IRPerOutput<number> | undefined {
+  const expected = 'a list of numbers ≥ 0 (one per output) or a map by output name';
+  if (v.kind !== 'list' && v.kind !== 'block') {
+    bag.add(Diagnostics.TrainValue, v.span, { key: 'lossWeights', expected, got: describeWritten(v) });
+    return undefined;
+  }
+  return perOutputValue(v, 'lossWeights', bag, (it, k) => {
+    const p = it.kind === 'ident' ? scope.param(it.name, it.span) : undefined;
+    if (p === 'poisoned') return undefined;
+    const x = it.kind === 'int' || it.kind === 'float' ? it.value : p;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) {
+      bag.add(Diagnostics.TrainValue, it.span, {
+        key: k,
+        expected: 'a number ≥ 0',
+        got: p !== undefined && it.kind === 'ident' ? `${it.name} = ${JSON.stringify(p)}` : describeWritten(it),
+      });
+      return undefined;
+    }
+    return x;
+  });
+}
+
+/**
+ * A per-output setting in output order: a list as given, a map looked up by output name. Undefined
+ * when it does not fit the outputs (the checker has then reported it: compiler/rules/output-losses.ts).
+ */
+export function perOutput<T>(p: IRPerOutput<T> | undefined, outputNames: readonly string[]): T[] | undefined {
+  if (p === undefined) return undefined;
+  if (p.by === 'list') return p.values.length === outputNames.length ? [...p.values] : undefined;
+  if (p.names.length !== outputNames.length) return undefined;
+  const out: T[] = [];
+  for (const n of outputNames) {
+    const i = p.names.indexOf(n);
+    if (i < 0) return undefined;
+    out.push(p.values[i]!);
+  }
+  return out;
+}
+
+/** The loss of each output, in output order (the one `loss` for every output unless per-output ones are given). */
+export function outputLosses(train: IRTrain, outputNames: readonly string[]): string[] {
+  return perOutput(train.losses, outputNames) ?? outputNames.map(() => train.loss);
 }

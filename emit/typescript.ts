@@ -516,9 +516,9 @@ function buildBodyWriter(
   };
 }
 
-function trainingConfigText(train: IRTrain): string {
+function trainingConfigText(train: IRTrain, tfTrain: TfTrainSpec): string {
   const cfg: Record<string, unknown> = {
-    loss: train.loss,
+    loss: tfTrain.losses ?? train.loss,
     optimizer: train.optimizer.name,
     optimizerArgs: sortedRecord(train.optimizer.args),
     metrics: train.metrics,
@@ -527,6 +527,7 @@ function trainingConfigText(train: IRTrain): string {
     validationSplit: train.validationSplit,
     shuffle: train.shuffle,
   };
+  if (tfTrain.lossWeights !== undefined) cfg['lossWeights'] = tfTrain.lossWeights;
   if (train.clipNorm !== undefined) cfg['clipNorm'] = train.clipNorm;
   if (train.clipValue !== undefined) cfg['clipValue'] = train.clipValue;
   if (train.earlyStopping !== undefined) {
@@ -576,6 +577,30 @@ function clippingHelperText(project: Project): string {
   return clippingHelper;
 }
 
+/** runtime/output-losses.ts, found as runtime/clipping.ts is (the package ships both). */
+const OUTPUT_LOSSES_SOURCES = ['../runtime/output-losses.ts', '../../runtime/output-losses.ts'];
+
+let outputLossesHelper: string | undefined;
+
+/** The `withOutputLosses` function of runtime/output-losses.ts (not exported), for modules with per-output losses. */
+function outputLossesHelperText(project: Project): string {
+  if (outputLossesHelper !== undefined) return outputLossesHelper;
+  const candidates = OUTPUT_LOSSES_SOURCES.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const file = candidates.find((f) => existsSync(f));
+  if (file === undefined) throw new Error(`cannot find runtime/output-losses.ts (looked for ${candidates.join(', ')})`);
+  const sf = project.createSourceFile('/lstmc-runtime/output-losses.ts', readFileSync(file, 'utf8'), {
+    overwrite: true,
+  });
+  try {
+    const fn = sf.getFunctionOrThrow('withOutputLosses');
+    fn.setIsExported(false);
+    outputLossesHelper = fn.getText(true);
+  } finally {
+    project.removeSourceFile(sf);
+  }
+  return outputLossesHelper;
+}
+
 function compileBody(train: TfTrainSpec): WriterFunction {
   return (w) => {
     let optimizer = printOptimizer(train.optimizer);
@@ -584,10 +609,14 @@ function compileBody(train: TfTrainSpec): WriterFunction {
     if (train.clipValue !== undefined) clip.push(`clipValue: ${printNumber(train.clipValue)}`);
     if (clip.length > 0) optimizer = `withGradientClipping(${optimizer}, { ${clip.join(', ')} })`;
     w.writeLine('model.compile({');
-    w.writeLine(`  loss: ${quote(train.loss)},`);
+    w.writeLine(`  loss: ${train.losses ? `[${train.losses.map(quote).join(', ')}]` : quote(train.loss)},`);
     w.writeLine(`  optimizer: ${optimizer},`);
     w.writeLine(`  metrics: [${train.metrics.map(quote).join(', ')}],`);
     w.writeLine('});');
+    if (train.losses) {
+      const weights = (train.lossWeights ?? train.losses.map(() => 1)).map(printNumber).join(', ');
+      w.writeLine(`withOutputLosses(model, [${weights}], [${(train.outputNames ?? []).map(quote).join(', ')}]);`);
+    }
   };
 }
 
@@ -681,10 +710,11 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ['The `train` block of the spec.'],
-    declarations: [{ name: 'trainingConfig', initializer: trainingConfigText(model.train) }],
+    declarations: [{ name: 'trainingConfig', initializer: trainingConfigText(model.train, spec.train) }],
   });
   if (spec.train.clipNorm !== undefined || spec.train.clipValue !== undefined)
     statements.push(clippingHelperText(project));
+  if (spec.train.losses !== undefined) statements.push(outputLossesHelperText(project));
   statements.push({
     kind: StructureKind.Function,
     isExported: true,

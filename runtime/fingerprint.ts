@@ -1,7 +1,7 @@
 /**
  * What a checkpoint was trained as, so `lstmc train --resume` can refuse a spec that no longer matches
  * it: the architecture (every layer's TF.js config and wiring, the inputs), the optimizer with every
- * argument, the loss and metrics, and the shapes of the data. Plain JSON, stored in lstmc.json.
+ * argument, the loss (per output, with its weights) and metrics, and the shapes of the data. Plain JSON, stored in lstmc.json.
  *
  * `compareFingerprints` names each difference in the user's words ("layer lstm_1: units 16 in the
  * checkpoint, 17 in the spec"). Epochs, batch size and sample counts are not part of it: a resumed run
@@ -27,6 +27,9 @@ export interface RunFingerprint {
   outputs: string[];
   optimizer: { name: string; args: Record<string, number | boolean> };
   loss: string;
+  /** Per-output losses and weights (only when the spec gives them: older fingerprints lack both). */
+  losses?: string[];
+  lossWeights?: number[];
   metrics: string[];
   validationSplit: number;
   data: { inputShape: number[]; targetShape: number[] };
@@ -59,6 +62,8 @@ export function runFingerprint(spec: TfModelSpec, info: Pick<DataInfo, 'inputSha
     outputs: spec.outputs.map(ref),
     optimizer: { name: entry?.[0] ?? o.factory, args },
     loss: spec.train.loss,
+    ...(spec.train.losses ? { losses: [...spec.train.losses] } : {}),
+    ...(spec.train.lossWeights ? { lossWeights: [...spec.train.lossWeights] } : {}),
     metrics: [...spec.train.metrics],
     validationSplit: spec.train.validationSplit,
     data: { inputShape: [...info.inputShape], targetShape: [...info.targetShape] },
@@ -121,7 +126,17 @@ export function compareFingerprints(was: RunFingerprint, now: RunFingerprint): s
         out.push(`optimizer ${now.optimizer.name}: ${k} ${pair(was.optimizer.args[k], now.optimizer.args[k])}`);
     }
   }
-  if (was.loss !== now.loss) out.push(`loss: ${pair(was.loss, now.loss)}`);
+  // One loss for every output is the per-output list [loss, loss, ...] (and no weights are all 1s).
+  const nOut = now.outputs.length;
+  const losses = (f: RunFingerprint) => f.losses ?? Array.from({ length: f.outputs.length }, () => f.loss);
+  const weights = (f: RunFingerprint) => f.lossWeights ?? Array.from({ length: f.outputs.length }, () => 1);
+  if (!same(losses(was), losses(now)))
+    out.push(
+      nOut === 1 && was.outputs.length === 1
+        ? `loss: ${pair(losses(was)[0], losses(now)[0])}`
+        : `loss: ${pair(losses(was), losses(now))}`,
+    );
+  if (!same(weights(was), weights(now))) out.push(`lossWeights: ${pair(weights(was), weights(now))}`);
   if (!same(was.metrics, now.metrics)) out.push(`metrics: ${pair(was.metrics, now.metrics)}`);
   if (was.validationSplit !== now.validationSplit)
     out.push(`validationSplit: ${pair(was.validationSplit, now.validationSplit)}`);

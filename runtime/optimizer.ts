@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TfOptimizerSpec, TfTrainSpec } from '../compiler/tfspec.js';
 import { withGradientClipping } from './clipping.js';
+import { withOutputLosses } from './output-losses.js';
 
 /** The optimizer a spec's `tf.train.<factory>(...args)` call describes. */
 export function makeOptimizer({ factory, args }: TfOptimizerSpec): tf.Optimizer {
@@ -56,9 +57,13 @@ export function optimizerFor(train: TfTrainSpec): { optimizer: tf.Optimizer; cli
   return { optimizer, clip };
 }
 
-/** `model.compile` with the spec's loss, optimizer (clipped) and metrics. */
+/**
+ * `model.compile` with the spec's loss (one per output when the spec gives them, weighted by its
+ * `lossWeights` as Keras does: runtime/output-losses.ts), optimizer (clipped) and metrics.
+ */
 export function compileModel(model: tf.LayersModel, train: TfTrainSpec): { optimizer: tf.Optimizer; clip: ClipStats } {
   const { optimizer, clip } = optimizerFor(train);
-  model.compile({ loss: train.loss, optimizer, metrics: [...train.metrics] });
+  model.compile({ loss: train.losses ? [...train.losses] : train.loss, optimizer, metrics: [...train.metrics] });
+  if (train.losses) withOutputLosses(model, train.lossWeights ?? train.losses.map(() => 1), train.outputNames ?? []);
   return { optimizer, clip };
 }

@@ -1,8 +1,8 @@
 /**
- * Core layers: dense, dropout, flatten, reshape, repeatVector, permute, activation, embedding.
+ * Core layers: dense, dropout, flatten, reshape, repeatVector, permute, activation, embedding, masking.
  */
 import type { Dim, Shape } from '../ir.js';
-import type { LayerDef, ShapeResult, TfLayerSpec } from './types.js';
+import type { LayerDef, MaskRule, ShapeResult, TfLayerSpec } from './types.js';
 import {
   activationArg,
   activationT,
@@ -30,6 +30,9 @@ import {
   unitsArg,
 } from './common.js';
 
+/** TF.js `supportsMasking` with the default `computeMask`: an incoming mask passes through unchanged. */
+const carriesMask = (): MaskRule => ({ supports: true, output: 'carry' });
+
 export const dense: LayerDef = defineLayer({
   name: 'dense',
   className: 'Dense',
@@ -56,6 +59,7 @@ export const dense: LayerDef = defineLayer({
     if (k) return k;
     return ok([...x.slice(0, -1), numArg(inst, 'units', 1)]);
   },
+  masking: carriesMask,
   paramCount(inst, inputs) {
     const x = inputs[0] ?? [];
     const f = x[x.length - 1];
@@ -86,6 +90,7 @@ export const dropout: LayerDef = defineLayer({
     name: nameArg(),
   },
   outputShapes: identityShape('dropout'),
+  masking: carriesMask,
   paramCount: noParams,
 });
 
@@ -103,6 +108,7 @@ export const gaussianNoise: LayerDef = defineLayer({
     name: nameArg(),
   },
   outputShapes: identityShape('gaussianNoise'),
+  masking: carriesMask,
   paramCount: noParams,
 });
 
@@ -119,6 +125,7 @@ export const activation: LayerDef = defineLayer({
     name: nameArg(),
   },
   outputShapes: identityShape('activation'),
+  masking: carriesMask,
   paramCount: noParams,
 });
 
@@ -312,7 +319,11 @@ export const embedding: LayerDef = defineLayer({
     inputDim: arg(intT(1), 'Vocabulary size: the largest integer index + 1.', { required: true }),
     outputDim: arg(intT(1), 'Size of each embedding vector.', { required: true }),
     embeddingsInitializer: initArg('randomUniform', 'the embedding matrix (Keras "uniform", ±0.05)'),
-    maskZero: arg(boolT, 'Treat index 0 as padding to be masked.', { default: false }),
+    maskZero: arg(
+      boolT,
+      'Treat index 0 as padding: the mask it makes lets the following recurrent layers skip those steps (inputDim counts index 0).',
+      { default: false },
+    ),
     name: nameArg(),
   },
   outputShapes(inst, inputs): ShapeResult {
@@ -320,5 +331,44 @@ export const embedding: LayerDef = defineLayer({
     if ('error' in s) return s.error;
     return ok([...s.shape, numArg(inst, 'outputDim', 1)]);
   },
+  // TF.js sets supportsMasking only with maskZero: then it makes a new mask (index != 0), else drops one.
+  masking: (inst): MaskRule =>
+    boolArg(inst, 'maskZero', false) ? { supports: true, output: 'new' } : { supports: false, output: 'none' },
   paramCount: (inst) => trainable(numArg(inst, 'inputDim', 0) * numArg(inst, 'outputDim', 0)),
+});
+
+export const masking: LayerDef = defineLayer({
+  name: 'masking',
+  className: 'Masking',
+  pytorch: { className: 'Masking' },
+  category: 'core',
+  doc: 'Masks the time steps whose features all equal `maskValue` (padding): recurrent layers after it skip them, carrying their states over.',
+  shapeDoc: '[T, F] -> [T, F] (unchanged; masked steps become 0)',
+  notes: [
+    'The mask follows TF.js 4.22: layers that support masks pass it on (dense, dropout, activation, normalization, timeDistributed, concatenate); recurrent layers read it and pass it on only with returnSequences; other layers drop it (a warning).',
+    'At a masked step a recurrent layer keeps its states and repeats its previous output (Keras 2). Under bidirectional with returnSequences, TF.js repeats too where Keras 2 outputs zeros.',
+  ],
+  tfjs: { kernels: ['NotEqual', 'Any'] },
+  main: ['maskValue'],
+  args: {
+    maskValue: arg({ kind: 'float' }, 'A step whose features all equal this value is masked (skipped).', {
+      default: 0,
+    }),
+    name: nameArg(),
+  },
+  outputShapes(_inst, inputs): ShapeResult {
+    const s = single('masking', inputs);
+    if ('error' in s) return s.error;
+    const r = expectMinRank(
+      'masking',
+      s.shape,
+      2,
+      '[batch, timesteps, features]',
+      'masking marks time steps: a step is masked when all its features equal maskValue.',
+    );
+    if (r) return r;
+    return ok(s.shape.slice());
+  },
+  masking: (): MaskRule => ({ supports: true, output: 'new' }),
+  paramCount: noParams,
 });

@@ -71,6 +71,8 @@ function elementwise(name: string, className: string): LayerDef {
     main: [],
     inputs: MANY,
     args: { name: nameArg() },
+    // TF.js 4.22's Merge.computeMask returns a mis-shaped mask (the first input's, with a leading axis).
+    masking: () => ({ supports: true, output: 'merge' }),
     outputShapes(_inst, inputs): ShapeResult {
       const c = countCheck(name, inputs) ?? rankCheck(name, inputs);
       if (c) return c;
@@ -123,6 +125,8 @@ export const concatenate: LayerDef = defineLayer({
   shapeDoc: '[..., A], [..., B] -> [..., A + B] (other dims equal)',
   main: [],
   inputs: MANY,
+  // Keeps a step when every input keeps it (an unmasked input keeps all).
+  masking: () => ({ supports: true, reads: true, output: 'carry' }),
   args: {
     axis: arg(intT(), 'The axis to concatenate along (batch is 0; -1 is the last axis).', { default: -1 }),
     name: nameArg(),

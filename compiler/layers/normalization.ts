@@ -86,6 +86,7 @@ export const batchNormalization: LayerDef = defineLayer({
     if ('error' in d) return d.error;
     return ok(s.shape.slice());
   },
+  masking: () => ({ supports: true, output: 'carry' }),
   paramCount(inst, inputs) {
     const d = normDim('batchNormalization', inst, inputs[0] ?? []);
     const c = 'dim' in d ? d.dim : 0;
@@ -120,6 +121,7 @@ export const layerNormalization: LayerDef = defineLayer({
     if ('error' in d) return d.error;
     return ok(s.shape.slice());
   },
+  masking: () => ({ supports: true, output: 'carry' }),
   paramCount(inst, inputs) {
     const d = normDim('layerNormalization', inst, inputs[0] ?? []);
     const c = 'dim' in d ? d.dim : 0;

@@ -128,6 +128,12 @@ function recurrent(cell: CellInfo): LayerDef {
     main: ['units'],
     args,
     stateNames,
+    // Masked steps keep the states and repeat the previous output; the mask goes on with the sequence only.
+    masking: (inst) => ({
+      supports: true,
+      reads: true,
+      output: boolArg(inst, 'returnSequences', false) ? 'carry' : 'none',
+    }),
     stateShapes: (inst) => Array.from({ length: nStates }, () => [numArg(inst, 'units', 1)]),
     outputCount: (inst) => (boolArg(inst, 'returnState', false) ? 1 + nStates : 1),
     outputShapes(inst: LayerInstance, inputs: readonly Shape[]): ShapeResult {
@@ -234,6 +240,11 @@ export const bidirectional: LayerDef = defineLayer({
   },
   canWrap: (inner) => inner.category === 'recurrent',
   wrapHint: 'bidirectional wraps a recurrent layer: lstm, gru or simpleRNN.',
+  masking: (inst) => ({
+    supports: true,
+    reads: true,
+    output: inst.inner && boolArg(inst.inner, 'returnSequences', false) ? 'carry' : 'none',
+  }),
   stateShapes(inst) {
     const states = inst.inner ? stateShapesOf(inst.inner) : [];
     return [...states, ...states.map((s) => s.slice())];

@@ -96,6 +96,32 @@ export interface LayerLowerings {
   pytorch?: PytorchLowering;
 }
 
+/**
+ * What a layer does with a mask, as TF.js 4.22 does it (`supportsMasking`, `computeMask`, `call(x, {mask})`).
+ * A mask marks the (padded) time steps to skip: `masking(...)` and `embedding(..., maskZero: true)` make one,
+ * and the checker follows it through the model (compiler/rules/masking.ts).
+ */
+export interface MaskRule {
+  /**
+   * TF.js `supportsMasking`. False: TF.js drops an incoming mask (masked steps count as data from there
+   * on; Keras 3 warns the same), and so does the checker (LSTM3020).
+   */
+  supports: boolean;
+  /**
+   * Its computation or its own mask reads the incoming mask (recurrent layers carry their states over
+   * masked steps; concatenate combines masks): a mask TF.js 4.22 got wrong fails here (LSTM3022).
+   */
+  reads?: boolean;
+  /** TF.js 4.22 fails on an incoming mask here; says why (the checker refuses: LSTM3023). */
+  refuses?: string;
+  /**
+   * The mask of its first output (further outputs, e.g. states, carry none): `carry` the incoming one,
+   * `new` (made from the input: masking, embedding with maskZero), `none`, or `merge`: what TF.js 4.22's
+   * add / multiply / average compute, unusable by a layer that reads it (LSTM3022).
+   */
+  output: 'carry' | 'new' | 'none' | 'merge';
+}
+
 /** Everything lstmc knows about one layer: the only place per-layer knowledge lives. */
 export interface LayerDef {
   /** DSL name, the tf.layers factory name: 'lstm', 'timeDistributed'. */
@@ -127,6 +153,8 @@ export interface LayerDef {
    * `returnState` returns, in order (lstm: [h, c]; bidirectional: forward states then backward ones).
    */
   stateShapes?: (inst: LayerInstance) => Shape[];
+  /** Its mask rule (see MaskRule); absent: it does not support masks (TF.js `supportsMasking` false). */
+  masking?: (inst: LayerInstance) => MaskRule;
   /** Number of outputs given the args (recurrent with returnState: 1 + number of states). */
   outputCount(inst: LayerInstance): number;
   /** Pure shape rule: input shapes (batch excluded) to output shapes, or an error. */

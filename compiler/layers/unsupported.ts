@@ -5,7 +5,6 @@
  * leaves this list (test/invariants.test.ts checks the two never overlap).
  */
 export const UNSUPPORTED_LAYERS: Readonly<Record<string, string>> = {
-  masking: 'The masking layer is planned; for token sequences, embedding(..., maskZero: true) masks index 0 meanwhile.',
   attention: 'Attention layers are planned.',
   additiveAttention: 'Attention layers are planned.',
   multiHeadAttention: 'Attention layers are planned.',

@@ -30,6 +30,18 @@ export const timeDistributed: LayerDef = defineLayer({
     name: nameArg(),
   },
   canWrap: (inner) => inner.inputs.min <= 1 && inner.inputs.max >= 1,
+  // TF.js passes the sequence's mask, unchanged, to the inner layer at every step: fine for layers that
+  // ignore it (dense), fatal for one that reads it (a recurrent layer over the steps' sub-sequences).
+  masking: (inst) => {
+    const inner = inst.inner?.def.masking?.(inst.inner);
+    return inner?.reads
+      ? {
+          supports: true,
+          output: 'carry',
+          refuses: `TF.js 4.22 hands the [batch, timesteps] mask of the sequence to the wrapped ${inst.inner?.def.name}, which fails on it`,
+        }
+      : { supports: true, output: 'carry' };
+  },
   outputShapes(inst, inputs): ShapeResult {
     if (inputs.length !== 1) return fail('InputCount', { layer: 'timeDistributed', expected: 1, got: inputs.length });
     const x = inputs[0]!;

@@ -93,6 +93,7 @@ function lowerModel(
     nodes: st.nodes,
     outputs: outputs.refs,
     outputShapes: outputs.shapes,
+    outputNames: outputs.names,
     train,
   };
   if (data) model.data = data.data;

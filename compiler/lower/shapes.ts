@@ -24,6 +24,8 @@ export interface Outputs {
   shapes: Shape[];
   /** The node that produced each output (undefined for an input used as output). */
   producers: (IRNode | undefined)[];
+  /** The user's name of each output: the `output a, b` names, else the producing node's (or input's) name. */
+  names: string[];
 }
 
 /** Infers shapes through the ordered statements; returns the model's outputs. */
@@ -60,11 +62,12 @@ export function inferShapes(st: ModelState, ordered: readonly Statement[]): Outp
 }
 
 function collectOutputs(st: ModelState, outputStmt: Extract<Statement, { kind: 'output' }> | undefined): Outputs {
-  const out: Outputs = { refs: [], shapes: [], producers: [] };
-  const push = (ref: ValueRef, shape: Shape, producer: IRNode | undefined): void => {
+  const out: Outputs = { refs: [], shapes: [], producers: [], names: [] };
+  const push = (ref: ValueRef, shape: Shape, producer: IRNode | undefined, name = ref.node): void => {
     out.refs.push(ref);
     out.shapes.push(shape);
     out.producers.push(producer);
+    out.names.push(name);
   };
   if (outputStmt) {
     for (const n of outputStmt.names) {
@@ -79,7 +82,7 @@ function collectOutputs(st: ModelState, outputStmt: Extract<Statement, { kind: '
         );
         continue;
       }
-      push(b.ref, b.shape, b.producer);
+      push(b.ref, b.shape, b.producer, n.name);
     }
   } else if (st.current) {
     const b = st.current;
@@ -88,7 +91,9 @@ function collectOutputs(st: ModelState, outputStmt: Extract<Statement, { kind: '
     else if (b.producer) {
       // A final layer with returnState and no destructuring: all its outputs are model outputs.
       const p = b.producer;
-      p.outputShapes.forEach((sh, i) => push({ node: b.ref.node, index: i }, sh, p));
+      p.outputShapes.forEach((sh, i) =>
+        push({ node: b.ref.node, index: i }, sh, p, i === 0 ? b.ref.node : `${b.ref.node}_${i}`),
+      );
     }
   }
   return out;

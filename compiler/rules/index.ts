@@ -7,6 +7,7 @@ import { dataShapes } from './data-shapes.js';
 import { overridesDeclared, uniqueModelNames } from './file-rules.js';
 import { hasInput, hasLayers } from './inputs-and-layers.js';
 import { lossActivation } from './loss-activation.js';
+import { maskFlow } from './masking.js';
 import { modelName } from './model-name.js';
 import type { FileRule, ModelRule } from './types.js';
 import { unusedValues } from './unused-values.js';
@@ -19,6 +20,7 @@ export const specifiedModelRules: readonly ModelRule[] = [
   lossActivation,
   dataShapes,
   clipBoth,
+  maskFlow,
 ];
 
 export const specifiedFileRules: readonly FileRule[] = [overridesDeclared, uniqueModelNames];

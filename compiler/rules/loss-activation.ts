@@ -1,6 +1,7 @@
-/** The loss fits the output activation (softmax for categorical cross-entropy, sigmoid for binary). */
+/** Each output's loss fits its activation (softmax for categorical cross-entropy, sigmoid for binary). */
 import { Diagnostics } from '../../base/diagnostics.js';
 import type { IRNode } from '../ir.js';
+import { perOutput } from '../train.js';
 import type { ModelRule } from './types.js';
 
 /** The output activation each loss expects. */
@@ -24,18 +25,24 @@ function finalActivation(node: IRNode | undefined): string | undefined {
 }
 
 export const lossActivation: ModelRule = ({ st, outputs, train }) => {
-  const lossSpan = train.spans['loss'];
-  const expected = WANT[train.loss];
-  if (!expected || !lossSpan) return;
-  for (const p of outputs.producers) {
+  const losses = train.losses ? perOutput(train.losses, outputs.names) : outputs.names.map(() => train.loss);
+  if (!losses) return; // a per-output list or map that does fit the outputs (output-losses.ts reports it)
+  outputs.producers.forEach((p, i) => {
+    const loss = losses[i]!;
+    const expected = WANT[loss];
+    // Per-output losses point at their own entry; one loss for every output at the `loss` key.
+    const lossSpan = train.losses
+      ? train.losses.spans[train.losses.by === 'list' ? i : train.losses.names.indexOf(outputs.names[i]!)]
+      : train.spans['loss'];
+    if (!expected || !lossSpan) return;
     const activation = finalActivation(p);
-    if (!p || activation === undefined || activation === expected) continue;
+    if (!p || activation === undefined || activation === expected) return;
     const fitting = FITTING_LOSS[activation];
     st.err(
       Diagnostics.LossActivation,
       lossSpan,
-      { loss: train.loss, expected: `a ${expected} output`, layer: p.name, activation },
+      { loss, expected: `a ${expected} output`, layer: p.name, activation },
       `Add \`activation: ${expected}\` to ${p.name} (line ${p.span.line}), or pick a loss that fits a ${activation} output${fitting ? ` (${fitting})` : ''}.`,
     );
-  }
+  });
 };
