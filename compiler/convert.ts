@@ -88,7 +88,10 @@ function bareParams(spec: SpecFile): void {
     };
     for (const s of m.statements) {
       if (s.kind === 'param') continue;
-      if (s.kind === 'input') value(s.shape);
+      if (s.kind === 'input') {
+        value(s.shape);
+        if (s.batch) value(s.batch);
+      }
       else if (s.kind === 'layer') s.call.args.forEach((a) => value(a.value));
       else if (s.kind === 'let') {
         if (s.annotation) value(s.annotation);

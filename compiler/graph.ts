@@ -107,7 +107,9 @@ export function modelGraph(model: IRModel): ModelGraph {
       name: node ? (outputNames(node)[ref.index] ?? '') : '',
     };
   };
-  const text = (s: Shape | undefined): string => (s ? shapeText(withBatch(s)) : '?');
+  // A declared batch size (`input x: [1, 1] batch 25`) is shown as that number, as tfjs reports it.
+  const batch = model.inputs.find((i) => i.batch !== undefined)?.batch;
+  const text = (s: Shape | undefined): string => (s ? shapeText(withBatch(s, batch)) : '?');
 
   for (const input of model.inputs) {
     const shape = text(input.shape);

@@ -62,6 +62,13 @@ export interface IRInput {
   shape: Shape;
   /** For each dim that came from a param, the param's name (for the emitter); else undefined. */
   dimParams: (string | undefined)[];
+  /**
+   * The declared batch size (`input x: [1, 1] batch 25`), when given: the batch dimension is then fixed
+   * (TF.js `batchInputShape` / `batchShape`), as stateful recurrent layers need.
+   */
+  batch?: number;
+  /** The param the batch size came from (`batch B`), for the printer and the emitter. */
+  batchParam?: string;
   span: Span;
 }
 

@@ -316,10 +316,11 @@ export function yamlJsonSchema(): JsonSchema {
         additionalProperties: paramValue,
       },
       inputs: {
-        description: 'The inputs: `name: [dims]` without the batch dimension.',
+        description:
+          'The inputs: `name: [dims]` without the batch dimension, or `name: {shape: [dims], batch: N}` with a declared batch size (stateful layers need it).',
         type: 'object',
         propertyNames: { pattern: IDENT },
-        additionalProperties: ref('shape'),
+        additionalProperties: { anyOf: [ref('shape'), ref('batchedInput')] },
       },
       layers: {
         description: 'A sequential chain, one layer per item (same as bare layer lines).',
@@ -363,6 +364,19 @@ export function yamlJsonSchema(): JsonSchema {
         ],
       },
       shape: { type: 'array', items: ref('dim') },
+      batchedInput: {
+        description: 'An input with a declared batch size: `{shape: [1, 1], batch: 25}`.',
+        type: 'object',
+        properties: {
+          shape: documented('The dimensions without the batch dimension.', 'shape'),
+          batch: {
+            description: 'The batch size: every batch has exactly this many samples (stateful layers need it).',
+            anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_INT }, ref('paramRef')],
+          },
+        },
+        required: ['shape'],
+        additionalProperties: false,
+      },
       bareLayer: { description: 'A layer without arguments.', enum: bare },
       layerObject: {
         description: 'A layer: `name: main argument` or `name: {argument: value, ...}`.',

@@ -226,6 +226,13 @@ function dims(m: IRModel, i: number, st: Style): string {
   );
 }
 
+/** The declared batch of input `i` (a param's name where it came from one), or undefined. */
+function batchOf(m: IRModel, i: number, st: Style): string | undefined {
+  const inp = m.inputs[i]!;
+  if (inp.batch === undefined) return undefined;
+  return inp.batchParam !== undefined ? st.param(inp.batchParam) : String(inp.batch);
+}
+
 function trainEntries(t: IRTrain, st: Style, form: 'lstm' | 'yaml'): [string, string][] {
   const d = defaultTrain();
   const out: [string, string][] = [];
@@ -288,7 +295,10 @@ function paramText(v: number | string | boolean, st: Style): string {
 export function printLstm(m: IRModel, opts: PrintOptions = {}): string {
   const lines: string[] = [`model ${m.name} {`];
   for (const [k, v] of Object.entries(m.params)) lines.push(`  param ${k} = ${paramText(v, LSTM_STYLE)}`);
-  m.inputs.forEach((inp, i) => lines.push(`  input ${inp.name}: ${dims(m, i, LSTM_STYLE)}`));
+  m.inputs.forEach((inp, i) => {
+    const batch = batchOf(m, i, LSTM_STYLE);
+    lines.push(`  input ${inp.name}: ${dims(m, i, LSTM_STYLE)}${batch === undefined ? '' : ` batch ${batch}`}`);
+  });
   if (m.kind === 'sequential') {
     for (const n of m.nodes) lines.push(`  ${lstmCall(n, opts, n)}`);
   } else {
@@ -327,7 +337,11 @@ export function printYaml(m: IRModel, opts: PrintOptions = {}): string {
     for (const [k, v] of params) lines.push(`  ${k}: ${paramText(v, YAML_STYLE)}`);
   }
   lines.push('inputs:');
-  m.inputs.forEach((inp, i) => lines.push(`  ${inp.name}: ${dims(m, i, YAML_STYLE)}`));
+  m.inputs.forEach((inp, i) => {
+    const batch = batchOf(m, i, YAML_STYLE);
+    const shape = dims(m, i, YAML_STYLE);
+    lines.push(`  ${inp.name}: ${batch === undefined ? shape : `{shape: ${shape}, batch: ${batch}}`}`);
+  });
   if (m.kind === 'sequential') {
     lines.push('layers:');
     for (const n of m.nodes) lines.push(`  - ${yamlItem(n, opts, n)}`);

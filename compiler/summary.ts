@@ -5,7 +5,10 @@
 import type { Dim, IRModel, IRNode, Shape, ValueRef } from './ir.js';
 import { getLayer } from './layers/table.js';
 
-/** A summary dimension: the batch dimension and unknown dims are null, symbols are strings. */
+/**
+ * A summary dimension: unknown dims are null, symbols are strings; the batch dimension is null unless the
+ * model declares its batch size (`input x: [1, 1] batch 25`), then that number (as tfjs reports it).
+ */
 export type SummaryShape = Dim[];
 
 export interface SummaryInput {
@@ -42,9 +45,14 @@ export interface SummaryReport {
   models: ModelSummary[];
 }
 
-/** Prepend the batch dimension (null). */
-export function withBatch(shape: Shape): SummaryShape {
-  return [null, ...shape.map((d) => (d === undefined ? null : d))];
+/** Prepend the batch dimension: null, or the declared batch size. */
+export function withBatch(shape: Shape, batch?: number): SummaryShape {
+  return [batch ?? null, ...shape.map((d) => (d === undefined ? null : d))];
+}
+
+/** The model's declared batch size (every input declares the same one once checked), if any. */
+function declaredBatchOf(model: IRModel): number | undefined {
+  return model.inputs.find((i) => i.batch !== undefined)?.batch;
 }
 
 function nodeParams(node: IRNode): number {
@@ -62,10 +70,11 @@ export function summarize(model: IRModel, options: SummaryOptions = {}): ModelSu
   const classOf = (type: string): string => options.className?.(type) ?? getLayer(type)?.className ?? type;
   let trainable = 0;
   let nonTrainable = 0;
+  const batch = declaredBatchOf(model);
   const layers: SummaryLayer[] = model.nodes.map((node) => {
     trainable += node.params.trainable;
     nonTrainable += node.params.nonTrainable;
-    const shapes = node.outputShapes.map(withBatch);
+    const shapes = node.outputShapes.map((s) => withBatch(s, batch));
     return {
       name: node.name,
       type: classOf(node.type),
@@ -79,9 +88,9 @@ export function summarize(model: IRModel, options: SummaryOptions = {}): ModelSu
       : model.outputs.map((r) => refShape(model, r)).filter((s): s is Shape => s !== undefined);
   return {
     name: model.name,
-    inputs: model.inputs.map((i) => ({ name: i.name, shape: withBatch(i.shape) })),
+    inputs: model.inputs.map((i) => ({ name: i.name, shape: withBatch(i.shape, i.batch) })),
     layers,
-    outputs: outputShapes.map((s) => ({ shape: withBatch(s) })),
+    outputs: outputShapes.map((s) => ({ shape: withBatch(s, batch) })),
     totalParams: trainable + nonTrainable,
     trainableParams: trainable,
     nonTrainableParams: nonTrainable,
@@ -105,7 +114,7 @@ export function summaryGraph(model: IRModel): SummaryGraph | undefined {
     const refs = [...node.inputs, ...(node.initialState ?? [])];
     connectedTo[node.name] = refs.map((r) => `${r.node}[0][${r.index}]`);
   }
-  return { inputs: model.inputs.map((i) => ({ name: i.name, shape: withBatch(i.shape) })), connectedTo };
+  return { inputs: model.inputs.map((i) => ({ name: i.name, shape: withBatch(i.shape, i.batch) })), connectedTo };
 }
 
 // ---------------------------------------------------------------------------------------------

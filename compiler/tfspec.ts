@@ -15,6 +15,11 @@ export interface TfInputSpec {
   name: string;
   /** Batch excluded; symbolic and unknown dims are null. */
   shape: (number | null)[];
+  /**
+   * The declared batch size (`input x: [1, 1] batch 25`): the model is then built with a fixed batch
+   * dimension (`batchInputShape: [batch, ...shape]` on a sequential first layer, `tf.input({ batchShape })`).
+   */
+  batch?: number;
 }
 
 export interface TfNodeSpec {
@@ -22,7 +27,8 @@ export interface TfNodeSpec {
   name: string;
   /**
    * The `tf.layers.<factory>(config)` call. The config always has `name`; the first layer of a
-   * sequential model also has `inputShape`, and no other layer has `inputShape`/`batchInputShape`.
+   * sequential model also has `inputShape` (or `batchInputShape` when the input declares a batch), and
+   * no other layer has `inputShape`/`batchInputShape`.
    */
   spec: TfLayerSpec;
   inputs: ValueRef[];
@@ -175,13 +181,22 @@ export function toTfTrainSpec(train: IRTrain, outputNames: readonly string[] = [
  * carries its `name`. Pure; the result is JSON-serialisable.
  */
 export function toTfModelSpec(model: IRModel): TfModelSpec {
-  const inputs: TfInputSpec[] = model.inputs.map((i) => ({ name: i.name, shape: toTfShape(i.shape) }));
+  const inputs: TfInputSpec[] = model.inputs.map((i) =>
+    i.batch === undefined
+      ? { name: i.name, shape: toTfShape(i.shape) }
+      : { name: i.name, shape: toTfShape(i.shape), batch: i.batch },
+  );
   const nodes = model.nodes.map(nodeSpec);
   const kind = isSequential(model, nodes) ? 'sequential' : 'functional';
   if (kind === 'sequential') {
     const first = nodes[0]!;
     const { name, ...rest } = first.spec.config;
-    first.spec = { ...first.spec, config: { name, inputShape: inputs[0]!.shape.slice(), ...rest } };
+    const input = inputs[0]!;
+    const shapeArg =
+      input.batch === undefined
+        ? { inputShape: input.shape.slice() }
+        : { batchInputShape: [input.batch, ...input.shape] };
+    first.spec = { ...first.spec, config: { name, ...shapeArg, ...rest } };
   }
   return {
     kind,

@@ -386,6 +386,13 @@ export function pytorchDiagnostics(model: IRModel, source: string): Diagnostic[]
       if (inst === undefined) return;
       if (inst.def.lower.pytorch === undefined)
         out.push(unsupportedLayer(inst.def.name, located(layer?.span, model.span), model));
+      else if (layer?.args['stateful'] === true)
+        out.push(
+          makeDiagnostic(Diagnostics.StatefulTarget, located(layer.argSpans['stateful'] ?? layer.span, model.span), {
+            name: node.name,
+            target: PYTORCH_TARGET,
+          }),
+        );
       visit(inst.inner, layer?.inner);
     };
     visit(instanceOf(node), node);

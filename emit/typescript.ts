@@ -365,7 +365,7 @@ class ModulePrinter {
     if (!JS_IDENT.test(spec.factory)) throw new Error(`invalid layer factory ${JSON.stringify(spec.factory)}`);
     const entries = Object.entries(spec.config).filter(([, v]) => v !== undefined);
     if (spec.inner !== undefined && !entries.some(([k]) => k === 'layer')) {
-      const at = entries.findIndex(([k]) => k !== 'name' && k !== 'inputShape');
+      const at = entries.findIndex(([k]) => k !== 'name' && k !== 'inputShape' && k !== 'batchInputShape');
       entries.splice(at < 0 ? entries.length : at, 0, ['layer', spec.inner]);
     }
     const callee = `${spec.module === 'lstmc' ? 'lstmcLayers' : 'tf.layers'}.${spec.factory}`;
@@ -379,7 +379,7 @@ class ModulePrinter {
         w.write(`${propKey(key)}: `);
         if (key === 'layer' && spec.inner !== undefined) {
           this.layerCall(w, spec.inner, refs?.inner);
-        } else if (key === 'inputShape' && Array.isArray(value)) {
+        } else if ((key === 'inputShape' || key === 'batchInputShape') && Array.isArray(value)) {
           w.write(this.shape(value as (number | null)[], inputShapeDims));
         } else {
           w.write(this.param(refs?.args[key], value) ?? printValue(value));
@@ -439,7 +439,14 @@ function buildBodyWriter(
             sw.write('layers: [').newLine();
             sw.indent(() => {
               spec.nodes.forEach((node, i) => {
-                const dims = i === 0 ? model.inputs[0]?.dimParams : undefined;
+                const first = model.inputs[0];
+                // batchInputShape: [batch, ...shape]; the batch may come from a param too.
+                const dims =
+                  i === 0 && first !== undefined
+                    ? first.batch === undefined
+                      ? first.dimParams
+                      : [first.batchParam, ...first.dimParams]
+                    : undefined;
                 printer.layerCall(sw, node.spec, paramRefsOf(irNodes.get(node.name)), dims);
                 sw.write(',').newLine();
               });
@@ -462,8 +469,15 @@ function buildBodyWriter(
       for (const input of spec.inputs) {
         const v = scope.fresh(input.name);
         vars.set(refKey({ node: input.name, index: 0 }), v);
-        const shape = printer.shape(input.shape, irInputs.get(input.name)?.dimParams);
-        body.push(`const ${v} = tf.input({ name: ${quote(input.name)}, shape: ${shape} });`);
+        const irInput = irInputs.get(input.name);
+        if (input.batch === undefined) {
+          const shape = printer.shape(input.shape, irInput?.dimParams);
+          body.push(`const ${v} = tf.input({ name: ${quote(input.name)}, shape: ${shape} });`);
+        } else {
+          const dims = [irInput?.batchParam, ...(irInput?.dimParams ?? [])];
+          const batchShape = printer.shape([input.batch, ...input.shape], dims);
+          body.push(`const ${v} = tf.input({ name: ${quote(input.name)}, batchShape: ${batchShape} });`);
+        }
       }
       // Outputs nobody reads get no variable (noUnusedLocals-clean): holes in a destructuring pattern.
       const used = new Set<string>(spec.outputs.map(refKey));
@@ -693,6 +707,17 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
       },
     ],
   });
+  const declaredBatch = spec.inputs.find((i) => i.batch !== undefined)?.batch;
+  if (declaredBatch !== undefined)
+    statements.push({
+      kind: StructureKind.VariableStatement,
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [
+        'The declared batch size (`input ... batch N`), for the default params: the model takes batches of exactly this many samples. Stateful layers carry their states from one call to the next; call `model.resetStates()` before an unrelated sequence.',
+      ],
+      declarations: [{ name: 'batchSize', initializer: `${declaredBatch}` }],
+    });
   const bodyWriter = buildBodyWriter(model, spec, printer, names);
   statements.push({
     kind: StructureKind.Function,

@@ -72,6 +72,11 @@ export interface InputDecl {
   name: Name;
   /** Always a `list` value when well formed; a front end may produce anything on bad input. */
   shape: Value;
+  /**
+   * The declared batch size (`input x: [1, 1] batch 25`; YAML `x: {shape: [1, 1], batch: 25}`): an
+   * int or a param when well formed. Stateful recurrent layers need it.
+   */
+  batch?: Value;
   span: Span;
 }
 

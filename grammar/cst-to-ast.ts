@@ -306,9 +306,11 @@ class AstBuilder extends BaseVisitor {
   inputDecl(ch: Children, b: BuildContext): Statement | undefined {
     const name = this.name(tok(ch, 'Identifier'), b);
     const shape = this.v<Value>(node(ch, 'value'), b);
-    const span = this.spanFrom(tok(ch, 'Input'), node(ch, 'value') ?? tok(ch, 'Identifier'), b);
+    const batchNode = node(ch, 'batchValue');
+    const batch = batchNode ? this.v<Value>(batchNode, b) : undefined;
+    const span = this.spanFrom(tok(ch, 'Input'), batchNode ?? node(ch, 'value') ?? tok(ch, 'Identifier'), b);
     if (!name || !shape || !span) return undefined;
-    return { kind: 'input', name, shape, span };
+    return batch ? { kind: 'input', name, shape, batch, span } : { kind: 'input', name, shape, span };
   }
 
   letStmt(ch: Children, b: BuildContext): LetStmt | undefined {

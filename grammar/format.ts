@@ -326,9 +326,11 @@ class LstmPrinter {
       case 'param':
         this.value(`param ${s.name.name} = `, s.value, indent, '');
         return;
-      case 'input':
-        this.value(`input ${s.name.name}: `, s.shape, indent, '');
+      case 'input': {
+        const batch = s.batch === undefined ? undefined : this.flatValue(s.batch);
+        this.value(`input ${s.name.name}: `, s.shape, indent, batch === undefined ? '' : ` batch ${batch}`);
         return;
+      }
       case 'layer':
         this.call('', s.call, indent, '');
         return;

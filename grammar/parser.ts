@@ -5,7 +5,7 @@
  *   modelDecl   := "model" NAME "{" (modelEntry | ";" | junk)* "}"
  *   modelEntry  := paramDecl | inputDecl | letStmt | outputStmt | trainBlock | dataBlock | layerStmt
  *   paramDecl   := "param" NAME "=" value
- *   inputDecl   := "input" NAME ":" value
+ *   inputDecl   := "input" NAME ":" value ("batch" value)?     (`batch` is contextual: an identifier)
  *   letStmt     := "let" letTargets (":" value)? "=" nameOrList ("->" call)*
  *   letTargets  := NAME | "[" NAME ("," NAME)* ","? "]"
  *   nameOrList  := NAME | "[" NAME ("," NAME)* ","? "]"
@@ -86,6 +86,12 @@ export const expectedMessageProvider: IParserErrorMessageProvider = {
     return joinOr(expectedIterationPaths.map((p) => (p[0] ? label(p[0]) : 'end of input')));
   },
 };
+
+/**
+ * What may follow the contextual keyword `batch` in an input declaration: a number, `$param`, or a
+ * param name not followed by `(` (that would be a layer line after a layer called `batch`).
+ */
+const BATCH_VALUE_STARTS: ReadonlySet<TokenType> = new Set([T.NumberLit, T.DollarIdent]);
 
 /** After this many syntax errors the parser stops (the rest of the file is not parsed). */
 export const MAX_PARSE_ERRORS = 500;
@@ -197,6 +203,19 @@ export class LstmParser extends CstParser {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     this.SUBRULE(this.value);
+    // `batch 25` / `batch B`: a contextual keyword, so `batch` stays a valid name elsewhere. The gate
+    // keeps a following layer line (`batchNormalization()`, a layer called `batch`) out of the input.
+    this.OPTION({
+      GATE: () =>
+        this.LA(1).image === 'batch' &&
+        this.LA(1).tokenType === T.Identifier &&
+        (BATCH_VALUE_STARTS.has(this.LA(2).tokenType) ||
+          (this.LA(2).tokenType === T.Identifier && this.LA(3).tokenType !== T.LParen)),
+      DEF: () => {
+        this.CONSUME2(T.Identifier, { LABEL: 'batchKeyword' });
+        this.SUBRULE2(this.value, { LABEL: 'batchValue' });
+      },
+    });
   });
 
   public letStmt = this.RULE('letStmt', () => {

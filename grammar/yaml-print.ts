@@ -247,6 +247,13 @@ class YamlDocPrinter {
         const ok = this.item(p, p.span, 2, () => {
           const v = this.say.value(p.shape, 'arg');
           if (v === undefined || !IDENT.test(p.name.name)) return false;
+          if (p.batch !== undefined) {
+            // `input x: [1, 1] batch 25` -> `x: {shape: [1, 1], batch: 25}`
+            const b = this.say.value(p.batch, 'arg');
+            if (b === undefined) return false;
+            this.code(2, `${p.name.name}: {shape: ${v}, batch: ${b}}`);
+            return true;
+          }
           this.code(2, `${p.name.name}: ${v}`);
           return true;
         });

@@ -86,6 +86,8 @@ const MAX_SYNTAX_ERRORS = 50;
 export const YAML_MODEL_KEYS = ['model', 'params', 'inputs', 'layers', 'graph', 'outputs', 'train', 'data'] as const;
 /** Keys of a graph step. */
 export const YAML_STEP_KEYS = ['let', 'from', 'layers', 'shape'] as const;
+/** Keys of an input given as a mapping: `x: {shape: [1, 1], batch: 25}`. */
+export const YAML_INPUT_KEYS = ['shape', 'batch'] as const;
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DOLLAR_IDENT = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
@@ -527,7 +529,34 @@ class YamlFrontEnd {
     const out: InputDecl[] = [];
     for (const [k, q] of this.pairs(m)) {
       const name: Name = { name: k, span: this.nodeSpan(q.key as YNode) };
-      const v = q.value as YNode | null;
+      let v = q.value as YNode | null;
+      let batch: Value | undefined;
+      if (isMap(v) && this.questionMark(v) < 0) {
+        // `x: {shape: [1, 1], batch: 25}`: the twin of `input x: [1, 1] batch 25`.
+        const m2 = v;
+        const keys = new Map<string, Pair>();
+        const suggested = new Set<string>();
+        for (const [k2, q2] of this.pairs(m2)) {
+          if (!(YAML_INPUT_KEYS as readonly string[]).includes(k2)) {
+            this.unknownKey(q2, k2, 'an input', YAML_INPUT_KEYS, suggested);
+            continue;
+          }
+          keys.set(k2, q2);
+        }
+        const bp = keys.get('batch');
+        if (bp) batch = this.requiredValue(bp, 'batch', 'arg');
+        const sp = keys.get('shape');
+        if (!sp) {
+          // `shap: [1, 1]` already got "did you mean shape?".
+          if (!suggested.has('shape'))
+            this.structure(
+              this.nodeSpan(v),
+              `Input "${k}" needs \`shape\`, e.g. \`${k}: {shape: [1, 1], batch: 25}\`.`,
+            );
+          continue;
+        }
+        v = sp.value as YNode | null;
+      }
       if (!isSeq(v) && !isAlias(v)) {
         const list = isScalar(v) && typeof v.value === 'string' ? tupleAsList(v.value) : undefined;
         this.structure(
@@ -536,7 +565,12 @@ class YamlFrontEnd {
           list !== undefined ? `Shapes are lists in square brackets: \`${k}: ${list}\`, not a tuple.` : undefined,
         );
       }
-      out.push({ kind: 'input', name, shape: this.value(v, 'arg', this.pairSpan(q)), span: this.pairSpan(q) });
+      const shape = this.value(v, 'arg', this.pairSpan(q));
+      out.push(
+        batch
+          ? { kind: 'input', name, shape, batch, span: this.pairSpan(q) }
+          : { kind: 'input', name, shape, span: this.pairSpan(q) },
+      );
     }
     return out;
   }

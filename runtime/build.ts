@@ -41,7 +41,10 @@ function buildModelFromSpec(spec: TfModelSpec): tf.LayersModel {
   }
   const values = new Map<string, tf.SymbolicTensor[]>();
   const inputs = spec.inputs.map((inp) => {
-    const t = tf.input({ shape: inp.shape, name: inp.name });
+    const t =
+      inp.batch === undefined
+        ? tf.input({ shape: inp.shape, name: inp.name })
+        : tf.input({ batchShape: [inp.batch, ...inp.shape], name: inp.name });
     values.set(inp.name, [t]);
     return t;
   });

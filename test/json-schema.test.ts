@@ -126,6 +126,11 @@ const EXPECTED: Record<string, Verdict> = {
   '094-keras-input-shape-argument.yaml': 'schema', // unknown argument input_shape
   '095-csv-file-missing.warn.yaml': 'semantic',
   '096-labels-count.yaml': 'semantic',
+  '130-stateful-without-batch.yaml': 'semantic', // the schema does not tie `stateful` to a batch
+  '131-input-batches-differ.yaml': 'semantic',
+  '132-invalid-batch.yaml': 'schema', // a batch size below 1
+  '133-train-batch-size-differs.yaml': 'semantic',
+  '134-stateful-shuffle.warn.yaml': 'semantic',
   '100-mask-stops-at-flatten.warn.yaml': 'semantic',
   '101-masked-sequence-output.warn.yaml': 'semantic',
   '102-add-masked-sequences.yaml': 'semantic',

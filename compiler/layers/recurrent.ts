@@ -66,6 +66,11 @@ function recurrentArgs(opts: { unitForgetBias?: boolean; states: readonly string
     },
   );
   args.goBackwards = arg(boolT, 'Process the sequence backwards and return the reversed sequence.', { default: false });
+  // No schema default (false, as in Keras and TF.js): lowered only when given, so configs stay as before.
+  args.stateful = arg(
+    boolT,
+    'Keep the final states of each batch as the initial states of the next (sample i continues sample i); needs a declared batch size: `input x: [1, 1] batch 25`. Default false.',
+  );
   args.name = nameArg();
   args.initialState = arg({ kind: 'valueRefs' }, 'Graph form: the initial state(s), e.g. `[h, c]` for an LSTM.', {
     tf: false,

@@ -16,6 +16,7 @@ import { lowerData } from '../data.js';
 import type { IRModel } from '../ir.js';
 import { specifiedFileRules, specifiedModelRules } from '../rules/index.js';
 import { lowerTrain } from '../train.js';
+import { applyDeclaredBatch } from './batch.js';
 import { bindLayers } from './bind-layers.js';
 import { orderStatements } from './order.js';
 import { collectParams } from './params.js';
@@ -74,6 +75,7 @@ function lowerModel(
   const data = m.data ? lowerData(m.data, m.dataSpan ?? m.data.span, bag, st) : undefined;
   // 3. infer shapes
   const outputs = inferShapes(st, ordered);
+  applyDeclaredBatch(st, train);
   // whole-model rules
   for (const rule of specifiedModelRules) rule({ st, outputs, train, data });
 

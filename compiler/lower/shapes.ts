@@ -135,6 +135,14 @@ function lowerInput(st: ModelState, s: Extract<Statement, { kind: 'input' }>): v
     }
   }
   const input: IRInput = { name, shape, dimParams, span: s.span };
+  if (s.batch !== undefined) {
+    const batch = lowerBatch(st, name, s.batch);
+    if (batch === undefined) ok = false;
+    else {
+      input.batch = batch.value;
+      if (batch.param !== undefined) input.batchParam = batch.param;
+    }
+  }
   if (ok) st.inputs.push(input);
   const b: Binding = { ref: { node: name, index: 0 }, shape, span: s.name.span, used: false, kind: 'input' };
   if (!ok) {
@@ -144,6 +152,42 @@ function lowerInput(st: ModelState, s: Extract<Statement, { kind: 'input' }>): v
   }
   st.env.set(name, b);
   st.current = ok ? b : undefined;
+}
+
+/** The declared batch size of an input (`batch 25`, `batch B`): a positive integer or a param holding one. */
+function lowerBatch(st: ModelState, input: string, v: Value): { value: number; param?: string } | undefined {
+  const bad = (value: string, reason: string, hint?: string): undefined => {
+    st.err(Diagnostics.InvalidBatch, v.span, { value, name: input, reason }, hint);
+    return undefined;
+  };
+  if (v.kind === 'int' || v.kind === 'float') {
+    if (!Number.isFinite(v.value)) return undefined; // reported by the front end
+    if (v.kind === 'float' || !Number.isInteger(v.value)) return bad(v.raw, 'a batch size is a whole number');
+    if (v.value <= 0) return bad(v.raw, 'a batch size must be positive');
+    if (v.value > MAX_INT) return bad(v.raw, 'too large');
+    return { value: v.value };
+  }
+  if (v.kind === 'ident') {
+    const p = st.params.get(v.name);
+    if (!p) {
+      if (v.dollar) {
+        st.err(Diagnostics.UndefinedParam, v.span, { name: v.name }, didYouMeanHint(v.name, st.params.keys()));
+        return undefined;
+      }
+      return bad(
+        v.name,
+        'a batch size is a number or a param, not a symbol',
+        didYouMeanHint(v.name, st.params.keys()) ?? 'Declare it with `param ' + v.name + ' = 25`, or write the number.',
+      );
+    }
+    st.uses.push({ name: v.name, span: v.span });
+    if (p.poisoned) return undefined;
+    if (typeof p.value !== 'number' || !Number.isInteger(p.value) || p.value <= 0 || p.value > MAX_INT)
+      return bad(`${v.name} = ${JSON.stringify(p.value)}`, 'a batch size param must be a positive integer');
+    return { value: p.value, param: v.name };
+  }
+  if (v.kind === 'unknown') return bad('?', 'omit `batch` for an unknown batch size');
+  return bad(describeValue(v), 'a batch size is a positive whole number, e.g. `batch 25`');
 }
 
 /** A dimension in an input shape or a typed-let annotation. */

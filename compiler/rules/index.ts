@@ -9,6 +9,7 @@ import { hasInput, hasLayers } from './inputs-and-layers.js';
 import { lossActivation } from './loss-activation.js';
 import { maskFlow } from './masking.js';
 import { modelName } from './model-name.js';
+import { statefulAndBatch } from './stateful.js';
 import type { FileRule, ModelRule } from './types.js';
 import { unusedValues } from './unused-values.js';
 
@@ -21,6 +22,7 @@ export const specifiedModelRules: readonly ModelRule[] = [
   dataShapes,
   clipBoth,
   maskFlow,
+  statefulAndBatch,
 ];
 
 export const specifiedFileRules: readonly FileRule[] = [overridesDeclared, uniqueModelNames];
