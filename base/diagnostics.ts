@@ -501,6 +501,30 @@ export const Diagnostics = {
     'Remove `shuffle: true` (stateful models default to shuffle: false).',
   ),
 
+  LossOutputCount: d(
+    'LSTM4040',
+    'error',
+    '{key} gives {got} value(s), but model {model} has {outputs} output(s).',
+    'A per-output loss or loss weight list needs exactly one entry per model output, in output order.',
+  ),
+  LossUnknownOutput: d(
+    'LSTM4041',
+    'error',
+    '{key} names output "{name}", but model {model} has no output of that name.',
+    'A per-output loss or weight map is keyed by the output names (`output a, b`).',
+  ),
+  LossMissingOutput: d(
+    'LSTM4042',
+    'error',
+    '{key} has no entry for output "{name}".',
+    'A per-output loss or weight map needs an entry for every model output.',
+  ),
+  DataMultiOutput: d(
+    'LSTM4043',
+    'error',
+    'The data block gives one target per example, but model {model} has {outputs} outputs.',
+    'No data source produces targets for several outputs; train such a model through the compiled module or the runtime API with arrays.',
+  ),
   // ---- 9xxx internal / usage ----
   Internal: d(
     'LSTM9001',

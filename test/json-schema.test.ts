@@ -126,6 +126,12 @@ const EXPECTED: Record<string, Verdict> = {
   '094-keras-input-shape-argument.yaml': 'schema', // unknown argument input_shape
   '095-csv-file-missing.warn.yaml': 'semantic',
   '096-labels-count.yaml': 'semantic',
+  '150-loss-list-count.yaml': 'semantic', // the count of outputs is not the schema's
+  '151-loss-unknown-output.yaml': 'semantic',
+  '152-loss-weights-missing-output.yaml': 'semantic',
+  '153-data-multi-output.yaml': 'semantic',
+  '154-loss-weight-negative.yaml': 'schema', // a weight below 0
+  '155-per-output-loss-activation.warn.yaml': 'semantic',
   '130-stateful-without-batch.yaml': 'semantic', // the schema does not tie `stateful` to a batch
   '131-input-batches-differ.yaml': 'semantic',
   '132-invalid-batch.yaml': 'schema', // a batch size below 1

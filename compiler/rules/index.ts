@@ -9,6 +9,7 @@ import { hasInput, hasLayers } from './inputs-and-layers.js';
 import { lossActivation } from './loss-activation.js';
 import { maskFlow } from './masking.js';
 import { modelName } from './model-name.js';
+import { outputLosses } from './output-losses.js';
 import { statefulAndBatch } from './stateful.js';
 import type { FileRule, ModelRule } from './types.js';
 import { unusedValues } from './unused-values.js';
@@ -19,6 +20,7 @@ export const specifiedModelRules: readonly ModelRule[] = [
   hasLayers,
   unusedValues,
   lossActivation,
+  outputLosses,
   dataShapes,
   clipBoth,
   maskFlow,
