@@ -185,8 +185,8 @@ export const gru = recurrent({
   doc: 'Gated recurrent unit: update and reset gates, one state h.',
   notes: [
     KERAS2_GATES,
-    '**resetAfter defaults to true (the tf.keras 2 default)**: the reset gate multiplies the recurrent product, and the bias has two rows (input and recurrent), so parameters are 3·units·(features + units + 2), e.g. 4,641 for gru(32) on 14 features. TF.js has no reset-after GRU, so it runs on lstmc’s own class (GRUResetAfter); Keras weights load 1:1.',
-    'resetAfter: false is TF.js’s GRU (the reset gate applied to h before the matmul, one bias): 3·units·(features + units + 1) parameters, 4,545 for gru(32) on 14 features. Models saved by lstmc before resetAfter existed, and TF.js model.json GRUs, are this kind.',
+    '**resetAfter defaults to true (the tf.keras 2 default)**: the reset gate multiplies the recurrent product, and the bias has two rows (input and recurrent), so parameters are 3·units·(features + units + 2), e.g. 4,608 for gru(32) on 14 features (4,641 with a dense(1) head). TF.js has no reset-after GRU, so it runs on lstmc’s own class (GRUResetAfter); Keras weights load 1:1.',
+    'resetAfter: false is TF.js’s GRU (the reset gate applied to h before the matmul, one bias): 3·units·(features + units + 1) parameters, 4,512 for gru(32) on 14 features (4,545 with a dense(1) head). Models saved by lstmc before resetAfter existed, and TF.js model.json GRUs, are this kind.',
   ],
   kernels: ['BatchMatMul', 'Sigmoid', 'Tanh'],
   extraArgs: {
