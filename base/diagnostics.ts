@@ -306,6 +306,21 @@ export const Diagnostics = {
     'An output name refers to something that is not a tensor.',
   ),
 
+  // issue 11, attention layers (LSTM3025-3029 reserved)
+  AttentionFeatureMismatch: d(
+    'LSTM3025',
+    'error',
+    '{layer}: {what} has {a} features but {other} has {b}.',
+    "An attention layer compares the query with the key feature by feature (and additiveAttention scales the key's features by one weight per value feature), so those last dimensions must be equal.",
+  ),
+  AttentionLengthMismatch: d(
+    'LSTM3026',
+    'error',
+    '{layer}: the value has {a} timesteps but the key has {b}.',
+    'Every key step scores one value step, so the value and the key must have the same number of timesteps.',
+    'Feed the key and the value from the same sequence, or give both the same length.',
+  ),
+
   // issue 11, masks (LSTM3020-3024 reserved)
   MaskDropped: d(
     'LSTM3020',

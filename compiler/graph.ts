@@ -186,6 +186,7 @@ const CATEGORY_COLORS: Readonly<Record<LayerCategory, string>> = {
   pooling: '#e2efd9',
   normalization: '#fff2cc',
   merge: '#fce5cd',
+  attention: '#fff0f5',
   embedding: '#f4cccc',
 };
 const INPUT_COLOR = '#fde9c8';

@@ -22,6 +22,7 @@ export const CATEGORY_TITLES: Readonly<Record<LayerCategory, string>> = {
   pooling: 'Pooling layers',
   normalization: 'Normalization layers',
   merge: 'Merge layers',
+  attention: 'Attention layers',
   wrapper: 'Wrappers',
 };
 

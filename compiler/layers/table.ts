@@ -34,6 +34,7 @@ import {
   reshape,
 } from './core.js';
 import { add, average, concatenate, multiply } from './merge.js';
+import { additiveAttention, attention, multiHeadAttention } from './attention.js';
 import { batchNormalization, layerNormalization } from './normalization.js';
 import { bidirectional, gru, lstm, simpleRNN } from './recurrent.js';
 import { timeDistributed } from './wrappers.js';
@@ -74,6 +75,9 @@ const ALL: readonly LayerDef[] = [
   add,
   multiply,
   average,
+  attention,
+  additiveAttention,
+  multiHeadAttention,
   bidirectional,
   timeDistributed,
 ];

@@ -46,7 +46,7 @@ export interface TfLayerSpec {
 }
 
 export type LayerCategory =
-  'recurrent' | 'core' | 'conv' | 'pooling' | 'normalization' | 'merge' | 'wrapper' | 'embedding';
+  'recurrent' | 'core' | 'conv' | 'pooling' | 'normalization' | 'merge' | 'attention' | 'wrapper' | 'embedding';
 
 /** The TF.js lowering of one layer: the `tf.layers.<factory>(config)` call and what training it needs. */
 export interface TfjsLowering {

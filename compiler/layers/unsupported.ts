@@ -5,9 +5,6 @@
  * leaves this list (test/invariants.test.ts checks the two never overlap).
  */
 export const UNSUPPORTED_LAYERS: Readonly<Record<string, string>> = {
-  attention: 'Attention layers are planned.',
-  additiveAttention: 'Attention layers are planned.',
-  multiHeadAttention: 'Attention layers are planned.',
   convLstm1d:
     'TF.js has no ConvLSTM1D; convLstm2d over frames of one row ([T, 1, cols, channels], kernelSize: [1, k]) computes the same.',
   averagePooling3d: '3-D pooling is planned; timeDistributed(averagePooling2d(...)) pools every frame.',
