@@ -19,11 +19,13 @@
  *      an lstmc.json of a run that trained for zero epochs, with `importedFrom` naming the source.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Diagnostics, makeDiagnostic, type Diagnostic, type DiagnosticDef } from '../base/diagnostics.js';
 import { checkSource } from '../compiler/index.js';
+import { importModel } from '../compiler/import/index.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
+import { setupBackend } from './backend.js';
 import { buildModel } from './build.js';
 import { modelFiles, writeDirAtomic, type TrainState } from './io.js';
 import { runDirContents } from './run-dir.js';
@@ -38,6 +40,11 @@ export interface ImportWeightsOptions {
   outDir: string;
   /** Replace a run already in `outDir`. */
   force?: boolean;
+  /**
+   * The original's layer name → the spec's layer name (`importModel(...).layerNames`). Default: what
+   * importing `source` again gives; layers pair in order where it does not fit the spec.
+   */
+  layerNames?: Record<string, string>;
 }
 
 /** What lstmc.json says about where an imported run's weights came from. */
@@ -115,11 +122,18 @@ function fail(def: DiagnosticDef, at: Parameters<typeof makeDiagnostic>[1], args
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const showShape = (s: readonly (number | null)[]): string => `[${s.map((d) => (d === null ? 'None' : d)).join(', ')}]`;
 
+/** The source as diagnostics name it: relative to the working directory when inside it (as the CLI shows files). */
+function shown(file: string): string {
+  const rel = relative(process.cwd(), resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
+}
+
 async function run(opts: ImportWeightsOptions): Promise<Diagnostic[]> {
-  const source = opts.source;
+  const path = opts.source;
+  const source = shown(path);
   let text: string;
   try {
-    text = readFileSync(source, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     fail(Diagnostics.FileRead, point(source), { path: source, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
   }
@@ -161,7 +175,7 @@ async function run(opts: ImportWeightsOptions): Promise<Diagnostic[]> {
   // 3. The weights of the original.
   const entries: ManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
-  const base = dirname(resolve(source));
+  const base = dirname(resolve(path));
   for (const [g, group] of manifest.entries()) {
     if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
       fail(Diagnostics.ImportMissingField, point(source, text, 'weightsManifest'), {
@@ -177,10 +191,10 @@ async function run(opts: ImportWeightsOptions): Promise<Diagnostic[]> {
       entries.push(w as unknown as ManifestEntry);
     }
     for (const p of group.paths as unknown[]) {
-      const path = join(base, String(p));
+      const file = join(base, String(p));
       try {
-        if (!statSync(path).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
-        buffers.push(readFileSync(path));
+        if (!statSync(file).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
+        buffers.push(readFileSync(file));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         fail(Diagnostics.ImportWeightsFile, point(source, text, String(p)), {
@@ -214,11 +228,13 @@ async function run(opts: ImportWeightsOptions): Promise<Diagnostic[]> {
     });
   }
 
+  await setupBackend('cpu');
   const model = buildModel(tfSpec);
   try {
     // 4. Pair layers and weights, check every shape, assign.
     const original = originalLayers(json, entries);
-    const assigned = pairWeights(model, original, values, source, text);
+    const layerNames = opts.layerNames ?? importedLayerNames(text, source);
+    const assigned = pairWeights(model, original, values, layerNames, source, text);
     tf.tidy(() => {
       for (const [variable, tensor] of assigned) variable.write(tensor.dtype === 'float32' ? tensor : tensor.toFloat());
     });
@@ -234,7 +250,7 @@ async function run(opts: ImportWeightsOptions): Promise<Diagnostic[]> {
     // 6. The run directory.
     const files: Record<string, Uint8Array | string> = { ...(await modelFiles(model)) };
     const importedFrom: ImportedFrom = {
-      file: resolve(source),
+      file: resolve(path),
       format: typeof json.format === 'string' ? json.format : 'layers-model',
       ...(typeof json.generatedBy === 'string' ? { generatedBy: json.generatedBy } : {}),
       ...(typeof json.convertedBy === 'string' ? { convertedBy: json.convertedBy } : {}),
@@ -299,6 +315,16 @@ function originalLayers(json: Record<string, unknown>, entries: ManifestEntry[])
   return layers;
 }
 
+/** The original's layer names → the spec's, as importing the source names them (undefined if it cannot). */
+function importedLayerNames(text: string, source: string): Record<string, string> | undefined {
+  try {
+    const r = importModel(text, source);
+    return r.text !== undefined ? r.layerNames : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The key of a weight inside its layer: its own name (`kernel`, `bias`, `gamma`, ...) and, in a
  * bidirectional wrapper, its direction. Cell scopes (`lstm_cell`) and generated names are ignored.
@@ -312,13 +338,15 @@ function weightKey(name: string): string {
 
 /**
  * Pairs every weight of the built model with a weight of the original and checks the shapes. Layers:
- * by name where the names agree, the rest in order; weights within a pair of layers: by key when
- * both sides' keys are distinct and equal as sets, else in order.
+ * through `layerNames` (original → spec) when it pairs every layer with weights one to one, else in
+ * order; weights within a pair of layers: by key when both sides' keys are distinct and equal as
+ * sets, else in order.
  */
 function pairWeights(
   model: tf.LayersModel,
   original: OriginalLayer[],
   values: tf.NamedTensorMap,
+  layerNames: Record<string, string> | undefined,
   source: string,
   text: string,
 ): [tf.LayerVariable, tf.Tensor][] {
@@ -336,15 +364,18 @@ function pairWeights(
         `the file has weights for ${withWeights.length} layer(s) (${withWeights.map((l) => l.name).join(', ')}), ` +
         `the imported spec has ${targets.length} layer(s) with weights (${targets.map((l) => l.name).join(', ')})`,
     });
-  const byName = new Map(withWeights.map((l) => [l.name, l]));
   const pairs = new Map<tf.layers.Layer, OriginalLayer>();
-  for (const t of targets) {
-    const o = byName.get(t.name);
-    if (o) pairs.set(t, o);
+  if (layerNames !== undefined) {
+    const byName = new Map(targets.map((t) => [t.name, t]));
+    for (const o of withWeights) {
+      const t = byName.get(layerNames[o.name] ?? '');
+      if (t !== undefined && !pairs.has(t)) pairs.set(t, o);
+    }
   }
-  const used = new Set(pairs.values());
-  const rest = withWeights.filter((l) => !used.has(l));
-  for (const t of targets) if (!pairs.has(t)) pairs.set(t, rest.shift()!);
+  if (pairs.size !== targets.length) {
+    pairs.clear();
+    targets.forEach((t, i) => pairs.set(t, withWeights[i]!));
+  }
 
   const out: [tf.LayerVariable, tf.Tensor][] = [];
   for (const t of targets) {
