@@ -514,6 +514,9 @@ function trainLiteral(model: IRModel, spec: TfModelSpec): string {
     ['earlyStopping', es !== undefined ? { patience: es.patience, monitor: es.monitor, minDelta: es.minDelta } : null],
     ['seed', model.train.seed ?? null],
   ];
+  // Per-output losses and weights (compiler/tfspec.ts), read by train.py `lstmc_output_losses`.
+  if (t.losses) entries.push(['losses', t.losses], ['outputNames', t.outputNames ?? []]);
+  if (t.lossWeights) entries.push(['lossWeights', t.lossWeights]);
   return `{\n${entries.map(([k, v]) => `        ${pyStr(k)}: ${pyValue(v)},`).join('\n')}\n    }`;
 }
 

@@ -14,12 +14,15 @@ import { comparableModels } from '../compiler/convert.js';
 import type { IRModel } from '../compiler/ir.js';
 import { printLstm, printYaml } from '../compiler/print.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
+import { emitPytorchModules } from '../emit/pytorch.js';
 import { emitModules, moduleNames } from '../emit/typescript.js';
+import * as rt from '../runtime/index.js';
 import { setupBackend } from '../runtime/backend.js';
 import { buildModel } from '../runtime/build.js';
 import { compareFingerprints, runFingerprint } from '../runtime/fingerprint.js';
 import { compileModel } from '../runtime/optimizer.js';
 import { projectTempDir } from './emit-helpers.js';
+import { findTorchPython, PY_WIRE_HELPERS, runPythonJson, skipWithoutTorch, toWire } from './helpers/python.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -431,4 +434,79 @@ describe('resume notices a changed per-output loss or weight', () => {
     const { losses: _l, lossWeights: _w, ...old } = now;
     expect(compareFingerprints(old, now)).toEqual([]);
   });
+});
+
+// ----------------------------------------------------------------------------------- PyTorch
+
+const NO_TORCH = skipWithoutTorch('test/losses.test.ts (PyTorch parity)');
+
+describe.skipIf(NO_TORCH)('PyTorch target: the same weighted loss as TF.js', () => {
+  it('train.py lstmc_output_losses + _lstmc_batch_values on the TF.js weights', async () => {
+    const py = findTorchPython();
+    if (!py.ok) throw new Error(py.reason);
+    const jobs: unknown[] = [];
+    const fromTfjs: number[][] = [];
+    const byHand: number[][] = [];
+    for (const [n, c] of cases.entries()) {
+      const ir = clean(c.source);
+      const spec = toTfModelSpec(ir);
+      const { modules, diagnostics } = emitPytorchModules([
+        { model: ir, tfSpec: spec, options: { sourcePath: 'x.lstm', source: c.source, version: '0' } },
+      ]);
+      expect(diagnostics).toEqual([]);
+      const module = path.join(dir, `torch${n}-${modules[0]!.fileName}`);
+      writeFileSync(module, modules[0]!.text);
+      const model = buildModel(spec);
+      try {
+        compileModel(model, spec.train);
+        const tfjsDir = path.join(dir, `tfjs${n}`);
+        rt.writeDirAtomic(tfjsDir, await rt.modelFiles(model));
+        const batch = 5;
+        const x = tf.randomUniform([batch, ...c.x], 0, 1, 'float32', 31 + n);
+        const ys = c.targets.map((sh, i) => targetFor(c.losses[i]!, sh, batch, 40 + i));
+        const preds = model.predict(x) as tf.Tensor[];
+        byHand.push(c.losses.map((l, i) => c.weights[i]! * meanLoss(l, ys[i]!, preds[i]!)));
+        fromTfjs.push(((await model.trainOnBatch(x, ys)) as number[]).slice(0, 1 + c.losses.length));
+        jobs.push({
+          module,
+          model: ir.name,
+          tfjs: tfjsDir,
+          x: toWire(x.dataSync() as Float32Array, x.shape),
+          ys: ys.map((y) => toWire(y.dataSync() as Float32Array, y.shape)),
+        });
+        tf.dispose([x, ...ys, ...preds]);
+      } finally {
+        model.dispose();
+      }
+    }
+    const program = `${PY_WIRE_HELPERS}
+import importlib.util, json, sys
+import torch
+torch.set_num_threads(1)
+out = []
+for job in json.load(sys.stdin):
+    spec = importlib.util.spec_from_file_location('lstmc_losses_%d' % len(out), job['module'])
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    cls = getattr(mod, job['model'])
+    m = cls.from_tfjs(job['tfjs']).eval()
+    with torch.no_grad():
+        ys = m(torch.from_numpy(arr(job['x'])))
+    ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
+    targets = [torch.from_numpy(arr(a)) for a in job['ys']]
+    fns = mod.lstmc_output_losses(cls.TRAIN, len(ys))
+    total, values = mod._lstmc_batch_values(ys, targets, fns, [])
+    out.append([float(v) for v in values])
+print(json.dumps(out))
+`;
+    const torch = (await runPythonJson<number[][]>(py.python, program, jobs, { timeoutMs: 300_000 })).result;
+    torch.forEach((values, n) => {
+      const want = [byHand[n]!.reduce((a, b) => a + b, 0), ...byHand[n]!];
+      expect(values).toHaveLength(want.length);
+      values.forEach((v, i) => {
+        expect(Math.abs(v - fromTfjs[n]![i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)));
+        expect(Math.abs(v - want[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)));
+      });
+    });
+  }, 300_000);
 });

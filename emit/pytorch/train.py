@@ -899,9 +899,26 @@ class _LstmcEpochSums:
         return self.totals.tolist() + [float(self.count)]
 
 
-def _lstmc_batch_values(outputs, targets, loss_fn, metrics):
-    """[total loss, per-output losses when several, metrics...] of one batch, as tfjs logs them."""
-    losses = [loss_fn(y, p).mean() for p, y in zip(outputs, targets)]
+def lstmc_output_losses(t, n_outputs):
+    """(loss function, weight) per output: the train block's per-output `losses` and `lossWeights`
+    (Keras loss_weights; runtime/output-losses.ts in TF.js), else its one `loss` with weight 1."""
+    names = t.get('losses') or [t['loss']] * n_outputs
+    weights = t.get('lossWeights') or [1.0] * len(names)
+    if len(names) != n_outputs or len(weights) != n_outputs:
+        raise LstmcError('%d per-output losses and %d weights for %d outputs' % (len(names), len(weights), n_outputs))
+    out = []
+    for name, weight in zip(names, weights):
+        fn = LSTMC_LOSSES.get(name)
+        if fn is None:
+            raise LstmcError('unknown loss %r' % (name,))
+        out.append((fn, float(weight)))
+    return out
+
+
+def _lstmc_batch_values(outputs, targets, loss_fns, metrics):
+    """[total loss, per-output losses when several, metrics...] of one batch, as tfjs logs them: the
+    total is the weighted sum of the outputs' mean losses, each logged as its weighted term."""
+    losses = [fn(y, p).mean() * w for p, y, (fn, w) in zip(outputs, targets, loss_fns)]
     total = losses[0]
     for extra in losses[1:]:
         total = total + extra
@@ -1014,11 +1031,9 @@ def _lstmc_train(model_cls, args, dist):
     if n_fit == 0:
         raise LstmcError('no training samples left after validationSplit %s' % split)
 
-    loss_name = t['loss']
-    loss_fn = LSTMC_LOSSES.get(loss_name)
-    if loss_fn is None:
-        raise LstmcError('unknown loss %r' % (loss_name,))
     outputs_spec = model_cls.OUTPUTS
+    loss_fns = lstmc_output_losses(t, len(outputs_spec))
+    loss_name = (t.get('losses') or [t['loss']])[0]
     if len(outputs_spec) != 1:
         raise LstmcError('%s has %d outputs, but an `lstmc data` directory gives one target array' % (model_cls.MODEL_NAME, len(outputs_spec)))
     out_shape = outputs_spec[0]['shape']
@@ -1048,7 +1063,7 @@ def _lstmc_train(model_cls, args, dist):
         with _lstmc_torch.no_grad():
             for start in range(0, x.shape[0], batch_size):
                 xb, yb = x[start : start + batch_size], y[start : start + batch_size]
-                _, values = _lstmc_batch_values(_lstmc_outputs(model(xb)), [yb], loss_fn, metrics)
+                _, values = _lstmc_batch_values(_lstmc_outputs(model(xb)), [yb], loss_fns, metrics)
                 sums.add(values, xb.shape[0])
         s = sums.sums()
         return {k: s[j] / max(1.0, s[-1]) for j, k in enumerate(names)}
@@ -1124,7 +1139,7 @@ def _lstmc_train(model_cls, args, dist):
             xb, yb = x_fit[idx], y_fit[idx]
             optimizer.zero_grad()
             outputs = _lstmc_outputs(net(xb))
-            total, values = _lstmc_batch_values(outputs, [yb], loss_fn, metrics)
+            total, values = _lstmc_batch_values(outputs, [yb], loss_fns, metrics)
             total.backward()
             lstmc_clip_gradients(params, clip_norm, clip_value)
             optimizer.step()
