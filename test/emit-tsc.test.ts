@@ -32,6 +32,20 @@ function allInputs(tfModule: TfModule): EmitInput[] {
       inputs.push({ model, tfSpec: tfSpecOf(model), options: { sourcePath: s.file, source: s.source, version: '0' } });
     }
   }
+  // Per-output losses and loss weights: the module carries runtime/output-losses.ts's withOutputLosses.
+  const heads = `model HandHeads {
+  input x: [4, 3]
+  let h = x -> lstm(5)
+  let value = h -> dense(1)
+  let label = h -> dense(3, activation: softmax)
+  output value, label
+  train { loss: {value: mse, label: categoricalCrossentropy}  lossWeights: [1, 0.2]  clipNorm: 1 }
+}
+`;
+  const r = checkSource(heads, 'heads.lstm');
+  expect(r.diagnostics).toEqual([]);
+  for (const model of r.models)
+    inputs.push({ model, tfSpec: tfSpecOf(model), options: { sourcePath: 'heads.lstm', source: heads, version: '0' } });
   for (const input of inputs) input.options = { ...input.options, tfModule };
   return inputs;
 }
