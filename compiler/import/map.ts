@@ -58,9 +58,17 @@ function canonicalClass(className: string): string {
     .replace(/Pool(?=\dD$)/, 'Pooling');
 }
 
-/** The table's layers by their (Keras / TF.js) class name, lower case. */
+/**
+ * The table's layers by their (Keras / TF.js) class name, lower case, and by the classes of lstmc's
+ * own TF.js layers their lowering may produce (`GRUResetAfter` in a model.json lstmc saved).
+ */
 function tableByClass(): Map<string, LayerDef> {
-  return new Map([...LAYERS.values()].map((d) => [d.className.toLowerCase(), d]));
+  const out = new Map<string, LayerDef>();
+  for (const d of LAYERS.values()) {
+    for (const c of d.lower.tfjs.lstmcClasses ?? []) out.set(c.toLowerCase(), d);
+  }
+  for (const d of LAYERS.values()) out.set(d.className.toLowerCase(), d);
+  return out;
 }
 
 /** Keras classes that are not layers of the table and never will be one-to-one (reasons said to users). */
@@ -291,8 +299,12 @@ function convert(ctx: Ctx, cls: string, e: JsonEntry, t: ValueType): Converted {
   }
   let value = plainValue(v);
   if (value === undefined) return unsupported(ctx, cls, e, 'lstmc has no spelling for this value.');
-  // A one-element list of a one-axis window is its number (kernel_size [3] is kernelSize: 3).
+  // A one-element list of a one-axis window is its number (kernel_size [3] is kernelSize: 3), and so
+  // is TF.js's one-axis list for an axis (LayerNormalization axis [1]).
   if (t.kind === 'intOrList' && Array.isArray(value) && value.length === 1 && t.length === 1) value = value[0]!;
+  if (t.kind === 'int' && Array.isArray(value) && value.length === 1) value = value[0]!;
+  // An unknown target dimension (TF.js writes null) is the -1 of a list that allows one.
+  if (t.kind === 'intList' && t.allowMinusOne && Array.isArray(value)) value = value.map((x) => (x === null ? -1 : x));
   const checked = checkValue(t, value);
   if (!checked.ok) {
     ctx.bag.add(Diagnostics.ImportValue, entrySpan(e), {
@@ -436,6 +448,17 @@ export function mapLayer(
     }
     const v = values.get(name)!;
     if (!spec.required && sameAsDefault(spec.type, v, spec.default)) continue;
+    // An optional window argument without a default takes a main argument's value (pooling strides
+    // default to poolSize): Keras writes it out, a person leaves it out.
+    if (
+      !spec.required &&
+      spec.default === undefined &&
+      spec.type.kind === 'intOrList' &&
+      def.main.some(
+        (m) => def.args[m]?.type.kind === 'intOrList' && values.has(m) && sameAsDefault(spec.type, v, values.get(m)!),
+      )
+    )
+      continue;
     // An optional flag without a schema default is off unless given (stateful).
     if (spec.default === undefined && v === false) continue;
     args.push({ name, value: v });
