@@ -21,6 +21,7 @@ import type { IRLayer, Shape } from '../compiler/ir.js';
 import { ACTIVATIONS, instanceOf, LAYERS, stateShapesOf } from '../compiler/layers/table.js';
 import type { LayerInstance, TfLayerSpec } from '../compiler/layers/types.js';
 import { L, randFunctional, randSequential, rng, type Rng } from './helpers/random-arch.js';
+import { lstmcLayerFactory } from '../runtime/layers/index.js';
 import {
   fromWire,
   PY_WIRE_HELPERS,
@@ -191,8 +192,12 @@ function tfSpec(inst: LayerInstance, outputShape: Shape | undefined, name: strin
 function buildLayer(spec: TfLayerSpec): TfLayer {
   const config: Record<string, unknown> = structuredClone(spec.config);
   if (spec.inner) config.layer = buildLayer(spec.inner);
-  const factory = (tf.layers as unknown as Record<string, (c: unknown) => TfLayer>)[spec.factory];
-  if (typeof factory !== 'function') throw new Error(`tf.layers.${spec.factory} does not exist`);
+  // lstmc's own classes (module: 'lstmc', runtime/layers/) for what tfjs 4.22 lacks.
+  const factory =
+    spec.module === 'lstmc'
+      ? (lstmcLayerFactory(spec.factory) as ((c: unknown) => TfLayer) | undefined)
+      : (tf.layers as unknown as Record<string, (c: unknown) => TfLayer>)[spec.factory];
+  if (typeof factory !== 'function') throw new Error(`${spec.module ?? 'tf.layers'}.${spec.factory} does not exist`);
   return factory(config);
 }
 
@@ -378,6 +383,14 @@ const EXTRA_CASES: Case[] = [
   C(L('lstm', { units: 4, goBackwards: true }), [[6, 3]], { initialState: true }),
   C(L('gru', { units: 5, goBackwards: true, returnSequences: true }), [[6, 3]], { initialState: true }),
   C(L('gru', { units: 5, activation: 'relu', recurrentActivation: 'hardSigmoid' }), [[6, 3]]),
+  // resetAfter false: TF.js's GRU (the default, true, is lstmc's GRUResetAfter and torch.gru for tanh/sigmoid)
+  C(L('gru', { units: 5, resetAfter: false, goBackwards: true, returnSequences: true }), [[6, 3]], {
+    initialState: true,
+  }),
+  C(L('gru', { units: 5, resetAfter: false, returnState: true }), [[6, 3]]),
+  C(L('gru', { units: 4, resetAfter: false, useBias: false, activation: 'relu' }), [[6, 3]]),
+  C(L('bidirectional', { mergeMode: 'sum' }, L('gru', { units: 3, resetAfter: false })), [[5, 2]]),
+  C(L('gru', { units: 4, useBias: false, returnSequences: true }), [[6, 3]], { initialState: true }),
   C(L('simpleRNN', { units: 5, activation: 'relu', returnSequences: true }), [[6, 3]], { initialState: true }),
   C(L('simpleRNN', { units: 5, activation: 'linear', goBackwards: true, returnSequences: true }), [[6, 3]]),
   C(L('simpleRNN', { units: 5, useBias: false, returnState: true }), [[6, 3]], { initialState: true }),

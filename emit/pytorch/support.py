@@ -607,8 +607,12 @@ class LSTM(_Recurrent):
 
 
 class GRU(_Recurrent):
-    """tf.layers.gru as the TF.js cell computes it (resetAfter false: the reset gate is applied to h
-    before the recurrent matmul); gates z, r, h; kernel [features, 3u], recurrent_kernel [u, 3u], bias [3u]."""
+    """A Keras 2 GRU; gates z, r, h; kernel [features, 3u], recurrent_kernel [u, 3u].
+
+    resetAfter true (the Keras 2 default; lstmc's TF.js class GRUResetAfter): the reset gate multiplies the
+    recurrent product, bias [2, 3u] (input row, recurrent row). This is torch's GRU (torch.gru, gate order r, z, n)
+    when the activations are tanh and sigmoid. resetAfter false: tf.layers.gru as the TF.js cell computes it (the
+    reset gate applied to h before the recurrent matmul), bias [3u]."""
 
     tfjs_class_name = "GRU"
     gates = 3
@@ -616,28 +620,62 @@ class GRU(_Recurrent):
     config_keys = _RECURRENT_KEYS | {"resetAfter"}
 
     def __init__(self, input_shape: Any = None, **config: Any):
-        if config.get("resetAfter"):
-            raise ValueError("GRU: TF.js does not support resetAfter: true")
+        # The config says resetAfter explicitly (lstmc lowers it); a TF.js GRU config without it is false.
+        self.reset_after = bool(config.get("resetAfter", False))
         super().__init__(input_shape, **config)
+
+    def _initial_bias(self) -> Tensor:
+        if self.reset_after:
+            return initialize(self._get("biasInitializer", "zeros"), [2, 3 * self.units])
+        return super()._initial_bias()
 
     def _project_inputs(self, x: Tensor) -> Tensor:
         p = torch.matmul(x, self.kernel)
-        return p + self.bias if self.use_bias else p
+        if not self.use_bias:
+            return p
+        return p + (self.bias[0] if self.reset_after else self.bias)
 
     def _step(self, x_proj: Tensor, states: List[Tensor], rec_mask: Optional[Tensor]) -> Tuple[Tensor, List[Tensor]]:
         (h,) = states
         if rec_mask is not None:
-            h = h * rec_mask  # tfjs masks h itself (also in the update below)
+            h = h * rec_mask  # tfjs and Keras mask h itself (also in the update below)
         u = self.units
         rk = self.recurrent_kernel
-        inner = torch.matmul(h, rk[:, : 2 * u])
         x_z, x_r, x_h = torch.chunk(x_proj, 3, dim=-1)
-        r_z, r_r = torch.chunk(inner, 2, dim=-1)
-        z = self.rec_act(x_z + r_z)
-        r = self.rec_act(x_r + r_r)
-        hh = self.act(x_h + torch.matmul(r * h, rk[:, 2 * u :]))
+        if self.reset_after:
+            inner = torch.matmul(h, rk)
+            if self.use_bias:
+                inner = inner + self.bias[1]
+            r_z, r_r, r_h = torch.chunk(inner, 3, dim=-1)
+            z = self.rec_act(x_z + r_z)
+            r = self.rec_act(x_r + r_r)
+            hh = self.act(x_h + r * r_h)
+        else:
+            inner = torch.matmul(h, rk[:, : 2 * u])
+            r_z, r_r = torch.chunk(inner, 2, dim=-1)
+            z = self.rec_act(x_z + r_z)
+            r = self.rec_act(x_r + r_r)
+            hh = self.act(x_h + torch.matmul(r * h, rk[:, 2 * u :]))
         h = z * h + (1.0 - z) * hh
         return h, [h]
+
+    @staticmethod
+    def _torch_order(w: Tensor) -> Tensor:
+        """Keras gate blocks z, r, h along the last axis -> torch's r, z, n."""
+        z, r, h = torch.chunk(w, 3, dim=-1)
+        return torch.cat([r, z, h], dim=-1)
+
+    def _fast(self, x: Tensor, states: List[Tensor]) -> Optional[Tuple[Tensor, List[Tensor]]]:
+        if not self.reset_after or x.shape[1] == 0:
+            return None
+        if self.activation_name != "tanh" or self.recurrent_activation_name != "sigmoid":
+            return None
+        # torch.gru is the reset-after GRU: W_ih = kernelᵀ and W_hh = recurrent_kernelᵀ in torch's gate order.
+        params = [self._torch_order(self.kernel).t(), self._torch_order(self.recurrent_kernel).t()]
+        if self.use_bias:
+            params += [self._torch_order(self.bias[0]), self._torch_order(self.bias[1])]
+        seq, hn = torch.gru(x, states[0].unsqueeze(0), params, self.use_bias, 1, 0.0, self.training, False, True)
+        return seq, [hn[0]]
 
 
 class SimpleRNN(_Recurrent):
