@@ -218,6 +218,8 @@ async function run(opts: ImportWeightsOptions): Promise<Diagnostic[]> {
     joined.set(b, off);
     off += b.length;
   }
+  // The cpu backend, set before the first tensor (lstmc's quiet start: no tfjs banner).
+  await setupBackend('cpu');
   let values: tf.NamedTensorMap;
   try {
     values = tf.io.decodeWeights(joined.buffer, entries as tf.io.WeightsManifestEntry[]);
@@ -228,7 +230,6 @@ async function run(opts: ImportWeightsOptions): Promise<Diagnostic[]> {
     });
   }
 
-  await setupBackend('cpu');
   const model = buildModel(tfSpec);
   try {
     // 4. Pair layers and weights, check every shape, assign.
