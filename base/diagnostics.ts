@@ -367,6 +367,13 @@ export const Diagnostics = {
     'Invalid batch size {value} for input {name}: {reason}.',
     'A declared batch size is a positive whole number or a param holding one.',
   ),
+  ConvRecurrentInitialState: d(
+    'LSTM3030',
+    'error',
+    '{layer} cannot start from given states: TF.js 4.22 builds a convolutional LSTM with initialState with wrong shapes.',
+    'TF.js 4.22 (ConvRNN2D) mis-computes the output shapes of convLstm2d when it is given initial states (also inside bidirectional), so the model would not build; lstmc refuses it.',
+    'Leave initialState out: the layer starts from zero states.',
+  ),
 
   // ---- 4xxx training and data ----
   UnknownLoss: d('LSTM4001', 'error', 'Unknown loss "{name}".', 'The loss is not one TensorFlow.js knows.'),

@@ -276,6 +276,7 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   },
   EmptyModel: { model: 'Empty' },
   UnsupportedLayer: { name: 'convLstm1d' },
+  ConvRecurrentInitialState: { layer: 'convLstm2d' },
   RankMismatch: { layer: 'lstm', expected: '3-D', expectedShape: '[batch, timesteps, features]', got: '[batch, 20]' },
   DimMismatch: { what: 'concatenate inputs [batch, 10, 8] and [batch, 12, 4]', dim: 1, a: 10, b: 12 },
   AssertionFailed: { declared: '[batch, T, 93]', inferred: '[batch, 93]' },

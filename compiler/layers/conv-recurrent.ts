@@ -85,7 +85,7 @@ export const convLstm2d: LayerDef = defineLayer({
     'recurrentActivation defaults to sigmoid (Keras 2); TF.js would default to hardSigmoid. Always lowered explicitly.',
     'unitForgetBias defaults to true (Keras 2); TF.js leaves it off. Always lowered explicitly.',
     'Channels-last only. The recurrent convolution has stride 1 and `same` padding (as Keras), so the states keep the output frame size.',
-    'TF.js 4.22 has no convLstm1d or convLstm3d.',
+    'TF.js 4.22 has no convLstm1d or convLstm3d, and cannot build a convLstm2d given `initialState` (LSTM3030): the layer starts from zero states.',
   ],
   readsSequence: true,
   tfjs: { kernels: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Sigmoid', 'Tanh'] },
@@ -121,9 +121,11 @@ export const convLstm2d: LayerDef = defineLayer({
     returnState: arg(boolT, 'Also return the final states: `let [out, h, c] = ...`.', { default: false }),
     goBackwards: arg(boolT, 'Process the sequence backwards and return the reversed sequence.', { default: false }),
     name: nameArg(),
-    initialState: arg({ kind: 'valueRefs' }, "Graph form: the initial states `[h, c]`, each [rows', cols', filters].", {
-      tf: false,
-    }),
+    initialState: arg(
+      { kind: 'valueRefs' },
+      'Initial states `[h, c]`: refused (LSTM3030), TF.js 4.22 builds a convLstm2d given initial states with wrong shapes.',
+      { tf: false },
+    ),
   },
   stateNames: ['h', 'c'],
   // The state's rows and cols follow the input frames, which the layer instance does not know: only the
@@ -133,6 +135,11 @@ export const convLstm2d: LayerDef = defineLayer({
   outputShapes(inst, inputs): ShapeResult {
     const s = single('convLstm2d', inputs);
     if ('error' in s) return s.error;
+    // tfjs 4.22's ConvRNN2D.computeOutputShape takes the list [input, h, c] for the input when initial states are
+    // given (RNN unwraps it, ConvRNN2D does not): the symbolic shapes come out wrong and the model does not build.
+    if (Array.isArray(inst.args.initialState) && inst.args.initialState.length > 0) {
+      return fail('ConvRecurrentInitialState', { layer: 'convLstm2d' }, undefined, 'initialState');
+    }
     const x = s.shape;
     const r = expectRank(
       'convLstm2d',

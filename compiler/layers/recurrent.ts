@@ -264,7 +264,12 @@ export const bidirectional: LayerDef = defineLayer({
     if (!inner || inner.def.category !== 'recurrent') {
       return fail('NotAWrapper', { layer: 'bidirectional', inner: inner?.def.name ?? 'nothing' });
     }
-    const r = inner.def.outputShapes(inner, inputs);
+    // The wrapped layer starts from the wrapper's initial states: its shape rule sees them.
+    const given = inst.args.initialState;
+    const r = inner.def.outputShapes(
+      given === undefined ? inner : { ...inner, args: { ...inner.args, initialState: given } },
+      inputs,
+    );
     if (!r.ok) return r;
     const [out, ...states] = r.shapes;
     if (!out) return ok();
