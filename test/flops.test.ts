@@ -23,17 +23,17 @@ describe('modelFlops', () => {
   dense(2)
 }`);
     // lstm(5) on [7, 3]: params 4·(3·5 + 5·5 + 5) = 180, applied at each of 7 steps: 2·180·7 = 2520.
-    // gru(4) on [7, 5]: params 3·(5·4 + 4·4 + 4) = 120 (tfjs's GRU has one bias), 2·120·7 = 1680.
+    // gru(4) on [7, 5]: params 3·(5·4 + 4·4 + 2·4) = 132 (reset-after: two bias rows), 2·132·7 = 1848.
     // dense(2) on [4]: 4·2 + 2 = 10 params, once: 20. dropout: 0.
     const f = modelFlops(m);
     expect(f.layers.map((l) => [l.params, l.positions, l.forward])).toEqual([
       [180, 7, 2520],
       [0, 0, 0],
-      [120, 7, 1680],
+      [132, 7, 1848],
       [10, 1, 20],
     ]);
-    expect(f.forward).toBe(4220);
-    expect(f.train).toBe(3 * 4220);
+    expect(f.forward).toBe(4388);
+    expect(f.train).toBe(3 * 4388);
     expect(f.unknown).toEqual([]);
   });
 

@@ -92,7 +92,8 @@ describe('table', () => {
     }
     expect(getLayer('lstm')!.args.initialState).toMatchObject({ type: { kind: 'valueRefs' }, tf: false });
     expect(getLayer('bidirectional')!.args.mergeMode!.type).toMatchObject({ values: ['concat', 'sum', 'mul', 'ave'] });
-    expect(getLayer('gru')!.args.resetAfter).toBeUndefined();
+    // Keras 2 default: reset-after GRU (lstmc's GRUResetAfter; false is TF.js's GRU)
+    expect(getLayer('gru')!.args.resetAfter).toMatchObject({ default: true });
   });
 
   it('every ShapeError key used is a real diagnostic', () => {
@@ -127,7 +128,15 @@ const okCases: OkCase[] = [
     [[5, 8], [8], [8]],
   ],
   ['lstm no bias', inst('lstm', { units: 2, useBias: false }), [[5, 3]], [[2]], 4 * 2 * 5],
-  ['gru (tfjs, resetAfter false)', inst('gru', { units: 10 }), [[7, 3]], [[10]], 3 * 10 * (3 + 10 + 1)],
+  ['gru (resetAfter, two bias rows)', inst('gru', { units: 10 }), [[7, 3]], [[10]], 3 * 10 * (3 + 10 + 2)],
+  [
+    'gru resetAfter false (tfjs)',
+    inst('gru', { units: 10, resetAfter: false }),
+    [[7, 3]],
+    [[10]],
+    3 * 10 * (3 + 10 + 1),
+  ],
+  ['gru resetAfter no bias', inst('gru', { units: 10, useBias: false }), [[7, 3]], [[10]], 3 * 10 * (3 + 10)],
   ['gru returnState', inst('gru', { units: 10, returnState: true }), [[7, 3]], [[10], [10]]],
   ['simpleRNN', inst('simpleRNN', { units: 6, returnSequences: true }), [[7, 3]], [[7, 6]], 6 * (3 + 6 + 1)],
   ['dense 1-D', inst('dense', { units: 10 }), [[25]], [[10]], 260],
@@ -259,7 +268,7 @@ const okCases: OkCase[] = [
     inst('bidirectional', { mergeMode: 'sum' }, L('gru', { units: 5 })),
     [[10, 2]],
     [[5]],
-    2 * 3 * 5 * 8,
+    2 * 3 * 5 * (2 + 5 + 2),
   ],
   [
     'bidirectional returnState',
@@ -496,7 +505,14 @@ describe('tfSpec', () => {
   it('gru / dense / pooling / wrappers', () => {
     const g = inst('gru', { units: 3 });
     expect(g.def.lower.tfjs.spec(g, undefined).config).toMatchObject({ recurrentActivation: 'sigmoid' });
-    expect(g.def.lower.tfjs.spec(g, undefined).config).not.toHaveProperty('resetAfter');
+    expect(g.def.lower.tfjs.spec(g, undefined)).toMatchObject({
+      factory: 'gruResetAfter',
+      module: 'lstmc',
+      config: { resetAfter: true },
+    });
+    const gf = inst('gru', { units: 3, resetAfter: false });
+    expect(gf.def.lower.tfjs.spec(gf, undefined)).toMatchObject({ factory: 'gru', config: { resetAfter: false } });
+    expect(gf.def.lower.tfjs.spec(gf, undefined)).not.toHaveProperty('module');
     const d = inst('dense', { units: 3 });
     expect(d.def.lower.tfjs.spec(d, undefined)).toEqual({
       factory: 'dense',
