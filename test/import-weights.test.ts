@@ -66,16 +66,22 @@ async function loadOriginal(dir: string): Promise<tf.LayersModel> {
   );
 }
 
-/** Fixed samples for a model input: `ids` draws integers in [0, ids), else values in [-1, 1). */
-function samples(shape: number[], n: number, seed: number, ids?: number): number[][] {
+/**
+ * Fixed samples for a model input: `ids` draws integers in [0, ids), else values in [-1, 1); `pad`
+ * zeroes the first steps of sample i (i mod (pad + 1) of them: padded sequences for masks).
+ */
+function samples(shape: number[], n: number, seed: number, ids?: number, pad = 0): number[][] {
   let s = seed;
   const next = () => {
     s = (Math.imul(s, 1103515245) + 12345) >>> 0;
     return s / 4294967296;
   };
   const size = shape.reduce((a, b) => a * b, 1);
-  return Array.from({ length: n }, () =>
-    Array.from({ length: size }, () => (ids !== undefined ? Math.floor(next() * ids) : next() * 2 - 1)),
+  const step = size / (shape[0] ?? 1);
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: size }, (_, k) =>
+      k < (i % (pad + 1)) * step ? 0 : ids !== undefined ? Math.floor(next() * ids) : next() * 2 - 1,
+    ),
   );
 }
 
@@ -87,8 +93,8 @@ function maxAbsDiff(a: number[], b: number[]): number {
 interface Case {
   /** Fixture folder in test/fixtures/import/real (tfjs-*). */
   fixture: string;
-  /** Per input: the shape of one sample (batch excluded, unknown dims fixed) and, for ids, the vocabulary. */
-  inputs: { shape: number[]; ids?: number }[];
+  /** Per input: one sample's shape (batch excluded, unknown dims fixed), for ids the vocabulary, padded steps. */
+  inputs: { shape: number[]; ids?: number; pad?: number }[];
 }
 
 const CASES: Case[] = [
@@ -100,6 +106,10 @@ const CASES: Case[] = [
   { fixture: 'tfjs-simplernn-timedistributed', inputs: [{ shape: [5, 3] }] },
   { fixture: 'tfjs-two-branch-concat', inputs: [{ shape: [6, 2] }, { shape: [6, 3] }] },
   { fixture: 'tfjs-converted-keras-stacked', inputs: [{ shape: [14, 2] }] },
+  { fixture: 'tfjs-masking-lstm', inputs: [{ shape: [6, 3], pad: 3 }] },
+  { fixture: 'tfjs-embedding-mask-zero', inputs: [{ shape: [8], ids: 30, pad: 4 }] },
+  { fixture: 'tfjs-convlstm-next-frame', inputs: [{ shape: [3, 6, 6, 1] }] },
+  { fixture: 'tfjs-conv3d-video', inputs: [{ shape: [4, 6, 6, 1] }] },
 ];
 
 /** The spec `lstmc import` writes for a fixture (G1's converter, in-process). */
@@ -141,7 +151,7 @@ async function runImport(
 /** Outputs of the original (tfjs) and of the run directory for fixed inputs; the largest |difference|. */
 async function compareRun(originalDir: string, runDir: string, inputs: Case['inputs']): Promise<number> {
   const original = await loadOriginal(originalDir);
-  const xs = inputs.map((inp, i) => samples(inp.shape, 3, 11 + i, inp.ids));
+  const xs = inputs.map((inp, i) => samples(inp.shape, 4, 11 + i, inp.ids, inp.pad));
   const tensors = xs.map((x, i) => tf.tensor(x.flat(), [x.length, ...inputs[i]!.shape]));
   const want = tf.tidy(() => {
     const y = original.predict(tensors.length === 1 ? tensors[0]! : tensors) as tf.Tensor;
