@@ -58,6 +58,7 @@ __all__ = [
     "TimeDistributed",
     "Dense",
     "Dropout",
+    "Masking",
     "GaussianNoise",
     "Flatten",
     "Reshape",
@@ -389,8 +390,8 @@ class TfjsLayer(nn.Module):
         """The output mask, as TF.js `computeMask`: passed through when the layer supports masking."""
         if self.supports_masking:
             return mask
-        if mask is not None and not (isinstance(mask, (list, tuple)) and all(m is None for m in mask)):
-            raise TypeError(f"Layer {self.name} does not support masking, but was passed an input mask.")
+        # TF.js's executor (predict, fit) drops the mask at a layer that does not support masks (lstmc warns:
+        # LSTM3020); only its nested-model path would throw.
         return None
 
     def extra_repr(self) -> str:
@@ -866,6 +867,26 @@ class Dropout(TfjsLayer):
             return F.dropout(x, self.rate, True)
         shape = [x.shape[i] if d is None else int(d) for i, d in enumerate(self.noise_shape)]
         return x * F.dropout(x.new_ones(shape), self.rate, True)
+
+
+class Masking(TfjsLayer):
+    """tf.layers.masking: a step whose features all equal `maskValue` is masked (zeroed, and its mask is False)."""
+
+    tfjs_class_name = "Masking"
+    config_keys = frozenset({"maskValue"})
+    supports_masking = True
+
+    def __init__(self, input_shape: Any = None, **config: Any):
+        super().__init__(config, input_shape)
+        self.mask_value = float(self._get("maskValue", 0.0))
+
+    def forward(self, x: Any, initial_state: Any = None) -> Tensor:
+        x = _single(x, "Masking")
+        keep = torch.any(x != self.mask_value, dim=-1, keepdim=True)
+        return x * keep.to(x.dtype)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return torch.any(_single(inputs, "Masking") != self.mask_value, dim=-1)
 
 
 class GaussianNoise(TfjsLayer):
@@ -1412,6 +1433,7 @@ LAYER_CLASSES: Dict[str, type] = {
         TimeDistributed,
         Dense,
         Dropout,
+        Masking,
         GaussianNoise,
         Flatten,
         Reshape,
