@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Diagnostics, type Diagnostic } from '../base/diagnostics.js';
 import { checkSource } from '../compiler/index.js';
@@ -454,6 +455,77 @@ describe('failures are diagnostics, and nothing is written', () => {
     expect(r.diagnostics.length).toBeGreaterThan(0);
     expect(r.diagnostics.every((d) => d.file.endsWith('imported.lstm'))).toBe(true);
     expect(existsSync(r.dir)).toBe(false);
+  });
+
+  it('a mangled manifest or weights file never throws: diagnostics (never LSTM9001) and nothing written, or a run', async () => {
+    const src = copyFixture('tfjs-sentiment');
+    const json0 = readFileSync(path.join(src, 'model.json'), 'utf8');
+    const bin0 = readFileSync(path.join(src, 'weights.bin'));
+    type Entry = { name: string; shape: number[]; dtype: string };
+    const mutation = fc.oneof(
+      fc.record({
+        kind: fc.constant('shape' as const),
+        at: fc.nat(20),
+        dims: fc.array(fc.integer({ min: -1, max: 40 }), { maxLength: 4 }),
+      }),
+      fc.record({
+        kind: fc.constant('dtype' as const),
+        at: fc.nat(20),
+        dtype: fc.constantFrom('float16', 'int32', 'bool', 'string', 'complex64', 'uint8', 'x'),
+      }),
+      fc.record({ kind: fc.constant('drop' as const), at: fc.nat(20) }),
+      fc.record({
+        kind: fc.constant('rename' as const),
+        at: fc.nat(20),
+        name: fc.constantFrom('', 'lstm_LSTM1/kernel', 'dense_Dense1/bias', 'x/y/z', '/'),
+      }),
+      fc.record({
+        kind: fc.constant('path' as const),
+        path: fc.constantFrom('', '.', '..', 'nope.bin', '../weights.bin', 'model.json'),
+      }),
+      fc.record({ kind: fc.constant('truncate' as const), bytes: fc.nat(4000) }),
+      fc.record({
+        kind: fc.constant('manifest' as const),
+        value: fc.constantFrom<unknown>(
+          null,
+          3,
+          {},
+          [{}],
+          [{ paths: 'weights.bin', weights: [] }],
+          [{ paths: [], weights: {} }],
+        ),
+      }),
+    );
+    const codes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (ms) => {
+        const d = fresh('mangled');
+        const json = JSON.parse(json0) as { weightsManifest: unknown };
+        let bin: Uint8Array = bin0;
+        for (const m of ms) {
+          const groups = json.weightsManifest as { paths: string[]; weights: Entry[] }[] | undefined;
+          const ws = Array.isArray(groups) && Array.isArray(groups[0]?.weights) ? groups[0].weights : undefined;
+          const i = 'at' in m && ws && ws.length > 0 ? m.at % ws.length : -1;
+          if (m.kind === 'shape' && ws && i >= 0) ws[i]!.shape = m.dims;
+          else if (m.kind === 'dtype' && ws && i >= 0) ws[i]!.dtype = m.dtype;
+          else if (m.kind === 'drop' && ws && i >= 0) ws.splice(i, 1);
+          else if (m.kind === 'rename' && ws && i >= 0) ws[i]!.name = m.name;
+          else if (m.kind === 'path' && Array.isArray(groups) && groups[0]) groups[0].paths = [m.path];
+          else if (m.kind === 'truncate') bin = bin.subarray(0, Math.min(m.bytes, bin.length));
+          else if (m.kind === 'manifest') json.weightsManifest = m.value;
+        }
+        writeFileSync(path.join(d, 'model.json'), JSON.stringify(json));
+        writeFileSync(path.join(d, 'weights.bin'), bin);
+        const r = await runImport(path.join(d, 'model.json'), sentiment.spec);
+        r.diagnostics.forEach((x) => codes.add(x.code));
+        expect(r.diagnostics.map((x) => x.code)).not.toContain('LSTM9001');
+        if (r.diagnostics.length > 0) expect(existsSync(r.dir)).toBe(false);
+        else expect(readdirSync(r.dir).sort()).toEqual(['lstmc.json', 'model.json', 'weights.bin']);
+      }),
+      { numRuns: 40, seed: 11 },
+    );
+    // The mutations reach the reading, the manifest and the shape checks, not one early exit.
+    expect([...codes].sort()).toEqual(expect.arrayContaining(['LSTM5050', 'LSTM5051', 'LSTM5052', 'LSTM5053']));
   });
 
   it('every LSTM5050-5069 code of the table has a case here', () => {
