@@ -325,3 +325,47 @@ describe('optimizer, loss and metric names agree with runtime/optimizer.ts', () 
     }
   });
 });
+
+describe('per-output losses and loss weights: the module compiles as the runtime does', () => {
+  it('the same loss list, weights (withOutputLosses) and log names, the same losses on one batch', async () => {
+    const spec = `model Heads {
+  input x: [4, 3]
+  let h = x -> lstm(5)
+  let value = h -> dense(1)
+  let label = h -> dense(3, activation: softmax)
+  output value, label
+  train { loss: {label: categoricalCrossentropy, value: mae}  lossWeights: {value: 2, label: 0.5}  metrics: [accuracy] }
+}
+`;
+    const r = checkSource(spec, 'heads.lstm');
+    expect(r.diagnostics).toEqual([]);
+    const ir = r.models[0]!;
+    const tfSpec = toTfModelSpec(ir);
+    expect(tfSpec.train).toMatchObject({
+      losses: ['meanAbsoluteError', 'categoricalCrossentropy'],
+      lossWeights: [2, 0.5],
+      outputNames: ['value', 'label'],
+    });
+    const mod = await compiled(ir, 'heads');
+    const fromModule = mod.build();
+    const fromRuntime = buildModel(tfSpec);
+    try {
+      mod.compile(fromModule);
+      compileModel(fromRuntime, tfSpec.train);
+      expect(fromModule.metricsNames).toEqual(['loss', 'value_loss', 'label_loss', 'value_acc', 'label_acc']);
+      expect(fromRuntime.metricsNames).toEqual(fromModule.metricsNames);
+      fromModule.setWeights(fromRuntime.getWeights());
+      const x = tf.randomUniform([6, 4, 3], 0, 1, 'float32', 5);
+      const ys = [tf.randomUniform([6, 1], 0, 1, 'float32', 6), tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3)];
+      const a = (await fromModule.trainOnBatch(x, ys)) as number[];
+      const b = (await fromRuntime.trainOnBatch(x, ys)) as number[];
+      expect(a).toEqual(b);
+      // The total is the weighted sum of the per-output terms TF.js logs.
+      expect(a[0]).toBeCloseTo(a[1]! + a[2]!, 5);
+      tf.dispose([x, ...ys]);
+    } finally {
+      fromModule.dispose();
+      fromRuntime.dispose();
+    }
+  });
+});

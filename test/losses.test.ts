@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
-import { comparableModels } from '../compiler/convert.js';
+import { comparableModels, convertSpec } from '../compiler/convert.js';
+import { formatSource } from '../grammar/format.js';
 import type { IRModel } from '../compiler/ir.js';
 import { printLstm, printYaml } from '../compiler/print.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
@@ -216,6 +217,28 @@ describe('printers keep per-output losses and weights', () => {
       expect(comparableModels([fromYaml])).toBe(comparableModels([ir]));
     });
   }
+});
+
+describe('fmt and convert keep per-output losses (lossless, comments included)', () => {
+  const source = heads(
+    '# per-output\nloss: {value: mse, label: categoricalCrossentropy}  # a map\nlossWeights: [1, 0.2]',
+  );
+  it('lstmc fmt reprints it and it checks to the same model', () => {
+    const f = formatSource(source, 'heads.lstm');
+    expect(f.diagnostics).toEqual([]);
+    expect(f.text).toContain('# a map');
+    expect(comparableModels([clean(f.text!)])).toBe(comparableModels([clean(source)]));
+  });
+  it('lstmc convert to YAML and back', () => {
+    const ir = clean(source);
+    const yaml = convertSpec(source, 'heads.lstm', 'lstm', 'yaml', [ir]);
+    expect(yaml.lossless).toBe(true);
+    expect(yaml.text).toContain('# a map');
+    const fromYaml = clean(yaml.text, 'heads.yaml');
+    expect(comparableModels([fromYaml])).toBe(comparableModels([ir]));
+    const back = convertSpec(yaml.text, 'heads.yaml', 'yaml', 'lstm', [fromYaml]);
+    expect(comparableModels([clean(back.text)])).toBe(comparableModels([ir]));
+  });
 });
 
 // ----------------------------------------------------------------------------------- tfjs vs Keras maths
