@@ -486,6 +486,14 @@ export function registerRuntimeCommands(program: Command): Command {
       ).choices(PREDICT_FORMATS),
     )
     .option('-o, --output <file>', 'write the predictions here instead of stdout')
+    .addOption(
+      new Option(
+        '--reset-states <when>',
+        'stateful models: fresh states once at the start, carried across the batches (call), or before every batch (batch)',
+      )
+        .choices(['call', 'batch'])
+        .default('call'),
+    )
     .option('--model <name>', 'the model (when a spec file has several)')
     .addOption(paramOption())
     .option('--dir <dir>', 'model directory (overrides the default models/<ModelName>)')
@@ -500,6 +508,7 @@ export function registerRuntimeCommands(program: Command): Command {
             output?: string;
             column?: string;
             format?: PredictFormat;
+            resetStates: 'call' | 'batch';
             dir?: string;
             backend: (typeof BACKENDS)[number];
             fused?: boolean;
@@ -542,7 +551,7 @@ export function registerRuntimeCommands(program: Command): Command {
           });
           let outputs: unknown[];
           try {
-            outputs = rt.predictSamples(m.model, info, samples);
+            outputs = rt.predictSamples(m.model, info, samples, opts.resetStates);
           } catch (e) {
             if ((e as Error).name === 'DataError') throw new RunFailure(`${name}: ${(e as Error).message}`);
             throw e;

@@ -91,8 +91,7 @@ function bareParams(spec: SpecFile): void {
       if (s.kind === 'input') {
         value(s.shape);
         if (s.batch) value(s.batch);
-      }
-      else if (s.kind === 'layer') s.call.args.forEach((a) => value(a.value));
+      } else if (s.kind === 'layer') s.call.args.forEach((a) => value(a.value));
       else if (s.kind === 'let') {
         if (s.annotation) value(s.annotation);
         s.chain.forEach((c) => c.args.forEach((a) => value(a.value)));

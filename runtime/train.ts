@@ -30,7 +30,7 @@ import {
 } from './io.js';
 import { HistoryCheckpointWriter, runHistoryFor, writeEvaluation } from './history-writer.js';
 import { compileModel, type ClipStats } from './optimizer.js';
-import { evaluateSplit, toTensor } from './predict.js';
+import { evaluateSplit, fixedBatchOf, isStateful, streamOrder, toTensor } from './predict.js';
 import { createProgress, formatLogs, type ProgressMode, type ProgressSink } from './progress.js';
 import { Rng, restoreMathRandom, seedMathRandom } from './rng.js';
 
@@ -379,7 +379,23 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
     let epochStart = 0;
     let currentEpoch = initialEpoch;
     const nTrain = dataset.train.x.shape[0]!;
-    const nFit = hasVal ? Math.floor(nTrain * (1 - t.validationSplit)) : nTrain;
+    const nFitAll = hasVal ? Math.floor(nTrain * (1 - t.validationSplit)) : nTrain;
+    // A stateful model (a declared batch): whole batches only, each split in the stream layout (predict.ts
+    // streamOrder), states reset at the start of every epoch; the remainder of each split is dropped.
+    const statefulBatch = isStateful(tfModel) ? (fixedBatchOf(tfModel) ?? batchSize) : undefined;
+    const nFit = statefulBatch === undefined ? nFitAll : nFitAll - (nFitAll % statefulBatch);
+    const nValAll = nTrain - nFitAll;
+    const nVal = statefulBatch === undefined ? nValAll : nValAll - (nValAll % statefulBatch);
+    if (statefulBatch !== undefined) {
+      if (nFit === 0 || (hasVal && nVal === 0))
+        throw new TrainError(
+          `model ${model.name} is stateful with batch ${statefulBatch}, but ${nFit === 0 ? `the training split has ${nFitAll}` : `the validation split has ${nValAll}`} sample(s): it needs at least one whole batch.`,
+        );
+      if (nFit < nFitAll || nVal < nValAll)
+        progress.message(
+          `Stateful model, batch ${statefulBatch}: training on ${nFit} of ${nFitAll} samples${hasVal ? ` and validating on ${nVal} of ${nValAll}` : ''} (whole batches; the rest is dropped).`,
+        );
+    }
     const nBatches = Math.ceil(nFit / batchSize);
     // tfjs shuffles ONE index array in place every epoch, so an epoch's order depends on all earlier
     // shuffles. With a seed we mirror that array (same Fisher-Yates, same random draws) and checkpoint
@@ -445,18 +461,32 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
         // tfjs's index array restarts from the identity over the reordered data; `order` keeps P and the
         // same positional swaps turn it into P∘σ — the order in terms of the original data, as before.
       }
+      let validationData: [tf.Tensor, tf.Tensor] | undefined;
+      if (statefulBatch !== undefined) {
+        // Each split in whole batches and the stream layout; validation data given explicitly.
+        const streams = (a: tf.Tensor, from: number, n: number): tf.Tensor =>
+          tf.tidy(() => tf.gather(a.slice(from, n), tf.tensor1d(streamOrder(n, statefulBatch), 'int32')));
+        const [sx, sy] = [streams(fx, 0, nFit), streams(fy, 0, nFit)];
+        if (hasVal) validationData = [streams(fx, nFitAll, nVal), streams(fy, nFitAll, nVal)];
+        if (fx !== x) tf.dispose([fx, fy]);
+        fx = sx;
+        fy = sy;
+      }
       const t0 = performance.now();
       await tfModel.fit(fx, fy, {
         epochs,
         initialEpoch,
         batchSize,
         shuffle: t.shuffle,
-        validationSplit: t.validationSplit > 0 ? t.validationSplit : undefined,
+        ...(validationData !== undefined
+          ? { validationData }
+          : { validationSplit: t.validationSplit > 0 ? t.validationSplit : undefined }),
         verbose: 0,
         yieldEvery: 'never',
         callbacks: {
           onEpochBegin: async (epoch: number) => {
             currentEpoch = epoch;
+            if (statefulBatch !== undefined) tfModel.resetStates();
             if (order && rng) {
               // tf.util.shuffle's exact algorithm, on the draws it is about to make.
               const r = new Rng(rng.state);
@@ -541,6 +571,7 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
       // Ctrl-C in the last batch of the last epoch: the run finished all the same.
       if (interruptedAt && lastGood >= epochs) interruptedAt = null;
       if (fx !== x) tf.dispose([fx, fy]);
+      if (validationData) tf.dispose(validationData);
       if (nanAt) {
         stopReason = 'nan';
         const where =

@@ -196,7 +196,47 @@ export function handModels(): IRModel[] {
     outputShapes: [[null, 9]],
     train: train({ optimizer: { name: 'sgd', args: {} }, metrics: [] }),
   };
-  return [vanilla, encdec, bidi, translate];
+  // Stateful layers with a declared batch (`input x: [1, 3] batch B`): batchInputShape, a batchSize export.
+  const streamInput = irInput('x', [1, 3]);
+  streamInput.batch = 4;
+  streamInput.batchParam = 'B';
+  const stream = chainModel(
+    'StatefulStream',
+    streamInput,
+    [irLayer('lstm', { units: 8, stateful: true }), irLayer('dense', { units: 3 })],
+    { params: { B: 4 }, train: train({ loss: 'meanSquaredError', metrics: [], batchSize: 4, shuffle: false }) },
+  );
+  // Graph form: tf.input({ batchShape }) and a stateful GRU inside bidirectional.
+  const pairInputs = [irInput('a', [5, 2]), irInput('b', [5, 2])];
+  for (const i of pairInputs) i.batch = 2;
+  const both = irNode(
+    irLayer('concatenate', { axis: -1 }),
+    'both',
+    [
+      { node: 'a', index: 0 },
+      { node: 'b', index: 0 },
+    ],
+    [[5, 4]],
+  );
+  const bi = irNode(
+    irLayer('bidirectional', { layer: irLayer('gru', { units: 4, stateful: true }), mergeMode: 'sum' }),
+    'bi',
+    [{ node: 'both', index: 0 }],
+    [[4]],
+  );
+  const pair: IRModel = {
+    name: 'StatefulPair',
+    file: 'hand.lstm',
+    span: span('hand.lstm', 1, 7),
+    kind: 'functional',
+    params: {},
+    inputs: pairInputs,
+    nodes: [both, bi],
+    outputs: [{ node: 'bi', index: 0 }],
+    outputShapes: [[4]],
+    train: train({ loss: 'meanSquaredError', metrics: [], batchSize: 2, shuffle: false }),
+  };
+  return [vanilla, encdec, bidi, translate, stream, pair];
 }
 
 export function handInputs(): EmitInput[] {
