@@ -1,7 +1,8 @@
 /**
  * What a checkpoint was trained as, so `lstmc train --resume` can refuse a spec that no longer matches
  * it: the architecture (every layer's TF.js config and wiring, the inputs), the optimizer with every
- * argument, the loss (per output, with its weights) and metrics, and the shapes of the data. Plain JSON, stored in lstmc.json.
+ * argument, the loss (per output, with its weights) and metrics, and the shapes of the data. Plain
+ * JSON, stored in lstmc.json.
  *
  * `compareFingerprints` names each difference in the user's words ("layer lstm_1: units 16 in the
  * checkpoint, 17 in the spec"). Epochs, batch size and sample counts are not part of it: a resumed run
