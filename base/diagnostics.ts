@@ -375,6 +375,15 @@ export const Diagnostics = {
     'Leave initialState out: the layer starts from zero states.',
   ),
 
+  // issue 11, GRU resetAfter and conv1d causal padding (LSTM3040-3044 reserved)
+  CausalPaddingNot1d: d(
+    'LSTM3040',
+    'error',
+    '{layer} has no causal padding: `padding: causal` is for conv1d only.',
+    'Causal padding (zeros before the first step only) is defined for 1-D convolutions over time, as in Keras; 2-D and 3-D convolutions and pooling layers pad valid or same.',
+    'Use padding: valid or same; for a causal convolution over time use conv1d(..., padding: causal).',
+  ),
+
   // ---- 4xxx training and data ----
   UnknownLoss: d('LSTM4001', 'error', 'Unknown loss "{name}".', 'The loss is not one TensorFlow.js knows.'),
   UnknownOptimizer: d(

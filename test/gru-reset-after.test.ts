@@ -56,7 +56,8 @@ interface RefOptions {
 
 /**
  * Keras GRU, reset_after=True, float64 (keras.layers.GRUCell, implementation 2):
- *   x̂ = x·W + b_in, ĥ = h·U + b_rec; z = σ(x̂z + ĥz); r = σ(x̂r + ĥr); h̃ = act(x̂h + r ⊙ ĥh); h' = z ⊙ h + (1 − z) ⊙ h̃.
+ *   x̂ = x·W + b_in, ĥ = h·U + b_rec; z = σ(x̂z + ĥz); r = σ(x̂r + ĥr);
+ *   h̃ = act(x̂h + r ⊙ ĥh); h' = z ⊙ h + (1 − z) ⊙ h̃.
  * Returns the outputs per processed step (goBackwards: the reversed order, as Keras returns them).
  */
 function kerasGru(x: number[][][], w: RefWeights, h0: number[][], o: RefOptions): number[][][] {

@@ -129,6 +129,10 @@ const cases: Case[] = [
   C(L('conv1d', { filters: 4, kernelSize: [3], padding: 'same', strides: 2 }), [[9, 2]]),
   C(L('conv1d', { filters: 4, kernelSize: 3 }), [['T', 2]]),
   C(L('conv1d', { filters: 1, kernelSize: 3, dilationRate: 2, useBias: false }), [[10, 1]]),
+  // causal: lstmc's CausalConv1D (tfjs has none)
+  C(L('conv1d', { filters: 4, kernelSize: 3, padding: 'causal' }), [[10, 2]]),
+  C(L('conv1d', { filters: 2, kernelSize: 2, padding: 'causal', dilationRate: 4 }), [['T', 3]]),
+  C(L('conv1d', { filters: 3, kernelSize: 4, padding: 'causal', strides: 3, useBias: false }), [[10, 2]]),
   C(L('conv2d', { filters: 2, kernelSize: [2, 2], activation: 'relu' }), [[50, 50, 1]]),
   C(L('conv2d', { filters: 3, kernelSize: 3, strides: [2, 1], padding: 'same' }), [[9, 9, 3]]),
   C(L('conv2d', { filters: 3, kernelSize: [3, 2], dilationRate: [2, 1] }), [[9, 9, 3]]),

@@ -418,6 +418,9 @@ const EXTRA_CASES: Case[] = [
   // TF `same` padding puts the odd pixel at the end
   C(L('conv1d', { filters: 2, kernelSize: 4, padding: 'same' }), [[7, 3]]),
   C(L('conv1d', { filters: 2, kernelSize: 2, padding: 'same', dilationRate: 3 }), [[7, 3]]),
+  C(L('conv1d', { filters: 2, kernelSize: 3, padding: 'causal', activation: 'relu' }), [[7, 3]]),
+  C(L('conv1d', { filters: 2, kernelSize: 3, padding: 'causal', strides: 2 }), [[8, 3]]),
+  C(L('conv1d', { filters: 2, kernelSize: 2, padding: 'causal', dilationRate: 3, useBias: false }), [[7, 3]]),
   C(L('conv2d', { filters: 2, kernelSize: [2, 4], strides: [2, 3], padding: 'same', activation: 'tanh' }), [[7, 8, 2]]),
   C(L('conv2d', { filters: 2, kernelSize: [2, 2], dilationRate: 2, padding: 'same', useBias: false }), [[6, 5, 2]]),
   C(L('maxPooling1d', { poolSize: 2, strides: 1, padding: 'same' }), [[5, 2]]),

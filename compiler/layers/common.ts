@@ -63,7 +63,10 @@ export const INITIALIZERS = [
   'varianceScaling',
 ] as const;
 
-/** Conv / pooling padding. TF.js does not implement `causal` (conv1d throws NotImplementedError). */
+/**
+ * Conv / pooling padding. TF.js does not implement `causal` (conv1d throws NotImplementedError): conv1d adds it
+ * on lstmc's own class (compiler/layers/conv.ts).
+ */
 export const PADDINGS = ['valid', 'same'] as const;
 
 /** Bidirectional merge modes, TF.js spelling (`VALID_BIDIRECTIONAL_MERGE_MODES`). */
@@ -212,10 +215,11 @@ export function windowLength(
 ): { dim: Dim } | { nonPositive: number } {
   const effective = size + (size - 1) * (dilation - 1);
   if (!isKnown(length)) {
-    if (padding === 'same' && stride === 1) return { dim: length };
+    if ((padding === 'same' || padding === 'causal') && stride === 1) return { dim: length };
     return { dim: null };
   }
-  const raw = padding === 'same' ? length : length - effective + 1;
+  // causal (conv1d): (size − 1)·dilation zeros on the left, so the length before striding is the input's, as same.
+  const raw = padding === 'same' || padding === 'causal' ? length : length - effective + 1;
   if (raw <= 0) return { nonPositive: raw };
   return { dim: Math.floor((raw + stride - 1) / stride) };
 }

@@ -3,7 +3,7 @@
  * pooling 1d/2d. Channels-last only (the TF.js default). Output lengths follow tfjs `convOutputLength`.
  */
 import type { Dim, Shape } from '../ir.js';
-import type { ArgSpec, LayerDef, LayerInstance, ShapeResult, TfLayerSpec } from './types.js';
+import type { ArgSpec, ArgType, LayerDef, LayerInstance, ShapeResult, TfLayerSpec } from './types.js';
 import {
   activationArg,
   arg,
@@ -22,7 +22,7 @@ import {
   noParams,
   numArg,
   ok,
-  paddingT,
+  PADDINGS,
   single,
   strArg,
   trainable,
@@ -54,6 +54,22 @@ const CONV_SHAPE_DOC: Record<1 | 2 | 3, string> = {
   2: "[H, W, C] -> [H', W', filters]",
   3: "[D, H, W, C] -> [D', H', W', filters]",
 };
+/**
+ * Padding of convolutions and pooling: valid, same, and Keras's `causal`, which only conv1d has (left zeros,
+ * lstmc's own class CausalConv1D; TF.js throws on it). The others refuse causal with LSTM3040 at the argument.
+ */
+const CONV_PADDINGS = [...PADDINGS, 'causal'] as const;
+const convPaddingT: ArgType = { kind: 'enum', values: CONV_PADDINGS, what: 'padding' };
+const PADDING_DOC = 'valid (no padding) or same (output length = ceil(input / stride)).';
+const CONV1D_PADDING_DOC =
+  'valid (no padding), same (output length = ceil(input / stride)) or causal (zeros before the first step only: step t sees steps ≤ t; output length as same).';
+
+/** LSTM3040 unless the layer is conv1d: causal padding is a 1-D convolution's. */
+function refuseCausal(layer: string, inst: LayerInstance): ShapeResult | undefined {
+  if (strArg(inst, 'padding', 'valid') !== 'causal') return undefined;
+  return fail('CausalPaddingNot1d', { layer }, undefined, 'padding');
+}
+
 /** RankMismatch hints: wrap a 2-D layer to apply it per frame. */
 const PER_FRAME_HINT: Record<1 | 2 | 3, ((layer: string) => string) | undefined> = {
   1: undefined,
@@ -102,7 +118,7 @@ function convLayer(name: 'conv1d' | 'conv2d' | 'conv3d', className: string, rank
       },
     ),
     strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the convolution.', { default: 1 }),
-    padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', { default: 'valid' }),
+    padding: arg(convPaddingT, rank === 1 ? CONV1D_PADDING_DOC : PADDING_DOC, { default: 'valid' }),
     dilationRate: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Dilation rate (TF.js needs strides 1 when > 1).', {
       default: 1,
     }),
@@ -122,12 +138,27 @@ function convLayer(name: 'conv1d' | 'conv2d' | 'conv3d', className: string, rank
     notes:
       rank === 3
         ? [
-            'TF.js has no `causal` padding, so only valid and same are accepted.',
+            '`padding: causal` is conv1d’s only (LSTM3040).',
             'TF.js has no gradient for a dilated 3-D convolution: with dilationRate > 1 the model checks and predicts, but tfjs cannot train it (the PyTorch target can).',
           ]
-        : ['TF.js has no `causal` padding, so only valid and same are accepted.'],
+        : rank === 2
+          ? ['`padding: causal` is conv1d’s only (LSTM3040).']
+          : [
+              '`padding: causal` (Keras): (kernelSize − 1)·dilationRate zeros before the first step, none after, so step t sees only steps ≤ t and the output keeps the input length (at strides 1). TF.js has none, so it runs on lstmc’s own class (CausalConv1D: tfjs’s Conv1D on the left-padded input, the same weights).',
+            ],
     readsSequence: rank === 1,
-    tfjs: { kernels: CONV_KERNELS[rank] },
+    tfjs:
+      rank === 1
+        ? {
+            kernels: [...CONV_KERNELS[rank], 'PadV2'],
+            // causal: lstmc's own class (tfjs's Conv1D on the left-padded input); else tf.layers.conv1d
+            spec: (inst): TfLayerSpec =>
+              strArg(inst, 'padding', 'valid') === 'causal'
+                ? { factory: 'causalConv1d', module: 'lstmc', config: configFromArgs(inst) }
+                : { factory: name, config: configFromArgs(inst) },
+            lstmcClasses: ['CausalConv1D'],
+          }
+        : { kernels: CONV_KERNELS[rank] },
     main: ['filters'],
     args,
     outputShapes(inst, inputs): ShapeResult {
@@ -138,6 +169,8 @@ function convLayer(name: 'conv1d' | 'conv2d' | 'conv3d', className: string, rank
       if (r) return r;
       const k = expectKnown(name, x, -1, 'channels (last)');
       if (k) return k;
+      const c = rank === 1 ? undefined : refuseCausal(name, inst);
+      if (c) return c;
       const strides = listArg(inst, 'strides', rank, 1);
       const dilations = listArg(inst, 'dilationRate', rank, 1);
       if (strides.some((v) => v > 1) && dilations.some((v) => v > 1)) {
@@ -217,9 +250,7 @@ function poolLayer(name: string, className: string, rank: 1 | 2 | 3): LayerDef {
         default: rank === 1 ? 2 : new Array<number>(rank).fill(2),
       }),
       strides: arg({ kind: 'intOrList', length: rank, min: 1 }, 'Stride of the pooling window (default: poolSize).'),
-      padding: arg(paddingT, 'valid (no padding) or same (output length = ceil(input / stride)).', {
-        default: 'valid',
-      }),
+      padding: arg(convPaddingT, PADDING_DOC, { default: 'valid' }),
       name: nameArg(),
     },
     outputShapes(inst, inputs): ShapeResult {
@@ -228,6 +259,8 @@ function poolLayer(name: string, className: string, rank: 1 | 2 | 3): LayerDef {
       const x = s.shape;
       const r = expectRank(name, x, rank + 1, expected, PER_FRAME_HINT[rank] && PER_FRAME_HINT[rank]('maxPooling2d'));
       if (r) return r;
+      const c = refuseCausal(name, inst);
+      if (c) return c;
       const pool = listArg(inst, 'poolSize', rank, 2);
       const strides =
         inst.args.strides === undefined || inst.args.strides === null ? pool : listArg(inst, 'strides', rank, 1);

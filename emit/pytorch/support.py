@@ -1050,7 +1050,7 @@ class _Conv(TfjsLayer):
         self.strides = _int_list(self._get("strides", 1), r, "strides")
         self.dilation = _int_list(self._get("dilationRate", 1), r, "dilationRate")
         self.padding = self._get("padding", "valid")
-        if self.padding not in ("valid", "same"):
+        if self.padding not in ("valid", "same") and not (self.padding == "causal" and r == 1):
             raise ValueError(f"{type(self).__name__}: padding {self.padding!r} is not supported by TF.js")
         self.act = activation(config.get("activation"))
         self.use_bias = bool(self._get("useBias", True))
@@ -1071,6 +1071,9 @@ class _Conv(TfjsLayer):
                 _same_pads(xc.shape[2 + i], self.kernel_size[i], self.strides[i], self.dilation[i]) for i in range(r)
             ]
             xc = _pad_spatial(xc, pads, 0.0)
+        elif self.padding == "causal":
+            # Keras causal (lstmc's CausalConv1D): (kernelSize - 1)·dilation zeros before the first step only
+            xc = _pad_spatial(xc, [((self.kernel_size[0] - 1) * self.dilation[0], 0)], 0.0)
         # TF.js kernel [*k, in, out] -> torch weight [out, in, *k]
         weight = self.kernel.permute([r + 1, r] + list(range(r)))
         conv = F.conv1d if r == 1 else F.conv2d

@@ -14,11 +14,12 @@
  */
 export { lstmcClassNames } from './registry.js';
 import { gruResetAfter } from './gru.js';
+import { causalConv1d } from './causal-conv1d.js';
 import { additiveAttention, attention } from './attention.js';
 import { multiHeadAttention } from './multihead-attention.js';
 
 /** The factories of lstmc's own layers, by the name the layer table lowers to (`lstmcLayers.attention({...})`). */
-export const lstmcLayers = { gruResetAfter, attention, additiveAttention, multiHeadAttention };
+export const lstmcLayers = { gruResetAfter, causalConv1d, attention, additiveAttention, multiHeadAttention };
 
 /** `lstmcLayers` for callers that look a factory up by name (runtime/build.ts). */
 export function lstmcLayerFactory(name: string): ((config: Record<string, unknown>) => unknown) | undefined {
