@@ -69,6 +69,8 @@ export interface KGraph {
   trainingConfig: JsonNode | undefined;
   /** The file carries weights (a TF.js model.json with a weightsManifest). */
   hasWeights: boolean;
+  /** The model's `class_name` value. */
+  span: Span;
 }
 
 const INPUT_CLASSES = new Set(['InputLayer']);
@@ -95,6 +97,13 @@ export function isGeneratedName(name: string, className: string, dslName?: strin
     className[0]!.toLowerCase() + className.slice(1),
   ];
   if (dslName !== undefined) forms.push(dslName, dslName.toLowerCase(), snakeName(dslName));
+  // Keras 2's and TF.js's own to_snake_case (ConvLSTM2D -> conv_lst_m2d).
+  forms.push(
+    className
+      .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toLowerCase(),
+  );
   for (const f of new Set(forms)) {
     if (new RegExp(`^${esc(f)}(_\\d+)?$`).test(name)) return true;
     if (new RegExp(`^${esc(f)}_${esc(className)}\\d+$`).test(name)) return true;
@@ -192,11 +201,15 @@ function tensorRefs(node: JsonNode): KRef[] | undefined {
 function callKwargs(kwargs: JsonNode | undefined, call: KCall): boolean {
   if (kwargs === undefined || kwargs.kind === 'null') return true;
   if (!isObject(kwargs)) return false;
+  // tf.keras attention layers take the value (and key) tensors as keywords: `layer(query, value=v)`.
+  const extra: Record<string, KRef[]> = {};
   for (const [key, e] of kwargs.entries) {
+    const refs = e.value.kind === 'null' ? undefined : tensorRefs(e.value);
     if (key === 'initial_state' && e.value.kind !== 'null') {
-      const refs = tensorRefs(e.value);
       if (!refs) return false;
       call.initialState.push(...refs);
+    } else if ((key === 'value' || key === 'key') && refs) {
+      extra[key] = refs;
     } else {
       call.kwargs.push({
         key,
@@ -210,6 +223,7 @@ function callKwargs(kwargs: JsonNode | undefined, call: KCall): boolean {
       });
     }
   }
+  call.inputs.push(...(extra.value ?? []), ...(extra.key ?? []));
   return true;
 }
 
@@ -350,11 +364,11 @@ export function readGraph(root: JsonNode, bag: DiagnosticBag): KGraph | undefine
   const version = versionOf(root, topology, format);
   const config = field(topology, 'config');
   if (cls === 'Sequential') {
-    return readSequential(ctx, { format, version, trainingConfig, hasWeights }, config, topology);
+    return readSequential(ctx, { format, version, trainingConfig, hasWeights, span: clsNode!.span }, config, topology);
   }
   if (cls === 'Model' || cls === 'Functional') {
     if (!isObject(config)) return missing(ctx, 'config', `the ${cls} model`, clsNode!.span);
-    return readFunctional(ctx, { format, version, trainingConfig, hasWeights }, config);
+    return readFunctional(ctx, { format, version, trainingConfig, hasWeights, span: clsNode!.span }, config);
   }
   bag.add(Diagnostics.ImportFormat, clsNode!.span, {
     message: `its class is "${cls}", not Sequential, Model or Functional (a single layer's config is not a model)`,
@@ -362,7 +376,7 @@ export function readGraph(root: JsonNode, bag: DiagnosticBag): KGraph | undefine
   return undefined;
 }
 
-type Common = Pick<KGraph, 'format' | 'version' | 'trainingConfig' | 'hasWeights'>;
+type Common = Pick<KGraph, 'format' | 'version' | 'trainingConfig' | 'hasWeights' | 'span'>;
 
 function readSequential(
   ctx: Ctx,

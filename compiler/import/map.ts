@@ -98,7 +98,15 @@ const INERT: Readonly<Record<string, (v: JsonNode) => boolean>> = {
   fused: () => true,
   zero_output_for_mask: () => true,
   renorm_momentum: () => true,
+  // Shapes a built Keras layer records (MultiHeadAttention): they follow from its inputs.
+  query_shape: () => true,
+  key_shape: () => true,
+  value_shape: () => true,
   time_major: (v) => isFalse(v),
+  causal: (v) => isFalse(v),
+  keepdims: (v) => isFalse(v),
+  // Attention over the time axis of [batch, time, features]: Keras's default for 3-D inputs.
+  attention_axes: (v) => v.kind === 'null' || (isArray(v) && v.items.length === 1 && num(v.items[0]) === 1),
   stateful: (v) => isFalse(v),
   reset_after: (v) => isFalse(v),
   renorm: (v) => isFalse(v),
@@ -114,6 +122,13 @@ const INERT: Readonly<Record<string, (v: JsonNode) => boolean>> = {
   dropout: (v) => num(v) === 0,
   recurrent_dropout: (v) => num(v) === 0,
 };
+
+/**
+ * Arguments Keras 2 added later: a file that does not mention one predates it and meant the old
+ * behaviour (GRU `reset_after` came in Keras 2.1.3 and defaults to false there; the table's default is
+ * tf.keras's true). TF.js and Keras 3 always write them.
+ */
+const BEFORE_ADDED: Readonly<Record<string, ArgValue>> = { resetAfter: false };
 
 /** Keys every layer config has that are not arguments: handled elsewhere (names, shapes, dtypes). */
 const META = new Set([
@@ -434,6 +449,9 @@ export function mapLayer(
     unsupported(ctx, cls, e, `lstmc's ${def.name} has no argument for it.`);
   }
   if (bag.errorCount > errorsBefore) return undefined;
+  if (format === 'keras2') {
+    for (const [name, v] of Object.entries(BEFORE_ADDED)) if (def.args[name] && !values.has(name)) values.set(name, v);
+  }
   const args: { name: string; value: ArgValue }[] = [];
   for (const [name, spec] of Object.entries(def.args)) {
     if (!values.has(name)) {
