@@ -323,6 +323,29 @@ console.log(JSON.stringify({ unavailable: fusedUnavailableReason() ?? null, fuse
     expect(out).toEqual({ unavailable: null, fused: 1, y: [2, 1] });
   }, 60_000);
 
+  it("'lstmc/runtime/layers' builds lstmc's own classes (reset-after GRU, causal conv1d) that save and load again", () => {
+    const out = script(
+      'layers.mjs',
+      `import * as tf from '@tensorflow/tfjs';
+import { lstmcLayers, lstmcClassNames } from 'lstmc/runtime/layers';
+await tf.setBackend('cpu');
+const m = tf.sequential({ layers: [
+  lstmcLayers.causalConv1d({ filters: 3, kernelSize: 2, dilationRate: 2, inputShape: [6, 2] }),
+  lstmcLayers.gruResetAfter({ units: 4, recurrentActivation: 'sigmoid' }),
+] });
+const x = tf.randomNormal([2, 6, 2], 0, 1, 'float32', 1);
+const before = Array.from(m.predict(x).dataSync());
+let saved;
+await m.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
+const after = Array.from(loaded.predict(x).dataSync());
+console.log(JSON.stringify({ classes: loaded.layers.map((l) => l.getClassName()), same: before.every((v, i) => v === after[i]), params: loaded.countParams(), registered: lstmcClassNames().includes('GRUResetAfter') }));
+`,
+    );
+    // causalConv1d 2·2·3 + 3 = 15; gruResetAfter 3·4·(3 + 4 + 2) = 108
+    expect(out).toEqual({ classes: ['CausalConv1D', 'GRUResetAfter'], same: true, params: 123, registered: true });
+  }, 60_000);
+
   it("the runtime entry's types resolve for a TypeScript consumer", () => {
     const file = path.join(app, 'runtime-consumer.ts');
     writeFileSync(
