@@ -96,6 +96,8 @@ interface Case {
   fixture: string;
   /** Per input: one sample's shape (batch excluded, unknown dims fixed), for ids the vocabulary, padded steps. */
   inputs: { shape: number[]; ids?: number; pad?: number }[];
+  /** Samples per call (a stateful model's declared batch); default 4. */
+  batch?: number;
 }
 
 const CASES: Case[] = [
@@ -111,6 +113,7 @@ const CASES: Case[] = [
   { fixture: 'tfjs-embedding-mask-zero', inputs: [{ shape: [8], ids: 30, pad: 4 }] },
   { fixture: 'tfjs-convlstm-next-frame', inputs: [{ shape: [3, 6, 6, 1] }] },
   { fixture: 'tfjs-conv3d-video', inputs: [{ shape: [4, 6, 6, 1] }] },
+  { fixture: 'tfjs-stateful-char-rnn', inputs: [{ shape: [1], ids: 20 }], batch: 2 },
 ];
 
 /** The spec `lstmc import` writes for a fixture (G1's converter, in-process). */
@@ -150,9 +153,9 @@ async function runImport(
 }
 
 /** Outputs of the original (tfjs) and of the run directory for fixed inputs; the largest |difference|. */
-async function compareRun(originalDir: string, runDir: string, inputs: Case['inputs']): Promise<number> {
+async function compareRun(originalDir: string, runDir: string, inputs: Case['inputs'], batch = 4): Promise<number> {
   const original = await loadOriginal(originalDir);
-  const xs = inputs.map((inp, i) => samples(inp.shape, 4, 11 + i, inp.ids, inp.pad));
+  const xs = inputs.map((inp, i) => samples(inp.shape, batch, 11 + i, inp.ids, inp.pad));
   const tensors = xs.map((x, i) => tf.tensor(x.flat(), [x.length, ...inputs[i]!.shape]));
   const want = tf.tidy(() => {
     const y = original.predict(tensors.length === 1 ? tensors[0]! : tensors) as tf.Tensor;
@@ -192,7 +195,7 @@ afterAll(() => {
 });
 
 describe('lstmc import --weights: the run directory computes what tfjs computes from the original files', () => {
-  it.each(CASES)('$fixture', async ({ fixture, inputs }) => {
+  it.each(CASES)('$fixture', async ({ fixture, inputs, batch }) => {
     const source = path.join(REAL, fixture, 'model.json');
     const { dir, specFile } = cliImport(source);
     expect(checkSource(readFileSync(specFile, 'utf8'), specFile).diagnostics).toEqual([]);
@@ -201,7 +204,7 @@ describe('lstmc import --weights: the run directory computes what tfjs computes 
     expect(state).toMatchObject({ epoch: 0, epochs: 0, complete: true, history: {}, specFile });
     expect(state.importedFrom.file).toBe(source);
     expect(state.importedFrom.maxAbsDiff).toBeLessThanOrEqual(1e-6);
-    const diff = await compareRun(path.join(REAL, fixture), dir, inputs);
+    const diff = await compareRun(path.join(REAL, fixture), dir, inputs, batch);
     figures.push(`${fixture}: ${diff.toExponential(2)}`);
     expect(diff).toBeLessThanOrEqual(1e-6);
   });
