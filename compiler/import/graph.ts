@@ -101,7 +101,7 @@ export function isGeneratedName(name: string, className: string, dslName?: strin
   forms.push(
     className
       .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
-      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/([a-z])([A-Z])/g, '$1_$2')
       .toLowerCase(),
   );
   for (const f of new Set(forms)) {
