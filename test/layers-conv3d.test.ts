@@ -12,9 +12,13 @@
  *    random weights set by `setWeights`: max abs diff < 1e-5;
  * 3. wrappers: what the table lets `bidirectional` and `timeDistributed` wrap builds in tfjs with
  *    the table's shapes, and what it refuses is what Keras refuses;
- * 4. both spellings, the printer, the emitted TypeScript module (same topology as the runtime model).
+ * 4. both spellings, the printer, the emitted TypeScript module (same topology as the runtime model);
+ * 5. `lstmc train` (the built CLI) on small specs: the backend `auto` picks by the kernels the layers
+ *    list (wasm has Conv3D, MaxPool3D and their gradients), the loss falls, and `lstmc predict` gives
+ *    what tfjs gives loading the saved files.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -29,7 +33,10 @@ import { printLstm, printYaml } from '../compiler/print.js';
 import { toTfModelSpec, toTfShape } from '../compiler/tfspec.js';
 import { emitModules, moduleNames } from '../emit/typescript.js';
 import { buildModel } from '../runtime/build.js';
+import { fileLoadHandler } from '../runtime/io.js';
 import { projectTempDir } from './emit-helpers.js';
+import { runCli } from './helpers/cli.js';
+import { skipWithoutTorch } from './helpers/python.js';
 import { L, rng, type Rng } from './helpers/random-arch.js';
 
 type TfLayer = ReturnType<typeof tf.layers.dense>;
@@ -796,4 +803,116 @@ describe('both spellings, the printer and the emitted module', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 5. lstmc train / predict
+// ---------------------------------------------------------------------------------------------
+
+const TRAIN_SPEC = `model ClipConv {
+  input frames: [5, 8, 8, 1]
+  conv3d(4, kernelSize: 3, padding: same, activation: relu)
+  maxPooling3d([1, 2, 2])
+  flatten()
+  dense(1, activation: sigmoid)
+  train { loss: binaryCrossentropy  optimizer: adam(learningRate: 0.01)  metrics: [accuracy]  epochs: 4  batchSize: 16 }
+  data { synthetic: square  size: 8  frames: 5  samples: 128  testSamples: 32 }
+}
+
+model FrameLstm {
+  input frames: [5, 8, 8, 1]
+  convLstm2d(4, kernelSize: 3, padding: same)
+  flatten()
+  dense(1, activation: sigmoid)
+  train { loss: binaryCrossentropy  optimizer: adam(learningRate: 0.01)  metrics: [accuracy]  epochs: 4  batchSize: 16 }
+  data { synthetic: square  size: 8  frames: 5  samples: 128  testSamples: 32 }
+}
+`;
+
+describe('lstmc train and predict (the built CLI)', () => {
+  it.each(['ClipConv', 'FrameLstm'])(
+    '%s trains on the backend its kernels allow, and predict equals tfjs loading the saved model',
+    async (name) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'lstmc-conv3d-'));
+      try {
+        writeFileSync(path.join(dir, 'clip.lstm'), TRAIN_SPEC);
+        const train = runCli(
+          ['train', 'clip.lstm', '--model', name, '--out', 'run', '--progress', 'none', '--verbose'],
+          {
+            cwd: dir,
+          },
+        );
+        expect(train.code, train.stderr + train.stdout).toBe(0);
+        const run = path.join(dir, 'run');
+        const settings = JSON.parse(readFileSync(path.join(run, 'lstmc.json'), 'utf8')) as {
+          backend: string;
+          complete: boolean;
+          history: { loss: number[] };
+        };
+        // every kernel the table lists exists on wasm, so auto does not fall back to cpu
+        expect(settings.backend).toBe('wasm');
+        expect(settings.complete).toBe(true);
+        const loss = settings.history.loss;
+        expect(loss.every(Number.isFinite)).toBe(true);
+        expect(loss[loss.length - 1]!).toBeLessThan(loss[0]!);
+        const samples = [0, 1, 2].map((k) =>
+          Array.from({ length: 5 }, (_, t) =>
+            Array.from({ length: 8 }, (_, r) =>
+              Array.from({ length: 8 }, (_, c) => [((t * 7 + r * 3 + c + k) % 5) / 5]),
+            ),
+          ),
+        );
+        writeFileSync(path.join(dir, 'samples.json'), JSON.stringify(samples));
+        const pred = runCli(['predict', 'run', '-i', 'samples.json', '--format', 'json'], { cwd: dir });
+        expect(pred.code, pred.stderr).toBe(0);
+        const got = (JSON.parse(pred.stdout) as { predictions: { output: number[] }[] }).predictions.map(
+          (p) => p.output[0]!,
+        );
+        const model = await tf.loadLayersModel(fileLoadHandler(run));
+        expect(model.layers.map((l) => l.getClassName())).toContain(name === 'ClipConv' ? 'Conv3D' : 'ConvLSTM2D');
+        const want = Array.from((model.predict(tf.tensor(samples)) as tf.Tensor).dataSync());
+        expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+        model.dispose();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
+
+  it.skipIf(skipWithoutTorch('conv3d / convLstm2d on the PyTorch target'))(
+    'the PyTorch target trains both (support.py Conv3D, MaxPooling3D, ConvLSTM2D) and lstmc predict loads the result',
+    () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'lstmc-conv3d-torch-'));
+      try {
+        writeFileSync(path.join(dir, 'clip.lstm'), TRAIN_SPEC);
+        for (const name of ['ClipConv', 'FrameLstm']) {
+          const out = `torch-${name}`;
+          const train = runCli(['train', 'clip.lstm', '--model', name, '--engine', 'torch', '--out', out], {
+            cwd: dir,
+          });
+          expect(train.code, train.stderr + train.stdout).toBe(0);
+          const loss = (
+            JSON.parse(readFileSync(path.join(dir, out, 'lstmc.json'), 'utf8')) as { history: { loss: number[] } }
+          ).history.loss;
+          expect(loss.every(Number.isFinite)).toBe(true);
+          expect(loss[loss.length - 1]!).toBeLessThan(loss[0]!);
+          writeFileSync(
+            path.join(dir, 'one.json'),
+            JSON.stringify([
+              Array.from({ length: 5 }, () => Array.from({ length: 8 }, () => Array.from({ length: 8 }, () => [0.5]))),
+            ]),
+          );
+          const pred = runCli(['predict', out, '-i', 'one.json', '--format', 'json'], { cwd: dir });
+          expect(pred.code, pred.stderr).toBe(0);
+          const p = (JSON.parse(pred.stdout) as { predictions: { output: number[] }[] }).predictions[0]!.output[0]!;
+          expect(p).toBeGreaterThan(0);
+          expect(p).toBeLessThan(1);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
 });

@@ -365,6 +365,20 @@ const ORACLE_CASES: Case[] = [
   C(L('timeDistributed', {}, L('dropout', { rate: 0.5 })), [['T', 4]]),
   C(L('timeDistributed', {}, L('conv1d', { filters: 3, kernelSize: 2 })), [[4, 6, 2]]),
   C(L('timeDistributed', {}, L('lstm', { units: 3 })), [[4, 6, 2]]),
+  C(L('conv3d', { filters: 3, kernelSize: [2, 3, 3], strides: [1, 2, 2], padding: 'same' }), [[5, 9, 9, 2]]),
+  C(L('conv3d', { filters: 2, kernelSize: 3, dilationRate: 2, useBias: false }), [['T', 9, 9, 2]]),
+  C(L('maxPooling3d'), [[5, 9, 9, 2]]),
+  C(L('maxPooling3d', { poolSize: [1, 3, 3], strides: 1, padding: 'same' }), [[5, 9, 9, 2]]),
+  C(L('convLstm2d', { filters: 3, kernelSize: 3 }), [[4, 8, 8, 2]]),
+  C(L('convLstm2d', { filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', returnSequences: true }), [
+    ['T', 9, 9, 2],
+  ]),
+  C(L('convLstm2d', { filters: 2, kernelSize: 3, returnState: true, goBackwards: true, unitForgetBias: false }), [
+    [4, 6, 6, 1],
+  ]),
+  C(L('bidirectional', {}, L('convLstm2d', { filters: 2, kernelSize: 3, returnSequences: true })), [[4, 6, 6, 1]]),
+  C(L('timeDistributed', {}, L('conv3d', { filters: 2, kernelSize: 2 })), [[3, 5, 6, 6, 2]]),
+  C(L('timeDistributed', {}, L('maxPooling3d', { poolSize: 2 })), [[3, 5, 6, 6, 2]]),
 ];
 
 /** Every activation the table accepts (the test follows the table, never a copy of it). */
@@ -447,6 +461,33 @@ const EXTRA_CASES: Case[] = [
   ),
   C(L('timeDistributed', {}, L('batchNormalization')), [[3, 4]]),
   C(L('timeDistributed', {}, L('reshape', { targetShape: [-1] })), [[3, 2, 2]]),
+  // 3-D convolution / pooling: TF `same` padding with odd totals and strides; convLstm2d gate variants
+  C(L('conv3d', { filters: 2, kernelSize: [2, 3, 4], strides: [2, 1, 3], padding: 'same', activation: 'tanh' }), [
+    [5, 6, 7, 2],
+  ]),
+  C(L('conv3d', { filters: 2, kernelSize: 2, dilationRate: [1, 2, 2], padding: 'same' }), [[4, 5, 5, 1]]),
+  C(L('maxPooling3d', { poolSize: [2, 3, 2], strides: [2, 2, 1], padding: 'same' }), [[5, 6, 5, 2]]),
+  C(L('maxPooling3d', { poolSize: 2, strides: 1 }), [[3, 4, 4, 1]]),
+  C(L('convLstm2d', { filters: 2, kernelSize: 3, recurrentActivation: 'hardSigmoid', returnSequences: true }), [
+    [3, 6, 5, 2],
+  ]),
+  C(L('convLstm2d', { filters: 2, kernelSize: 2, padding: 'same', dilationRate: 2, activation: 'relu' }), [
+    [3, 5, 5, 1],
+  ]),
+  C(L('convLstm2d', { filters: 2, kernelSize: [2, 3], useBias: false, goBackwards: true, returnSequences: true }), [
+    [3, 5, 6, 1],
+  ]),
+  C(L('convLstm2d', { filters: 2, kernelSize: 3, padding: 'same', returnSequences: true }), [[3, 5, 5, 2]], {
+    training: true,
+  }),
+  C(
+    L(
+      'bidirectional',
+      { mergeMode: 'sum' },
+      L('convLstm2d', { filters: 2, kernelSize: 3, returnState: true, returnSequences: true }),
+    ),
+    [[3, 5, 5, 1]],
+  ),
 ];
 
 /** Every layer of seeded random architectures, with the input shapes it has there. */
@@ -485,7 +526,7 @@ function tfjsCannotDifferentiate(inst: LayerInstance, inputs: readonly Shape[]):
   const a = inst.args;
   const rank = (inputs[0]?.length ?? 0) + 1;
   const dilated = (v: unknown) => (Array.isArray(v) ? v : [v]).some((d) => typeof d === 'number' && d > 1);
-  if ((inst.def.name === 'conv1d' || inst.def.name === 'conv2d') && dilated(a.dilationRate)) {
+  if (['conv1d', 'conv2d', 'conv3d', 'convLstm2d'].includes(inst.def.name) && dilated(a.dilationRate)) {
     return 'no gradient for dilated convolutions';
   }
   if (

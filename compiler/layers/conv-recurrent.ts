@@ -85,6 +85,7 @@ export const convLstm2d: LayerDef = defineLayer({
     'recurrentActivation defaults to sigmoid (Keras 2); TF.js would default to hardSigmoid. Always lowered explicitly.',
     'unitForgetBias defaults to true (Keras 2); TF.js leaves it off. Always lowered explicitly.',
     'Channels-last only. The recurrent convolution has stride 1 and `same` padding (as Keras), so the states keep the output frame size.',
+    'TF.js has no gradient for a dilated convolution: with dilationRate > 1 the model checks and predicts, but tfjs cannot train it (the PyTorch target can).',
     'TF.js 4.22 has no convLstm1d or convLstm3d, and cannot build a convLstm2d given `initialState` (LSTM3030): the layer starts from zero states.',
   ],
   readsSequence: true,

@@ -1472,3 +1472,199 @@ def build_layer(class_name: str, config: Dict[str, Any], input_shape: Any = None
     if layer is not None:
         return cls(layer=layer, input_shape=input_shape, **config)
     return cls(input_shape=input_shape, **config)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3-D convolution and pooling, convolutional LSTM (issue 11)
+# ---------------------------------------------------------------------------------------------
+
+
+class Conv3D(_Conv):
+    """tf.layers.conv3d: kernel [depth, rows, cols, channels, filters]; TF `same` padding per axis."""
+
+    tfjs_class_name = "Conv3D"
+    rank = 3
+
+    def forward(self, x: Any, initial_state: Any = None) -> Tensor:
+        x = _single(x, "Conv3D")
+        xc = x.movedim(-1, 1)  # [B, C, D, H, W]
+        if self.padding == "same":
+            pads = [
+                _same_pads(xc.shape[2 + i], self.kernel_size[i], self.strides[i], self.dilation[i]) for i in range(3)
+            ]
+            xc = _pad_spatial(xc, pads, 0.0)
+        # TF.js kernel [kd, kh, kw, in, out] -> torch weight [out, in, kd, kh, kw]
+        weight = self.kernel.permute(4, 3, 0, 1, 2)
+        y = F.conv3d(xc, weight, None, self.strides, 0, self.dilation).movedim(1, -1)
+        if self.use_bias:
+            y = y + self.bias
+        return self.act(y)
+
+
+class MaxPooling3D(_Pool):
+    """tf.layers.maxPooling3d: the maximum over [poolSize] windows; `same` pads with -inf (as TF)."""
+
+    tfjs_class_name = "MaxPooling3D"
+    rank = 3
+    kind = "max"
+
+    def forward(self, x: Any, initial_state: Any = None) -> Tensor:
+        x = _single(x, "MaxPooling3D")
+        xc = x.movedim(-1, 1)
+        if self.padding == "same":
+            pads = [_same_pads(xc.shape[2 + i], self.pool_size[i], self.strides[i], 1) for i in range(3)]
+            xc = _pad_spatial(xc, pads, -math.inf)
+        return F.max_pool3d(xc, self.pool_size, self.strides).movedim(1, -1)
+
+
+class ConvLSTM2D(_Recurrent):
+    """tf.layers.convLstm2d: an LSTM over frames [batch, time, rows, cols, channels] whose input and
+    recurrent transformations are 2-D convolutions. Gates i, f, c, o (Keras order) are blocks of
+    `filters` output channels; kernel [kh, kw, channels, 4f], recurrent_kernel [kh, kw, f, 4f] (stride 1,
+    `same` padding), bias [4f]. States h and c are [batch, rows', cols', filters]. Channels-last only."""
+
+    tfjs_class_name = "ConvLSTM2D"
+    gates = 4
+    n_states = 2
+    config_keys = (_RECURRENT_KEYS - {"units"}) | {
+        "filters",
+        "kernelSize",
+        "strides",
+        "padding",
+        "dilationRate",
+        "dataFormat",
+    }
+
+    def __init__(self, input_shape: Any = None, **config: Any):
+        # Not _Recurrent.__init__: the weights are convolution kernels, not [features, 4u] matrices.
+        TfjsLayer.__init__(self, config, input_shape)
+        if self._get("stateful", False):
+            raise ValueError("ConvLSTM2D: stateful RNNs are not supported")
+        if self._get("dataFormat", "channelsLast") != "channelsLast":
+            raise ValueError("ConvLSTM2D: only channelsLast is supported")
+        self.filters = int(config["filters"])
+        self.units = self.filters
+        self.kernel_size = _int_list(config["kernelSize"], 2, "kernelSize")
+        self.strides = _int_list(self._get("strides", 1), 2, "strides")
+        self.dilation = _int_list(self._get("dilationRate", 1), 2, "dilationRate")
+        self.padding = self._get("padding", "valid")
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"ConvLSTM2D: padding {self.padding!r} is not supported by TF.js")
+        self.activation_name = self._get("activation", "tanh")
+        self.recurrent_activation_name = self._get("recurrentActivation", "hardSigmoid")
+        self.act = activation(self.activation_name)
+        self.rec_act = activation(self.recurrent_activation_name)
+        self.use_bias = bool(self._get("useBias", True))
+        self.dropout = min(1.0, max(0.0, float(self._get("dropout", 0.0))))
+        self.recurrent_dropout = min(1.0, max(0.0, float(self._get("recurrentDropout", 0.0))))
+        self.return_sequences = bool(self._get("returnSequences", False))
+        self.return_state = bool(self._get("returnState", False))
+        self.go_backwards = bool(self._get("goBackwards", False))
+        channels = _known_last(self.input_shape, "ConvLSTM2D")
+        f4 = 4 * self.filters
+        self._add_weight(
+            "kernel", initialize(self._get("kernelInitializer", "glorotUniform"), self.kernel_size + [channels, f4])
+        )
+        self._add_weight(
+            "recurrent_kernel",
+            initialize(self._get("recurrentInitializer", "orthogonal"), self.kernel_size + [self.filters, f4]),
+        )
+        if self.use_bias:
+            self._add_weight("bias", self._initial_bias())
+
+    def _initial_bias(self) -> Tensor:
+        f = self.filters
+        init = self._get("biasInitializer", "zeros")
+        if self._get("unitForgetBias", False):
+            return torch.cat([initialize(init, [f]), torch.ones(f), initialize(init, [2 * f])])
+        return initialize(init, [4 * f])
+
+    def _gate_masks(self, like: Tensor, rate: float) -> Optional[List[Tensor]]:
+        """TF.js makes one dropout mask per gate (count 4), the same at every step."""
+        if not self.training or not (0.0 < rate < 1.0):
+            return None
+        return [F.dropout(torch.ones_like(like), rate, True) for _ in range(4)]
+
+    def forward(self, x: Any, initial_state: Optional[Sequence[Tensor]] = None, mask: Optional[Tensor] = None) -> Any:
+        if isinstance(x, (list, tuple)):
+            if len(x) > 1 and initial_state is None:
+                initial_state = list(x[1:])
+            x = x[0]
+        if x.dim() != 5:
+            raise ValueError(f"ConvLSTM2D expects a 5-D input [batch, time, rows, cols, channels], got {list(x.shape)}")
+        b, t = x.shape[0], x.shape[1]
+        f = self.filters
+        frames = x.movedim(-1, 2)  # [B, T, C, H, W]
+        if self.go_backwards:
+            frames = torch.flip(frames, [1])
+            if mask is not None:
+                mask = torch.flip(mask, [1])
+        if self.padding == "same":
+            pads = [
+                _same_pads(frames.shape[3 + i], self.kernel_size[i], self.strides[i], self.dilation[i]) for i in range(2)
+            ]
+        else:
+            pads = [(0, 0), (0, 0)]
+        k = self.kernel.permute(3, 2, 0, 1)  # [4f, C, kh, kw]
+        rk = self.recurrent_kernel.permute(3, 2, 0, 1)  # [4f, f, kh, kw]
+        bias = self.bias.view(1, 4 * f, 1, 1) if self.use_bias else None
+        in_masks = self._gate_masks(frames[:, 0], self.dropout)
+        if in_masks is None:
+            flat = _pad_spatial(frames.reshape((b * t,) + tuple(frames.shape[2:])), pads, 0.0)
+            z = F.conv2d(flat, k, None, self.strides, 0, self.dilation)
+            zx = z.reshape((b, t) + tuple(z.shape[1:])).unbind(1)
+        else:
+            # one convolution per gate, each on its own dropped-out copy of the frame
+            per_gate = []
+            for g in range(4):
+                dropped = frames * in_masks[g].unsqueeze(1)
+                flat = _pad_spatial(dropped.reshape((b * t,) + tuple(frames.shape[2:])), pads, 0.0)
+                z = F.conv2d(flat, k[g * f : (g + 1) * f], None, self.strides, 0, self.dilation)
+                per_gate.append(z.reshape((b, t) + tuple(z.shape[1:])))
+            zx = torch.cat(per_gate, 2).unbind(1)
+        if initial_state is None:
+            if t == 0:
+                raise ValueError("ConvLSTM2D needs at least one time step")
+            shape = (b, f) + tuple(zx[0].shape[2:])
+            h, c = x.new_zeros(shape), x.new_zeros(shape)
+        else:
+            states = list(initial_state)
+            if len(states) != 2:
+                raise ValueError(f"ConvLSTM2D has 2 states (h, c) but was passed {len(states)}")
+            h, c = states[0].movedim(-1, 1), states[1].movedim(-1, 1)
+        rec_masks = self._gate_masks(h, self.recurrent_dropout)
+        rpads = [_same_pads(h.shape[2 + i], self.kernel_size[i], 1, 1) for i in range(2)]
+        steps_mask = mask.to(x.dtype).view(b, t, 1, 1, 1).unbind(1) if mask is not None else None
+        outputs: List[Tensor] = []
+        for step in range(t):
+            if rec_masks is None:
+                zh = F.conv2d(_pad_spatial(h, rpads, 0.0), rk)
+            else:
+                zh = torch.cat(
+                    [F.conv2d(_pad_spatial(h * rec_masks[g], rpads, 0.0), rk[g * f : (g + 1) * f]) for g in range(4)],
+                    1,
+                )
+            zz = zx[step] + zh
+            if bias is not None:
+                zz = zz + bias
+            zi, zf, zc, zo = torch.chunk(zz, 4, dim=1)
+            i = self.rec_act(zi)
+            fg = self.rec_act(zf)
+            c_new = fg * c + i * self.act(zc)
+            h_new = self.rec_act(zo) * self.act(c_new)
+            if steps_mask is not None:
+                m = steps_mask[step]
+                h_new = h_new * m + h * (1.0 - m)
+                c_new = c_new * m + c * (1.0 - m)
+            h, c = h_new, c_new
+            if self.return_sequences:
+                outputs.append(h)
+        last = h.movedim(1, -1)
+        output = torch.stack(outputs, 1).movedim(2, -1) if self.return_sequences else last
+        if self.return_state:
+            return [output, last, c.movedim(1, -1)]
+        return output
+
+
+LAYER_CLASSES.update({cls.tfjs_class_name: cls for cls in [Conv3D, MaxPooling3D, ConvLSTM2D]})
+__all__ += ["Conv3D", "MaxPooling3D", "ConvLSTM2D"]
