@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * After `model.compile({ loss: [...] })`: output i's loss becomes `weights[i] · mean(loss_i)`, so the
- * total loss TF.js minimises and reports is Keras's weighted sum Σ wᵢ·mean(lossᵢ) (also when the
- * outputs' loss tensors differ in shape, which TF.js would otherwise broadcast together). The
- * per-output `<output>_loss` values TF.js logs are then each output's weighted term, and every
+ * total loss TF.js minimises and reports is Keras's weighted sum Σ wᵢ·mean(lossᵢ), also when the
+ * outputs' loss tensors differ in shape (TF.js would otherwise add them elementwise: broadcast, or
+ * fail). The per-output `<output>_loss` values TF.js logs are then each output's weighted term, and every
  * `<layer>_...` log name is renamed after `outputNames[i]`, the names the spec gave its outputs.
  * TF.js still sees the original loss functions where it tells losses apart (accuracy's kind, sparse
  * targets), as they were compiled by identifier.
