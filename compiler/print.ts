@@ -12,7 +12,7 @@ import type { ArgValue, IRLayer, IRModel, IRNode, IRPerOutput, IRTrain, ValueRef
 import { getLayer } from './layers/table.js';
 import type { ArgSpec } from './layers/types.js';
 import { defaultTrain } from './train.js';
-import { lstmString } from '../grammar/format.js';
+import { lstmString, WIDTH } from '../grammar/format.js';
 
 export interface PrintOptions {
   /** Leave out arguments equal to the layer table's default. Default true. */
@@ -308,7 +308,10 @@ export function printLstm(m: IRModel, opts: PrintOptions = {}): string {
       const lhs = targets.length > 1 ? `[${targets.join(', ')}]` : targets[0]!;
       const from = n.inputs.length === 1 ? names.ref(n.inputs[0]!) : `[${n.inputs.map(names.ref).join(', ')}]`;
       const states = n.initialState?.map(names.ref);
-      lines.push(`  let ${lhs} = ${from} -> ${lstmCall(n, opts, n, states)}`);
+      const call = lstmCall(n, opts, n, states);
+      const line = `  let ${lhs} = ${from} -> ${call}`;
+      // The canonical layout (grammar/format.ts): a chain too long for one line puts its `-> layer` on the next.
+      lines.push(line.length <= WIDTH ? line : `  let ${lhs} = ${from}\n      -> ${call}`);
     }
     lines.push(`  output ${m.outputs.map(names.ref).join(', ')}`);
   }

@@ -17,6 +17,7 @@ import { gruResetAfter } from './gru.js';
 import { causalConv1d } from './causal-conv1d.js';
 import { additiveAttention, attention } from './attention.js';
 import { multiHeadAttention } from './multihead-attention.js';
+import './rnn-kwargs.js'; // TF.js 4.22's executor shares kwargs between recurrent layers (see the file)
 
 /** The factories of lstmc's own layers, by the name the layer table lowers to (`lstmcLayers.attention({...})`). */
 export const lstmcLayers = { gruResetAfter, causalConv1d, attention, additiveAttention, multiHeadAttention };
