@@ -288,6 +288,119 @@ describe("a tf.keras GRU with reset_after (tfjs cannot load it): against Keras's
   });
 });
 
+/** Reads a fixture's float32 weights file as consecutive tensors of the given sizes. */
+function weightsOf(file: string, sizes: number[]): Float32Array[] {
+  const b = readFileSync(file);
+  const all = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  let at = 0;
+  return sizes.map((n) => all.subarray(at, (at += n)));
+}
+
+describe("a tf.keras causal dilated Conv1D (tfjs throws on causal): against Keras's maths in float64", () => {
+  it('tfjs-converted-keras-causal-conv1d', async () => {
+    // Keras Conv1D(padding='causal'): y[t, o] = b[o] + Σ_j Σ_i x[t − (K − 1 − j)·d, i] · W[j, i, o], x = 0 before
+    // the start; relu; flatten (t-major); dense.
+    const fixture = path.join(REAL, 'tfjs-converted-keras-causal-conv1d');
+    const [T, F, K, O, d] = [8, 2, 2, 3, 2];
+    const [W, b, D, db] = weightsOf(path.join(fixture, 'group1-shard1of1.bin'), [K * F * O, O, T * O, 1]);
+    const oracle = (x: number[]): number => {
+      let out = db![0]!;
+      for (let t = 0; t < T; t++)
+        for (let o = 0; o < O; o++) {
+          let y = b![o]!;
+          for (let j = 0; j < K; j++) {
+            const src = t - (K - 1 - j) * d;
+            if (src < 0) continue;
+            for (let i = 0; i < F; i++) y += x[src * F + i]! * W![(j * F + i) * O + o]!;
+          }
+          out += Math.max(0, y) * D![t * O + o]!;
+        }
+      return out;
+    };
+    const { dir } = cliImport(path.join(fixture, 'model.json'));
+    const xs = samples([T, F], 4, 3);
+    const file = path.join(fresh('samples'), 'samples.json');
+    writeFileSync(file, JSON.stringify(xs.map((x) => nestAs(x, [T, F]))));
+    const r = runCli(['predict', dir, '-i', file, '--format', 'json', '--backend', 'cpu'], { cwd: ROOT });
+    expect(r.stderr).toBe('');
+    const got = (JSON.parse(r.stdout) as { predictions: { output: number[] }[] }).predictions.map((p) => p.output[0]!);
+    const diff = maxAbsDiff(got, xs.map(oracle));
+    figures.push(`tfjs-converted-keras-causal-conv1d (vs float64 Keras maths): ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('what tensorflowjs_converter may write: several shards and groups, quantized weights', () => {
+  it('weights split over two groups and three shard files, in the manifest order', async () => {
+    const d = path.join(fresh('shards'), 'web_model');
+    mkdirSync(d);
+    const json = JSON.parse(
+      readFileSync(path.join(REAL, 'tfjs-bidirectional-gru', 'model.json'), 'utf8'),
+    ) as tf.io.ModelJSON;
+    const bin = readFileSync(path.join(REAL, 'tfjs-bidirectional-gru', 'weights.bin'));
+    const ws = json.weightsManifest[0]!.weights;
+    const bytes = (w: tf.io.WeightsManifestEntry) => w.shape.reduce((a, b) => a * b, 1) * 4;
+    const cut = ws.slice(0, 6).reduce((a, w) => a + bytes(w), 0); // the bidirectional layer in group 1
+    writeFileSync(path.join(d, 'group1-shard1of2.bin'), bin.subarray(0, 100));
+    writeFileSync(path.join(d, 'group1-shard2of2.bin'), bin.subarray(100, cut));
+    writeFileSync(path.join(d, 'group2-shard1of1.bin'), bin.subarray(cut));
+    json.weightsManifest = [
+      { paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: ws.slice(0, 6) },
+      { paths: ['group2-shard1of1.bin'], weights: ws.slice(6) },
+    ];
+    writeFileSync(path.join(d, 'model.json'), JSON.stringify(json));
+    const { dir } = cliImport(path.join(d, 'model.json'));
+    expect(
+      await compareRun(d, dir, CASES.find((c) => c.fixture === 'tfjs-bidirectional-gru')!.inputs),
+    ).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('uint8- and float16-quantized weights (--quantize_uint8 / --quantize_float16) dequantize as tfjs does', async () => {
+    for (const dtype of ['uint8', 'float16'] as const) {
+      const d = path.join(fresh('quantized'), 'web_model');
+      mkdirSync(d);
+      const json = JSON.parse(
+        readFileSync(path.join(REAL, 'tfjs-stacked-lstm', 'model.json'), 'utf8'),
+      ) as tf.io.ModelJSON;
+      const values = tf.io.decodeWeights(
+        new Uint8Array(readFileSync(path.join(REAL, 'tfjs-stacked-lstm', 'weights.bin'))).buffer,
+        json.weightsManifest[0]!.weights,
+      );
+      const parts: Uint8Array[] = [];
+      json.weightsManifest[0]!.weights = json.weightsManifest[0]!.weights.map((w) => {
+        const v = values[w.name]!.dataSync() as Float32Array;
+        if (dtype === 'float16') {
+          parts.push(new Uint8Array(Uint16Array.from(v, toHalf).buffer));
+          return { ...w, quantization: { dtype: 'float16' as const } };
+        }
+        const min = Math.min(...v);
+        const scale = (Math.max(...v) - min) / 255 || 1;
+        parts.push(Uint8Array.from(v, (x) => Math.round((x - min) / scale)));
+        return { ...w, quantization: { dtype: 'uint8' as const, min, scale } };
+      });
+      tf.dispose(Object.values(values));
+      writeFileSync(path.join(d, 'weights.bin'), Buffer.concat(parts));
+      writeFileSync(path.join(d, 'model.json'), JSON.stringify(json));
+      const { dir } = cliImport(path.join(d, 'model.json'));
+      const diff = await compareRun(d, dir, [{ shape: [10, 1] }]);
+      figures.push(`tfjs-stacked-lstm quantized ${dtype}: ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThanOrEqual(1e-6);
+    }
+  });
+});
+
+/** IEEE 754 half precision bits of a float (round to nearest; the weights here are small and normal). */
+function toHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  const mant = u & 0x7fffff;
+  if (exp <= 0) return sign; // flush tiny values to zero
+  if (exp >= 31) return sign | 0x7c00;
+  return sign | (exp << 10) | Math.round(mant / 0x2000);
+}
+
 /** A reference spec's model with fixed weights, saved as tfjs saves a model (model.json + weights.bin). */
 async function savedReference(file: string): Promise<{ dir: string; shape: number[] }> {
   const text = readFileSync(path.join(ROOT, 'specs', file), 'utf8');
