@@ -562,8 +562,13 @@ describe('masking in the pipeline', () => {
     },
     {
       id: 'a masked per-step output',
-      body: 'masking()\n  lstm(8, returnSequences: true)\n  timeDistributed(dense(2))',
+      body: 'masking()\n  lstm(8, returnSequences: true)\n  timeDistributed(dense(2))\n  train { loss: mse }',
       codes: ['LSTM3021'],
+    },
+    {
+      id: 'a masked per-step output, not trained here',
+      body: 'masking()\n  lstm(8, returnSequences: true)\n  timeDistributed(dense(2))',
+      codes: [],
     },
     {
       id: 'timeDistributed(lstm) on masked frames',

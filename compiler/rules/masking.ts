@@ -21,7 +21,7 @@ const NO_MASKS: MaskRule = { supports: false, output: 'none' };
 const key = (r: ValueRef): string => `${r.node}\u0000${r.index}`;
 const label = (n: IRNode): string => `${n.name} (line ${n.span.line})`;
 
-export const maskFlow: ModelRule = ({ st, outputs }) => {
+export const maskFlow: ModelRule = ({ st, outputs, train, data }) => {
   const masks = new Map<string, Mask>();
   const reportedMerges = new Set<IRNode>();
   for (const node of st.nodes) {
@@ -60,14 +60,17 @@ export const maskFlow: ModelRule = ({ st, outputs }) => {
       }
     }
     let out: Mask | undefined;
-    if (rule.refuses && first) out = undefined; // refused above: no cascade
+    if (rule.refuses && first)
+      out = undefined; // refused above: no cascade
     else if (rule.output === 'new') out = { source: node };
     else if (rule.supports && first && rule.output === 'carry') out = first;
     else if (rule.supports && first && rule.output === 'merge') out = { source: first.source, merge: node };
     if (out) masks.set(key({ node: node.name, index: 0 }), out);
   }
+  // The loss matters to a model that is trained: one with a train or a data block.
+  const trained = Object.keys(train.spans).length > 0 || data !== undefined;
   outputs.refs.forEach((r, i) => {
-    const m = masks.get(key(r));
+    const m = trained ? masks.get(key(r)) : undefined;
     const producer = outputs.producers[i];
     if (!m || !producer) return;
     st.err(
