@@ -196,7 +196,8 @@ type Json = Record<string, unknown>;
 
 /**
  * The same model in the Keras JSON tfjs reads, or why there is none: `Functional` is tfjs's `Model`;
- * a GRU with `reset_after` is lstmc's registered `GRUResetAfter` (tfjs 4.22's GRU refuses it); an
+ * a GRU with `reset_after` is lstmc's registered `GRUResetAfter` (tfjs 4.22's GRU refuses it), a
+ * causal Conv1D lstmc's `CausalConv1D`; an
  * `initial_state` keyword becomes extra inbound tensors, as tfjs writes it. Keras 3's serialisation
  * tfjs does not read at all (those fixtures are checked against hand-computed counts below).
  */
@@ -209,6 +210,8 @@ function tfjsTopology(json: Json): Json | string {
   const fix = (layer: Json): void => {
     const config = layer.config as Json;
     if (layer.class_name === 'GRU' && config.reset_after === true) layer.class_name = 'GRUResetAfter';
+    // tfjs's Conv1D takes `causal` but computes it as `valid` (and throws when called): lstmc's class.
+    if (layer.class_name === 'Conv1D' && config.padding === 'causal') layer.class_name = 'CausalConv1D';
     if (config.layer) fix(config.layer as Json);
     for (const node of (layer.inbound_nodes as unknown[][][] | undefined) ?? []) {
       for (const entry of [...node]) {
@@ -233,7 +236,12 @@ function compareWithTfjs(model: tf.LayersModel, summary: ModelSummary, layerName
     const mine = byName.get(ours);
     expect(mine, `${keras} -> ${ours}`).toBeDefined();
     // lstmc's own TF.js class for a layer tfjs lacks (GRUResetAfter) is the Keras class (GRU) in summaries.
-    expect(mine!.type, keras).toBe(theirs.getClassName().replace(/^GRUResetAfter$/, 'GRU'));
+    expect(mine!.type, keras).toBe(
+      theirs
+        .getClassName()
+        .replace(/^GRUResetAfter$/, 'GRU')
+        .replace(/^CausalConv1D$/, 'Conv1D'),
+    );
     expect(plainShape(mine!.outputShape), keras).toEqual(tfShape(theirs.outputShape));
     expect(mine!.params, keras).toBe(theirs.countParams());
   }
