@@ -12,19 +12,26 @@ import { describeFusion, fuseRecurrentLayers, unfuseRecurrentLayers } from '../r
 import { CELL_KERNELS, recurrentBackward, recurrentForward, type CellKernel } from '../runtime/fused/kernels.js';
 import { fusedEngine } from '../runtime/fused/wasm.js';
 import { setupBackend } from '../runtime/backend.js';
+import { lstmcLayerFactory } from '../runtime/layers/index.js';
 
 const ACTS = ['tanh', 'sigmoid', 'hardSigmoid', 'relu', 'linear'] as const;
-/** tfjs layer factories by the cell they hold; `ract`: whether the cell has a recurrent activation. */
+/**
+ * tfjs layer factories by the cell they hold (gruResetAfter: lstmc's own GRUResetAfter, the Keras 2 GRU, compared
+ * with its unfused self); `ract`: whether the cell has a recurrent activation.
+ */
 const CELLS = [
   { factory: 'lstm', cell: 'LSTMCell', ract: true, states: 2 },
   { factory: 'gru', cell: 'GRUCell', ract: true, states: 1 },
   { factory: 'simpleRNN', cell: 'SimpleRNNCell', ract: false, states: 1 },
+  { factory: 'gruResetAfter', cell: 'GRUResetAfterCell', ract: true, states: 1 },
 ] as const;
 type CellCase = (typeof CELLS)[number];
 
 type Factory = (c: Record<string, unknown>) => tf.layers.Layer;
 const make = (factory: string, c: Record<string, unknown>): tf.layers.Layer =>
-  (tf.layers as unknown as Record<string, Factory>)[factory]!(c);
+  ((lstmcLayerFactory(factory) as Factory | undefined) ?? (tf.layers as unknown as Record<string, Factory>)[factory]!)(
+    c,
+  );
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -218,7 +225,7 @@ describe('fused kernels equal tfjs layers: outputs and all gradients (random cas
       eng.run = run;
     }
     // Every call (per cell: two forward passes, outputs then gradients, and one backward) ran on all threads.
-    expect(split).toHaveLength(9);
+    expect(split).toHaveLength(3 * CELLS.length);
     expect(
       split.every((n) => n === Math.min(eng.threads, Math.floor(37 / 4))),
       split.join(','),
@@ -228,7 +235,7 @@ describe('fused kernels equal tfjs layers: outputs and all gradients (random cas
 
 describe('bidirectional runs both directions fused, in every merge mode', () => {
   for (const mergeMode of ['concat', 'sum', 'ave', 'mul'] as const) {
-    for (const cell of CELLS.slice(0, 2)) {
+    for (const cell of CELLS.filter((c) => c.factory !== 'simpleRNN')) {
       it(`${cell.factory}, merge ${mergeMode}`, () => {
         const mk = () =>
           tf.layers.bidirectional({
@@ -269,7 +276,7 @@ describe("the kernels' gradients match finite differences", () => {
         x: rnd(d.B * d.T * d.I, 1),
         kernel: rnd(d.I * G, 2),
         recurrentKernel: rnd(d.H * G, 3),
-        bias: rnd(G, 4),
+        bias: rnd(G * (kernel.biasRows ?? 1), 4),
         states: Array.from({ length: kernel.states }, (_, i) => rnd(d.B * d.H, 5 + i)),
         mask: null,
       };

@@ -31,6 +31,8 @@ export interface CellKernel {
   dropoutMasks: number;
   /** [B, T, H] buffers the backward pass reads besides gates and previous outputs (LSTM: C, TC; GRU: RH). */
   extraSaved: number;
+  /** Rows of the bias (GRU resetAfter: 2, input and recurrent bias [2, G]); 1 when absent. */
+  biasRows?: number;
 }
 
 /** Kernels by tfjs cell class. */
@@ -52,6 +54,17 @@ export const CELL_KERNELS: Readonly<Record<string, CellKernel>> = {
     recurrentActivation: true,
     dropoutMasks: 3,
     extraSaved: 1,
+  },
+  // lstmc's reset-after GRU (runtime/layers/gru.ts): one recurrent GEMM for all gates, bias [2, G]
+  GRUResetAfterCell: {
+    gates: 3,
+    states: 1,
+    forward: 'gru2_forward',
+    backward: 'gru2_backward',
+    recurrentActivation: true,
+    dropoutMasks: 3,
+    extraSaved: 1,
+    biasRows: 2,
   },
   SimpleRNNCell: {
     gates: 1,
@@ -81,7 +94,7 @@ export interface CellOptions {
 export interface ForwardInput {
   /** [B, T, I], already multiplied by the input dropout mask. */
   x: Float32Array;
-  /** [I, G], [H, G], [G] or null. */
+  /** [I, G], [H, G], [G] ([2, G] with biasRows 2) or null. */
   kernel: Float32Array;
   recurrentKernel: Float32Array;
   bias: Float32Array | null;
@@ -162,14 +175,20 @@ export function recurrentForward(
   const X = k.take('X', B * T * I);
   const W = k.take('W', I * G);
   const U = k.take('U', H * G);
-  const bias = input.bias ? k.take('bias', G) : 0;
+  const biasLen = G * (cell.biasRows ?? 1);
+  const bias = input.bias ? k.take('bias', biasLen) : 0;
   const S0 = input.states.map((_, i) => k.take(`S${i}`, B * H));
   const MASK = input.mask ? k.take('MASK', B * H) : 0;
   const Z = k.take('Z', B * T * G);
   const HP = k.take('HP', B * T * H);
   const Y = k.take('Y', B * T * H);
   const extra = Array.from({ length: cell.extraSaved }, (_, i) => k.take(`E${i}`, B * T * H));
-  const scratch = cell === CELL_KERNELS.GRUCell ? [k.take('s0', B * 2 * H), k.take('s1', B * H)] : [];
+  const scratch =
+    cell === CELL_KERNELS.GRUCell
+      ? [k.take('s0', B * 2 * H), k.take('s1', B * H)]
+      : cell === CELL_KERNELS.GRUResetAfterCell
+        ? [k.take('s0', B * G)]
+        : [];
   try {
     const mem = eng.f32();
     put(mem, X, input.x);
@@ -194,6 +213,14 @@ export function recurrentForward(
         cell.forward,
         B,
         [T, I, H, X, W, U, bias, S0[0]!, MASK, Z, HP, extra[0]!, Y, scratch[0]!, scratch[1]!, opt.act, opt.ract, back],
+        undefined,
+        flops,
+      );
+    } else if (cell === CELL_KERNELS.GRUResetAfterCell) {
+      eng.run(
+        cell.forward,
+        B,
+        [T, I, H, X, W, U, bias, S0[0]!, MASK, Z, HP, extra[0]!, Y, scratch[0]!, opt.act, opt.ract, back],
         undefined,
         flops,
       );
@@ -248,6 +275,7 @@ export function recurrentBackward(
   if (saved.freed) throw new Error('fused kernels: this forward pass was already backpropagated');
   const { B, T, I, H } = d;
   const G = cell.gates * H;
+  const biasLen = G * (cell.biasRows ?? 1);
   const sv = saved.blocks;
   const k = new Blocks(eng);
   const UT = k.take('UT', G * H);
@@ -262,7 +290,7 @@ export function recurrentBackward(
   const parts = Array.from({ length: eng.threads }, (_, i) => [
     k.take(`dW${i}`, I * G),
     k.take(`dU${i}`, H * G),
-    input.hasBias ? k.take(`db${i}`, G) : 0,
+    input.hasBias ? k.take(`db${i}`, biasLen) : 0,
   ]);
   try {
     const mem = eng.f32();
@@ -274,7 +302,7 @@ export function recurrentBackward(
     for (const [pw, pu, pb] of parts) {
       zero(mem, pw!, I * G);
       zero(mem, pu!, H * G);
-      if (pb) zero(mem, pb, G);
+      if (pb) zero(mem, pb, biasLen);
     }
     eng.call('transpose', U, H, G, UT);
     eng.call('transpose', W, I, G, WT);
@@ -289,6 +317,9 @@ export function recurrentBackward(
     } else if (cell === CELL_KERNELS.GRUCell) {
       const args = [T, I, H, X, UT, WT, MASK, Z, HP, E0, dY, dLast[0]!, dX, dS0[0]!];
       used = eng.run(cell.backward, B, [...args, scratch[0]!, scratch[1]!, opt.act, opt.ract, back], per, flops);
+    } else if (cell === CELL_KERNELS.GRUResetAfterCell) {
+      const args = [T, I, H, X, UT, WT, MASK, Z, HP, E0, dY, dLast[0]!, dX, dS0[0]!];
+      used = eng.run(cell.backward, B, [...args, scratch[0]!, opt.act, opt.ract, back], per, flops);
     } else {
       const args = [T, I, H, X, UT, WT, MASK, Z, HP, dY, dLast[0]!, dX, dS0[0]!];
       used = eng.run(cell.backward, B, [...args, scratch[0]!, opt.act, back], per, flops);
@@ -298,7 +329,7 @@ export function recurrentBackward(
       const [wi, ui, bi] = parts[i]!;
       eng.call('add_into', w0!, wi!, I * G);
       eng.call('add_into', u0!, ui!, H * G);
-      if (b0) eng.call('add_into', b0, bi!, G);
+      if (b0) eng.call('add_into', b0, bi!, biasLen);
     }
     const view = eng.f32();
     return {
@@ -306,7 +337,7 @@ export function recurrentBackward(
       dStates: dS0.map((at) => get(view, at, B * H)),
       dKernel: get(view, w0!, I * G),
       dRecurrentKernel: get(view, u0!, H * G),
-      dBias: b0 ? get(view, b0, G) : null,
+      dBias: b0 ? get(view, b0, biasLen) : null,
     };
   } finally {
     k.release();

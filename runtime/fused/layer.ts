@@ -2,7 +2,7 @@
  * Wires the fused kernels into tfjs: a recurrent layer's `call` runs the whole sequence in one kernel call
  * inside `tf.customGrad`, whose gradient function runs the whole backward pass. Everything around it —
  * model.fit, optimizers, clipping, checkpoints, the NaN guard, saving — is tfjs's own and unchanged; the
- * layers stay plain LSTM / GRU / SimpleRNN (model.json loads in stock tfjs).
+ * layers stay plain LSTM / GRU / SimpleRNN (model.json loads in stock tfjs), or lstmc's GRUResetAfter.
  *
  * What a kernel does not cover falls back to the layer's own call: masks, stateful layers, activations
  * without a kernel, several input tensors, non-float inputs.
@@ -261,7 +261,8 @@ function run(
         tf.tensor2d(grads.dKernel, [I, kernel.gates * H]),
         tf.tensor2d(grads.dRecurrentKernel, [H, kernel.gates * H]),
       ];
-      if (b) out.push(tf.tensor1d(grads.dBias!));
+      // [G], or [2, G] for a reset-after GRU (input and recurrent bias rows)
+      if (b) out.push(tf.tensor(grads.dBias!, b.shape));
       return out;
     };
     return { value, gradFunc };

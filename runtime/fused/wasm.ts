@@ -59,6 +59,8 @@ const FN_IDS = [
   'lstm_backward',
   'gru_forward',
   'gru_backward',
+  'gru2_forward',
+  'gru2_backward',
   'rnn_forward',
   'rnn_backward',
   'transpose',

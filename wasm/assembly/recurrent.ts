@@ -674,6 +674,170 @@ export function gru_backward(
 }
 
 // ---------------------------------------------------------------------------------------------------
+// GRU with reset_after (Keras 2 default; lstmc's GRUResetAfter), gate order z, r, h, bias [2, G] (input row,
+// recurrent row): x̂ = x·W + b_in, î = h_m·U + b_rec (one GEMM for all three gates),
+// z = σ(x̂_z + î_z), r = σ(x̂_r + î_r), hh = act(x̂_h + r∘î_h), h = z∘h_m + (1 − z)∘hh.
+// RH [B, T, H] keeps î_h (input time order) for the backward pass, which overwrites it with dî_h.
+// S3 [B, G]: scratch.
+
+export function gru2_forward(
+  b0: i32, b1: i32, T: i32, I: i32, H: i32,
+  X: usize, W: usize, U: usize, bias: usize, H0: usize, MASK: usize,
+  Z: usize, HP: usize, RH: usize, Y: usize, S3: usize,
+  act: i32, ract: i32, backwards: i32,
+): void {
+  const G = 3 * H;
+  const rows = b1 - b0;
+  if (rows <= 0) return;
+  const TG = T * G;
+  const TH = T * H;
+  const bRec: usize = bias ? bias + <usize>G * 4 : 0;
+  inputProjection(X + <usize>(b0 * T * I) * 4, W, bias, Z + <usize>(b0 * TG) * 4, rows * T, I, G);
+  const s3 = S3 + <usize>(b0 * G) * 4;
+  const one = f32x4.splat(1);
+  for (let p = 0; p < T; p++) {
+    const tx = backwards ? T - 1 - p : p;
+    const hp = previousOutputs(HP, H0, Y, MASK, b0, rows, T, H, p, tx);
+    // î = b_rec + h_m · U
+    fillRows(s3, rows, G, G, bRec);
+    gemm(rows, G, H, hp, TH, 1, U, G, s3, G);
+    const zt = Z + <usize>(b0 * TG + tx * G) * 4;
+    const rh = RH + <usize>(b0 * TH + tx * H) * 4;
+    for (let r = 0; r < rows; r++) {
+      const b = b0 + r;
+      const z = zt + <usize>(r * TG) * 4;
+      const zr = z + <usize>H * 4;
+      const zh = z + <usize>(2 * H) * 4;
+      const inner = s3 + <usize>(r * G) * 4;
+      const hm = hp + <usize>(r * TH) * 4;
+      const rhr = rh + <usize>(r * TH) * 4;
+      const y = Y + <usize>(b * TH + p * H) * 4;
+      let j = 0;
+      for (; j + 4 <= H; j += 4) {
+        const o = <usize>j * 4;
+        const zz = actv(f32x4.add(v128.load(z + o), v128.load(inner + o)), ract);
+        const rr = actv(f32x4.add(v128.load(zr + o), v128.load(inner + <usize>H * 4 + o)), ract);
+        const ih = v128.load(inner + <usize>(2 * H) * 4 + o);
+        const hh = actv(f32x4.add(v128.load(zh + o), f32x4.mul(rr, ih)), act);
+        v128.store(z + o, zz);
+        v128.store(zr + o, rr);
+        v128.store(zh + o, hh);
+        v128.store(rhr + o, ih);
+        v128.store(y + o, f32x4.add(f32x4.mul(zz, v128.load(hm + o)), f32x4.mul(f32x4.sub(one, zz), hh)));
+      }
+      for (; j < H; j++) {
+        const o = <usize>j * 4;
+        const zz = actv(f32x4.add(ld1(z + o), ld1(inner + o)), ract);
+        const rr = actv(f32x4.add(ld1(zr + o), ld1(inner + <usize>H * 4 + o)), ract);
+        const ih = ld1(inner + <usize>(2 * H) * 4 + o);
+        const hh = actv(f32x4.add(ld1(zh + o), f32x4.mul(rr, ih)), act);
+        st1(z + o, zz);
+        st1(zr + o, rr);
+        st1(zh + o, hh);
+        st1(rhr + o, ih);
+        st1(y + o, f32x4.add(f32x4.mul(zz, ld1(hm + o)), f32x4.mul(f32x4.sub(one, zz), hh)));
+      }
+    }
+  }
+}
+
+/** out[n] += column sums of the first n columns of A[rows, ·] at row stride lda. */
+function colSumsStrided(A: usize, rows: i32, n: i32, lda: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const ar = A + <usize>(r * lda) * 4;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i * 4;
+      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(ar + o)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i * 4;
+      store<f32>(out + o, load<f32>(out + o) + load<f32>(ar + o));
+    }
+  }
+}
+
+/**
+ * UT [G, H] = Uᵀ. DH [B, H] scratch. After the steps Z holds dx̂ = [dz, dr, dh] (pre-activation gradients) and
+ * RH holds dî_h = dx̂_h ∘ r; dî = [dz, dr, dî_h]. dW = Xᵀ·dx̂, dU = HPᵀ·dî, db = [Σ dx̂; Σ dî] ([2, G]).
+ */
+export function gru2_backward(
+  b0: i32, b1: i32, T: i32, I: i32, H: i32,
+  X: usize, UT: usize, WT: usize, MASK: usize,
+  Z: usize, HP: usize, RH: usize,
+  dY: usize, dHT: usize,
+  dX: usize, dH0: usize,
+  DH: usize,
+  act: i32, ract: i32, backwards: i32,
+  dW: usize, dU: usize, db: usize,
+): void {
+  const G = 3 * H;
+  const rows = b1 - b0;
+  if (rows <= 0) return;
+  const TG = T * G;
+  const TH = T * H;
+  const dh = DH + <usize>(b0 * H) * 4;
+  startGradient(dh, dHT, b0, rows, H);
+  const one = f32x4.splat(1);
+  for (let p = T - 1; p >= 0; p--) {
+    const tx = backwards ? T - 1 - p : p;
+    const zt = Z + <usize>(b0 * TG + tx * G) * 4;
+    const hp = HP + <usize>(b0 * TH + tx * H) * 4;
+    const rh = RH + <usize>(b0 * TH + tx * H) * 4;
+    for (let r = 0; r < rows; r++) {
+      const b = b0 + r;
+      const z = zt + <usize>(r * TG) * 4;
+      const zr = z + <usize>H * 4;
+      const zh = z + <usize>(2 * H) * 4;
+      const hm = hp + <usize>(r * TH) * 4;
+      const rhr = rh + <usize>(r * TH) * 4;
+      const dy = dY + <usize>(b * TH + p * H) * 4;
+      const dhr = dh + <usize>(r * H) * 4;
+      let j = 0;
+      for (; j + 4 <= H; j += 4) {
+        const o = <usize>j * 4;
+        const zz = v128.load(z + o), rr = v128.load(zr + o), hh = v128.load(zh + o), ih = v128.load(rhr + o);
+        const dhv = f32x4.add(v128.load(dhr + o), v128.load(dy + o));
+        const dah = f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, zz)), dactv(hh, act));
+        v128.store(z + o, f32x4.mul(f32x4.mul(dhv, f32x4.sub(v128.load(hm + o), hh)), dactv(zz, ract)));
+        v128.store(zr + o, f32x4.mul(f32x4.mul(dah, ih), dactv(rr, ract)));
+        v128.store(zh + o, dah);
+        v128.store(rhr + o, f32x4.mul(dah, rr));
+        v128.store(dhr + o, f32x4.mul(dhv, zz));
+      }
+      for (; j < H; j++) {
+        const o = <usize>j * 4;
+        const zz = ld1(z + o), rr = ld1(zr + o), hh = ld1(zh + o), ih = ld1(rhr + o);
+        const dhv = f32x4.add(ld1(dhr + o), ld1(dy + o));
+        const dah = f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, zz)), dactv(hh, act));
+        st1(z + o, f32x4.mul(f32x4.mul(dhv, f32x4.sub(ld1(hm + o), hh)), dactv(zz, ract)));
+        st1(zr + o, f32x4.mul(f32x4.mul(dah, ih), dactv(rr, ract)));
+        st1(zh + o, dah);
+        st1(rhr + o, f32x4.mul(dah, rr));
+        st1(dhr + o, f32x4.mul(dhv, zz));
+      }
+    }
+    // dh_m += [dz dr] · [U_z U_r]ᵀ + dî_h · U_hᵀ; dh_prev = dh_m ∘ mask
+    gemm(rows, H, 2 * H, zt, TG, 1, UT, H, dh, H);
+    gemm(rows, H, H, rh, TH, 1, UT + <usize>(2 * H * H) * 4, H, dh, H);
+    if (MASK) mulInto(dh, dh, MASK + <usize>(b0 * H) * 4, rows * H);
+  }
+  memory.copy(dH0 + <usize>(b0 * H) * 4, dh, <usize>(rows * H) * 4);
+  const n = rows * T;
+  const zr0 = Z + <usize>(b0 * TG) * 4;
+  const rh0 = RH + <usize>(b0 * TH) * 4;
+  inputGradients(X + <usize>(b0 * T * I) * 4, zr0, WT, dX + <usize>(b0 * T * I) * 4, dW, db, n, I, G);
+  const hp0 = HP + <usize>(b0 * TH) * 4;
+  gemm(H, 2 * H, n, hp0, 1, H, zr0, G, dU, G);
+  gemm(H, H, n, hp0, 1, H, rh0, H, dU + <usize>(2 * H) * 4, G);
+  if (db) {
+    const dbRec = db + <usize>G * 4;
+    colSumsStrided(zr0, n, 2 * H, G, dbRec);
+    colSumsStrided(rh0, n, H, H, dbRec + <usize>(2 * H) * 4);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
 // SimpleRNN: h = act(x·W + h_m·U + b).
 
 export function rnn_forward(
