@@ -20,6 +20,8 @@ export interface SymbolDefinition {
   shapes?: Shape[];
   /** Params: the value (after `--param` overrides). */
   value?: ParamValue;
+  /** Inputs: the declared batch size (`input x: [1, 1] batch 25`), when given. */
+  batch?: number;
 }
 
 export interface SymbolUse {
@@ -52,6 +54,8 @@ export function analyseModel(st: ModelState): ModelAnalysis {
   for (const [name, b] of st.env) {
     if (b.kind === 'chain') continue;
     const d: SymbolDefinition = { name, kind: b.kind, span: b.span };
+    const batch = b.kind === 'input' ? st.inputs.find((i) => i.name === name)?.batch : undefined;
+    if (batch !== undefined) d.batch = batch;
     if (!b.poisoned) {
       if (b.multi !== undefined && b.producer) d.shapes = b.producer.outputShapes;
       else d.shape = b.shape;

@@ -22,6 +22,7 @@ import { summarize } from '../compiler/summary.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
 import { formatSource } from '../grammar/format.js';
 import { emitPytorchModules } from '../emit/pytorch.js';
+import * as svc from '../cli/lsp/service.js';
 import { buildModel } from '../runtime/build.js';
 import { fuseRecurrentLayers } from '../runtime/fused/layer.js';
 import { evaluateSplit, fixedBatchOf, isStateful, predictInBatches, streamOrder } from '../runtime/predict.js';
@@ -319,6 +320,14 @@ train:
     expect(s.totalParams).toBe(model.countParams());
     expect(s.outputs[0]!.shape).toEqual(model.outputs[0]!.shape);
     model.dispose();
+  });
+
+  it('the language server shows the declared batch on hover', () => {
+    const doc = new svc.SpecDocument('file:///s.lstm', LSTM, 1, '/nonexistent/s.lstm');
+    const h = svc.hover(doc, { line: 2, character: 8 }); // on `x`
+    const text = (h?.contents as { value: string } | undefined)?.value ?? '';
+    expect(text).toContain('input x: [1, 3] batch 4');
+    expect(text).toContain('With the batch: `[4, 1, 3]`');
   });
 
   it('the PyTorch target refuses a stateful layer at its `stateful` argument (LSTM2045)', () => {

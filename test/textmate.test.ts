@@ -81,6 +81,7 @@ describe('the TextMate grammar', () => {
     '  output probs',
     '  train { optimizer: adam(learningRate: 1e-3, epsilon: .5) }',
     '  data { csv: "prices\\tfile.csv" }',
+    '  input stream: [1, 2] batch 4',
     '}',
   ].join('\n');
   const rows: [string, string, number, string][] = [
@@ -127,6 +128,8 @@ describe('the TextMate grammar', () => {
     ['generative.lstm', 'learningRate', 0, 'variable.parameter.argument.lstm'],
     ['generative.lstm', '0.01', 0, 'constant.numeric.lstm'],
     ['graph', 'let', 0, 'keyword.other.let.lstm'],
+    ['graph', 'batch', 0, 'keyword.other.batch.lstm'],
+    ['graph', 'stream', 0, 'variable.other.definition.lstm'],
     ['graph', '_', 0, 'variable.other.definition.lstm'],
     ['graph', 'h', 0, 'variable.other.definition.lstm'],
     ['graph', '?', 0, 'constant.language.unknown-dimension.lstm'],

@@ -334,7 +334,7 @@ function layerDocs(def: LayerDef): string {
 function defText(d: SymbolDefinition): string {
   if (d.kind === 'param') return `param ${d.name} = ${JSON.stringify(d.value)}`;
   const shape = d.shapes ? shapesText(d.shapes) : d.shape ? formatShape(d.shape, false) : '(unknown: its step failed)';
-  return `${d.kind} ${d.name}: ${shape}`;
+  return `${d.kind} ${d.name}: ${shape}${d.batch !== undefined ? ` batch ${d.batch}` : ''}`;
 }
 
 export function hover(doc: SpecDocument, p: Position): Hover | undefined {
@@ -344,7 +344,10 @@ export function hover(doc: SpecDocument, p: Position): Hover | undefined {
   if (sym) {
     const d = sym.def;
     const what = d.kind === 'param' ? 'A param' : d.kind === 'input' ? 'A model input' : 'A value';
-    const batch = d.kind !== 'param' && d.shape ? ` With the batch: \`${formatShape(d.shape)}\`.` : '';
+    // A declared batch size (`batch 25`) stands where the batch dimension is.
+    const withBatch = (s: Shape): string =>
+      d.batch !== undefined ? formatShape([d.batch, ...s], false) : formatShape(s);
+    const batch = d.kind !== 'param' && d.shape ? ` With the batch: \`${withBatch(d.shape)}\`.` : '';
     return {
       contents: md('```lstm\n' + defText(d) + '\n```', `${what} of model ${m.name}.${batch}`),
       range: sym.range,

@@ -5,7 +5,7 @@
  * keeps the committed file equal to this (UPDATE_GOLDEN=1 rewrites it) and tokenizes the reference
  * specs with vscode-textmate.
  *
- * Scopes: comment.line.number-sign, keyword.other.{model,param,input,let,output,train,data},
+ * Scopes: comment.line.number-sign, keyword.other.{model,param,input,batch,let,output,train,data},
  * entity.name.type.model, variable.other.constant.definition (params),
  * variable.other.definition (inputs, lets), support.function.layer, support.function.optimizer,
  * entity.name.function (other calls), variable.parameter.argument (call arguments),
@@ -82,6 +82,12 @@ export function lstmTmLanguage(): Record<string, unknown> {
               { match: NAME, name: 'variable.other.definition.lstm' },
               { match: ',', name: 'punctuation.separator.comma.lstm' },
             ],
+          },
+          // `input x: [1, 1] batch 25`: the contextual keyword, followed by a number or a param at the end of
+          // the declaration (a line end or a comment), so a name `batch` elsewhere stays a name.
+          {
+            match: `\\b(batch)\\b(?=\\s+(?:\\$?${NAME}|\\d+)\\s*(?:#|$))`,
+            captures: { '1': { name: 'keyword.other.batch.lstm' } },
           },
           {
             match: `\\b(input|let)\\b(?:\\s+(${NAME}))?`,
