@@ -18,6 +18,11 @@ import type { IRModel } from '../compiler/ir.js';
 import { printLstm, printYaml } from '../compiler/print.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
 import { buildModel } from '../runtime/build.js';
+import { emitModules, moduleNames } from '../emit/typescript.js';
+import { projectTempDir } from './emit-helpers.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -533,6 +538,35 @@ describe('masking in the pipeline', () => {
     const tfModel = buildModel(spec);
     expect(tfModel.layers.find((l) => l.getClassName() === 'Masking')?.countParams()).toBe(0);
     tfModel.dispose();
+  });
+
+  it('the emitted TypeScript module builds the same masked model (same outputs on a padded batch)', async () => {
+    const source = `model Emitted {\n  input x: [S, ${F}]\n  masking(0.5)\n  bidirectional(gru(4, returnSequences: true))\n  lstm(3)\n}`;
+    const model = modelOf(source);
+    const { modules, diagnostics } = emitModules([
+      { model, tfSpec: toTfModelSpec(model), options: { sourcePath: 'x', source, version: '0' } },
+    ]);
+    expect(diagnostics).toEqual([]);
+    expect(modules[0]!.text).toContain('tf.layers.masking(');
+    const dir = projectTempDir('masking-emit');
+    try {
+      const file = path.join(dir, modules[0]!.fileName);
+      writeFileSync(file, modules[0]!.text);
+      const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      const fromModule = (mod[moduleNames(model.name).build] as () => tf.LayersModel)();
+      const fromRuntime = built(source, 12);
+      fromModule.setWeights(fromRuntime.getWeights());
+      const data = padded(2);
+      const pad = data.xs.map((x, b) => x.map((step, t) => (data.masks[b]![t] ? step : step.map(() => 0.5))));
+      const a = predict(fromRuntime, pad);
+      expect(maxDiff(predict(fromModule, pad), a)).toBe(0);
+      // ...and 0.5-padding is masked: the kept steps alone give the same outputs.
+      predictEach(fromRuntime, data.kept).forEach(([o], b) => expect(maxDiff(a[0]![b], o)).toBeLessThan(1e-6));
+      fromModule.dispose();
+      fromRuntime.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a masking layer on a flat input (it marks time steps)', () => {
