@@ -661,6 +661,22 @@ describe('the maths against float64 references of the Keras definitions (random 
     ).toEqual([null, 6, 6, 4]);
   });
 
+  it('a mask reaching convLstm2d is refused (LSTM3023): tfjs 4.22 fails on a mask of frames', () => {
+    const r = checkSource(
+      'model M {\n  input x: [3, 4, 4, 1]\n  masking(0)\n  convLstm2d(2, kernelSize: 2)\n}\n',
+      'm.lstm',
+    );
+    expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([[Diagnostics.MaskRefused.code, 4]]);
+    const m = tf.sequential({
+      layers: [
+        tf.layers.masking({ maskValue: 0, inputShape: [3, 4, 4, 1] }),
+        tf.layers.convLstm2d({ filters: 2, kernelSize: 2, returnSequences: true }),
+      ],
+    });
+    expect(() => tf.tidy(() => m.predict(tf.randomNormal([2, 3, 4, 4, 1])))).toThrow();
+    m.dispose();
+  });
+
   it('unit forget bias: the forget block of the convLstm2d bias starts at 1, the others at 0', () => {
     const built = tfLayerOf(L('convLstm2d', { filters: 3, kernelSize: 2 }), [2, 4, 4, 1]);
     const bias = Array.from(built.getWeights()[2]!.dataSync());

@@ -128,6 +128,13 @@ export const convLstm2d: LayerDef = defineLayer({
       { tf: false },
     ),
   },
+  // tfjs's RNN reads a [batch, timesteps] mask; a mask of frames (masking on [T, rows, cols, channels] gives
+  // [batch, T, rows, cols]) makes its step loop fail (tested), so a mask reaching it is refused (LSTM3023).
+  masking: () => ({
+    supports: true,
+    output: 'none',
+    refuses: 'TF.js 4.22 hands it a mask of frames [batch, timesteps, rows, cols], which its step loop cannot apply',
+  }),
   stateNames: ['h', 'c'],
   // The state's rows and cols follow the input frames, which the layer instance does not know: only the
   // filters are fixed here (the checker compares ranks and known sizes).
