@@ -299,6 +299,8 @@ describe('imported specs against tfjs', () => {
     'real-keras3-functional-seq2seq': 1536 + 1664 + 153,
     // Bidirectional LSTM(12) on 6: 2·4·(12·18 + 12) = 1824; merge sum: 12; TimeDistributed Dense(5): 65.
     'keras3-bidirectional-td': 1824 + 65,
+    // Concatenate: 0; LSTM(10) on 3 + 2: 4·(10·15 + 10) = 640; Dense(1) on 10: 11.
+    'keras3-functional-concat': 640 + 11,
   };
   for (const [name, total] of Object.entries(KERAS3_TOTALS)) {
     it(`${name}: Keras's parameter count, computed by hand`, () => {

@@ -24,6 +24,7 @@ import {
   isArray,
   isObject,
   num,
+  plain,
   shortText,
   str,
   type JsonEntry,
@@ -141,6 +142,34 @@ const META = new Set([
   'batch_size',
   'input_dtype',
 ]);
+
+/** JSON with object keys sorted at every level. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The backward layer of a Bidirectional is its forward layer with go_backwards flipped (names aside). */
+function isMirror(forward: JsonNode | undefined, backward: JsonNode): boolean {
+  if (!forward || str(field(forward, 'class_name')) !== str(field(backward, 'class_name'))) return false;
+  const f = field(forward, 'config');
+  const b = field(backward, 'config');
+  if (!isObject(f) || !isObject(b)) return false;
+  const norm = (c: JsonObject, flip: boolean): string => {
+    const o = plain(c) as Record<string, unknown>;
+    delete o.name;
+    o.go_backwards = flip ? !(o.go_backwards === true) : o.go_backwards === true;
+    return stable(o);
+  };
+  return norm(f, true) === norm(b, false);
+}
 
 function isFalse(v: JsonNode): boolean {
   return v.kind === 'null' || (v.kind === 'bool' && !v.value);
@@ -431,6 +460,14 @@ export function mapLayer(
       }
       const r = convert(ctx, cls, e, spec.type);
       if (r.ok && r.value !== undefined) values.set(argName, r.value);
+      continue;
+    }
+    // Keras 3's Bidirectional always writes its backward layer: the forward one reading backwards is
+    // what lstmc's bidirectional runs; anything else is refused.
+    if (e.key === 'backward_layer' && e.value.kind !== 'null') {
+      if (!isMirror(field(src.config, 'layer'), e.value)) {
+        unsupported(ctx, cls, e, "lstmc's bidirectional runs a copy of the forward layer backwards; this one differs.");
+      }
       continue;
     }
     if (/_(regularizer|constraint)$/.test(e.key)) {
