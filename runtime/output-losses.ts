@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
  * fail). The per-output `<output>_loss` values TF.js logs are then each output's weighted term, and every
  * `<layer>_...` log name is renamed after `outputNames[i]`, the names the spec gave its outputs.
  * TF.js still sees the original loss functions where it tells losses apart (accuracy's kind, sparse
- * targets), as they were compiled by identifier.
+ * targets), as they were compiled by identifier. `evaluate` and validation report the whole total.
  */
 export function withOutputLosses(
   model: tf.LayersModel,
@@ -32,6 +32,22 @@ export function withOutputLosses(
     return (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mul(tf.mean(fn(yTrue, yPred)), w);
   });
   const layerNames = [...m.outputNames];
+  if (layerNames.length > 1) {
+    // TF.js 4.22's test function (evaluate, fit's validation) returns the running total after each
+    // output ([l0, l0+l1, ...]) before the metrics: one value more per extra output than it has names
+    // for, so `loss` / `val_loss` would be the first output's loss. Keep the whole total only.
+    const t = model as unknown as { makeTestFunction(): void; testFunction: (data: tf.Tensor[]) => tf.Tensor[] };
+    const make = t.makeTestFunction.bind(model);
+    t.makeTestFunction = () => {
+      make();
+      const f = t.testFunction;
+      t.testFunction = (data) => {
+        const outs = f(data);
+        tf.dispose(outs.slice(0, layerNames.length - 1));
+        return outs.slice(layerNames.length - 1);
+      };
+    };
+  }
   m.metricsTensors.forEach((entry, k) => {
     const [fn, i] = entry;
     // With several outputs, TF.js lists each output's loss first (as `<layer>_loss`).

@@ -347,6 +347,11 @@ describe('runtime compile: the total loss is Keras’s weighted sum, logged unde
         const preds = model.predict(x) as tf.Tensor[];
         const terms = c.losses.map((l, i) => c.weights[i]! * meanLoss(l, ys[i]!, preds[i]!));
         const want = terms.reduce((a, b) => a + b, 0);
+        // evaluate (and so fit's validation) reports the same total and terms, under the same names.
+        const ev = (model.evaluate(x, ys, { batchSize: 3 }) as tf.Scalar[]).map((t) => t.dataSync()[0]!);
+        expect(ev).toHaveLength(model.metricsNames.length);
+        expect(Math.abs(ev[0]! - want)).toBeLessThan(1e-5 * Math.max(1, want));
+        terms.forEach((t, i) => expect(Math.abs(ev[1 + i]! - t)).toBeLessThan(1e-5 * Math.max(1, t)));
         // trainOnBatch reports the loss of the weights it started from.
         const got = (await model.trainOnBatch(x, ys)) as number[];
         expect(model.metricsNames.slice(0, 3)).toEqual(['loss', ...c.names.map((n) => `${n}_loss`)]);
@@ -355,9 +360,12 @@ describe('runtime compile: the total loss is Keras’s weighted sum, logged unde
         // The weights changed: the weighted loss trains.
         const after = (await model.trainOnBatch(x, ys)) as number[];
         expect(after[0]).not.toBe(got[0]);
-        // fit's history carries the same names.
-        const h = await model.fit(x, ys, { epochs: 1, batchSize: batch, verbose: 0 });
+        // fit's history carries the same names; its val_loss is the whole weighted total.
+        const h = await model.fit(x, ys, { epochs: 1, batchSize: batch, verbose: 0, validationData: [x, ys] });
         expect(Object.keys(h.history)).toEqual(expect.arrayContaining(c.names.map((n) => `${n}_loss`)));
+        const afterFit = (model.evaluate(x, ys) as tf.Scalar[]).map((t) => t.dataSync()[0]!);
+        expect(h.history['val_loss']![0]).toBeCloseTo(afterFit[0]!, 5);
+        expect(afterFit[0]).toBeCloseTo(afterFit[1]! + afterFit[2]!, 5);
         tf.dispose([x, ...ys, ...preds]);
       } finally {
         model.dispose();
