@@ -49,7 +49,7 @@ export interface TfTrainSpec {
   loss: string;
   /**
    * One loss identifier per output, in output order, when the spec gives per-output losses that differ
-   * or loss weights other than 1 (then `loss` is unused; otherwise `loss` is the one they share). tfjs
+   * or loss weights other than 1 (`loss` is then the first output's; otherwise the one they share). tfjs
    * compiles the list; runtime/output-losses.ts `withOutputLosses` weights it.
    */
   losses?: string[];
@@ -166,11 +166,12 @@ export function toTfTrainSpec(train: IRTrain, outputNames: readonly string[] = [
     // Per-output losses only when they differ or are weighted: `[mse, mse]` is `loss: mse`.
     const losses = outputLosses(train, outputNames);
     const weights = perOutput(train.lossWeights, outputNames);
+    if (losses[0] !== undefined) out.loss = losses[0];
     if (new Set(losses).size > 1 || weights?.some((w) => w !== 1)) {
       out.losses = losses;
       if (weights !== undefined) out.lossWeights = weights;
       out.outputNames = [...outputNames];
-    } else if (losses[0] !== undefined) out.loss = losses[0];
+    }
   }
   return out;
 }

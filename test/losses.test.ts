@@ -139,6 +139,8 @@ describe('per-output losses: what checks and how it lowers', () => {
     ).train;
     expect(t.losses).toEqual(['meanAbsoluteError']);
     expect(t.lossWeights).toEqual([0.5]);
+    // Readers of the one loss (run state, predict's interpretation) see the model's real loss.
+    expect(t.loss).toBe('meanAbsoluteError');
   });
 
   it('params may be used for losses and weights', () => {
