@@ -197,7 +197,7 @@ type Json = Record<string, unknown>;
 /**
  * The same model in the Keras JSON tfjs reads, or why there is none: `Functional` is tfjs's `Model`;
  * a GRU with `reset_after` is lstmc's registered `GRUResetAfter` (tfjs 4.22's GRU refuses it), a
- * causal Conv1D lstmc's `CausalConv1D`; an
+ * causal Conv1D lstmc's `CausalConv1D`; a `build_input_shape` goes on the first layer; an
  * `initial_state` keyword becomes extra inbound tensors, as tfjs writes it. Keras 3's serialisation
  * tfjs does not read at all (those fixtures are checked against hand-computed counts below).
  */
@@ -226,6 +226,11 @@ function tfjsTopology(json: Json): Json | string {
   const config = topo.config as Json | Json[];
   const layers = Array.isArray(config) ? config : (config.layers as Json[]);
   layers.forEach(fix);
+  // A Sequential model built with model.build(shape): tfjs wants the shape on its first layer.
+  const first = layers[0]?.config as Json | undefined;
+  if (!Array.isArray(config) && config.build_input_shape && first && !first.batch_input_shape) {
+    first.batch_input_shape = config.build_input_shape;
+  }
   return topo;
 }
 

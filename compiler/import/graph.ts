@@ -414,7 +414,20 @@ function readSequential(
       continue;
     }
     if (!input) {
-      // Keras 2 / TF.js: the first layer carries the input shape.
+      // Keras 2 / TF.js: the first layer carries the input shape; a tf.keras Sequential built with
+      // `model.build(shape)` records it as `build_input_shape` instead.
+      const built = isObject(config) ? field(config, 'build_input_shape') : undefined;
+      if (batchShapeOf(h.config) === undefined && isArray(built) && isObject(config)) {
+        const shape: JsonObject = { kind: 'object', entries: new Map(), span: built.span };
+        shape.entries.set('batch_input_shape', { key: 'batch_input_shape', keySpan: built.span, value: built });
+        const dtype = config.entries.get('dtype');
+        if (dtype) shape.entries.set('dtype', dtype);
+        input = inputFrom(ctx, `${name}_input`, shape, h.span, 'build_input_shape of the Sequential model');
+        if (!input) return undefined;
+        prev = input.name;
+      }
+    }
+    if (!input) {
       input = inputFrom(
         ctx,
         `${name}_input`,
