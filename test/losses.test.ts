@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
 import { comparableModels, convertSpec } from '../compiler/convert.js';
@@ -201,6 +202,56 @@ describe('per-output losses: what checks and how it lowers', () => {
   it('LSTM4006 points at the entry of the output it is about', () => {
     const r = checkSource(heads('loss: {value: mse, label: binaryCrossentropy}'), 'heads.lstm');
     expect(r.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['LSTM4006', 8, 24]]);
+  });
+});
+
+describe('property: a list and a map in any order lower alike, and print back', () => {
+  const LOSS_NAMES = ['mse', 'mae', 'meanSquaredError', 'logcosh', 'poisson', 'hinge'] as const;
+  const CANONICAL: Record<string, string> = { mse: 'meanSquaredError', mae: 'meanAbsoluteError' };
+  it('holds for 1 to 5 outputs, any losses, weights and map orders', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }).chain((n) =>
+          fc.record({
+            losses: fc.array(fc.constantFrom(...LOSS_NAMES), { minLength: n, maxLength: n }),
+            weights: fc.array(
+              fc.integer({ min: 0, max: 40 }).map((k) => k / 8),
+              { minLength: n, maxLength: n },
+            ),
+            order: fc.shuffledSubarray(
+              Array.from({ length: n }, (_, i) => i),
+              { minLength: n, maxLength: n },
+            ),
+          }),
+        ),
+        ({ losses, weights, order }) => {
+          const n = losses.length;
+          const names = Array.from({ length: n }, (_, i) => `out${i}`);
+          const model = (train: string) =>
+            `model P {\n  input x: [3, 2]\n  let h = x -> lstm(2)\n${names
+              .map((o) => `  let ${o} = h -> dense(1)`)
+              .join('\n')}\n  output ${names.join(', ')}\n  train { ${train} }\n}\n`;
+          const asList = model(`loss: [${losses.join(', ')}]  lossWeights: [${weights.join(', ')}]`);
+          const asMap = model(
+            `loss: {${order.map((i) => `${names[i]}: ${losses[i]}`).join(', ')}}  lossWeights: {${order
+              .map((i) => `${names[i]}: ${weights[i]}`)
+              .join(', ')}}`,
+          );
+          const a = toTfModelSpec(clean(asList, 'p.lstm')).train;
+          const b = toTfModelSpec(clean(asMap, 'p.lstm')).train;
+          expect(b).toEqual(a);
+          const want = losses.map((l) => CANONICAL[l] ?? l);
+          expect(a.losses ?? want.map(() => a.loss)).toEqual(want);
+          expect(a.lossWeights ?? want.map(() => 1)).toEqual(
+            weights.some((w) => w !== 1) ? weights : want.map(() => 1),
+          );
+          const ir = clean(asMap, 'p.lstm');
+          expect(comparableModels([clean(printLstm(ir), 'q.lstm')])).toBe(comparableModels([ir]));
+          expect(comparableModels([clean(printYaml(ir), 'q.yaml')])).toBe(comparableModels([ir]));
+        },
+      ),
+      { numRuns: 40, seed: 11 },
+    );
   });
 });
 
