@@ -346,6 +346,12 @@ export const Diagnostics = {
     'Layer {layer} receives the mask made by {source}: {reason}.',
     'TF.js 4.22 fails on a mask at this layer at run time.',
   ),
+  MaskReversed: d(
+    'LSTM3024',
+    'warning',
+    'The mask {reader} reads does not line up with its input: {reverser} returns its sequence reversed (goBackwards) but passes the mask made by {source} on unreversed.',
+    'A recurrent layer with goBackwards and returnSequences returns the steps in reverse order while the mask it passes on keeps the original order (TF.js and Keras), so a layer that reads the mask skips the wrong steps.',
+  ),
 
   // issue 11, declared batch sizes and stateful layers (LSTM3035-3039 reserved)
   StatefulWithoutBatch: d(

@@ -294,6 +294,7 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   MaskDropped: { source: 'masking_1 (line 3)', layer: 'flatten_1' },
   MaskedLoss: { output: 'tags', source: 'embedding_1 (line 3)' },
   MaskMerged: { merge: 'add_1', source: 'masking_1 (line 6)', reader: 'lstm_2 (line 10)' },
+  MaskReversed: { reader: 'lstm_2 (line 5)', reverser: 'gru_1 (line 4)', source: 'masking_1 (line 3)' },
   MaskRefused: {
     layer: 'time_distributed_1',
     source: 'masking_1 (line 5)',

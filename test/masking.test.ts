@@ -469,6 +469,20 @@ describe('masks through timeDistributed, merges and embedding(maskZero)', () => 
     model.dispose();
   });
 
+  it('goBackwards with returnSequences passes the mask on unreversed: the next lstm skips the wrong steps (LSTM3024)', () => {
+    const source = `model M {\n  input x: [S, ${F}]\n  masking()\n  gru(4, returnSequences: true, goBackwards: true)\n  lstm(3)\n}`;
+    expect(check(source).codes).toEqual(['LSTM3024']);
+    const model = built(source, 6);
+    const data = padded(17);
+    const [got] = predict(model, data.xs);
+    const alone = predictEach(model, data.kept);
+    // Padded at the end and at the start: the padding no longer lines up with the mask.
+    for (const b of [0, 1]) expect(maxDiff(got![b], alone[b]![0]), `sequence ${b}`).toBeGreaterThan(1e-4);
+    // Nothing masked: nothing to misalign.
+    expect(maxDiff(got![3], alone[3]![0])).toBeLessThan(1e-6);
+    model.dispose();
+  });
+
   it('embedding(maskZero: true) -> lstm: index 0 padding changes nothing', () => {
     const source = `model M {
   input tokens: [S]

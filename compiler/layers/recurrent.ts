@@ -138,6 +138,7 @@ function recurrent(cell: CellInfo): LayerDef {
       supports: true,
       reads: true,
       output: boolArg(inst, 'returnSequences', false) ? 'carry' : 'none',
+      reverses: boolArg(inst, 'goBackwards', false) && boolArg(inst, 'returnSequences', false),
     }),
     stateShapes: (inst) => Array.from({ length: nStates }, () => [numArg(inst, 'units', 1)]),
     outputCount: (inst) => (boolArg(inst, 'returnState', false) ? 1 + nStates : 1),

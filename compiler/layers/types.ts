@@ -115,6 +115,11 @@ export interface MaskRule {
   /** TF.js 4.22 fails on an incoming mask here; says why (the checker refuses: LSTM3023). */
   refuses?: string;
   /**
+   * Its per-step output runs backwards (goBackwards with returnSequences) while the mask it passes on does
+   * not (TF.js and Keras): a layer that reads that mask skips the wrong steps (LSTM3024, a warning).
+   */
+  reverses?: boolean;
+  /**
    * The mask of its first output (further outputs, e.g. states, carry none): `carry` the incoming one,
    * `new` (made from the input: masking, embedding with maskZero), `none`, or `merge`: what TF.js 4.22's
    * add / multiply / average compute, unusable by a layer that reads it (LSTM3022).

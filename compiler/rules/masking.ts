@@ -10,10 +10,14 @@ import { instanceOf } from '../layers/table.js';
 import type { MaskRule } from '../layers/types.js';
 import type { ModelRule } from './types.js';
 
-/** The mask a value carries: the layer that made it, and the add/multiply/average it went through, if any. */
+/**
+ * The mask a value carries: the layer that made it, the add/multiply/average it went through, and the
+ * goBackwards layer that reversed the sequence but not the mask, if any.
+ */
 interface Mask {
   source: IRNode;
   merge?: IRNode;
+  reversedBy?: IRNode;
 }
 
 const NO_MASKS: MaskRule = { supports: false, output: 'none' };
@@ -47,6 +51,15 @@ export const maskFlow: ModelRule = ({ st, outputs, train, data }) => {
         });
       }
       if (rule.reads) {
+        const reversed = incoming.find((m) => m.reversedBy);
+        if (reversed?.reversedBy) {
+          st.err(
+            Diagnostics.MaskReversed,
+            node.span,
+            { reader: label(node), reverser: label(reversed.reversedBy), source: label(reversed.source) },
+            'Run backwards with bidirectional (it reverses the backward sequence back), or end the mask before (returnSequences: false).',
+          );
+        }
         for (const m of incoming) {
           if (!m.merge || reportedMerges.has(m.merge)) continue;
           reportedMerges.add(m.merge);
@@ -63,7 +76,8 @@ export const maskFlow: ModelRule = ({ st, outputs, train, data }) => {
     if (rule.refuses && first)
       out = undefined; // refused above: no cascade
     else if (rule.output === 'new') out = { source: node };
-    else if (rule.supports && first && rule.output === 'carry') out = first;
+    else if (rule.supports && first && rule.output === 'carry')
+      out = rule.reverses ? { ...first, reversedBy: node } : first;
     else if (rule.supports && first && rule.output === 'merge') out = { source: first.source, merge: node };
     if (out) masks.set(key({ node: node.name, index: 0 }), out);
   }
