@@ -230,10 +230,14 @@ export const bidirectional: LayerDef = defineLayer({
   tfjs: { spec: wrapperSpec('bidirectional') },
   main: ['layer'],
   args: {
-    layer: arg({ kind: 'layer' }, 'The recurrent layer to run forwards and backwards (lstm, gru, simpleRNN).', {
-      required: true,
-      tf: false,
-    }),
+    layer: arg(
+      { kind: 'layer' },
+      'The recurrent layer to run forwards and backwards (lstm, gru, simpleRNN, convLstm2d).',
+      {
+        required: true,
+        tf: false,
+      },
+    ),
     mergeMode: arg(mergeModeT, 'How the two directions are combined: concat (doubles the units), sum, mul, ave.', {
       default: 'concat',
     }),
@@ -245,7 +249,7 @@ export const bidirectional: LayerDef = defineLayer({
     ),
   },
   canWrap: (inner) => inner.category === 'recurrent',
-  wrapHint: 'bidirectional wraps a recurrent layer: lstm, gru or simpleRNN.',
+  wrapHint: 'bidirectional wraps a recurrent layer: lstm, gru, simpleRNN or convLstm2d.',
   masking: (inst) => ({
     supports: true,
     reads: true,
