@@ -372,7 +372,7 @@ describe('round trips through tfjs toJSON()', () => {
 });
 
 describe('bad input never throws', () => {
-  it('truncated, mangled and deeply nested JSON give diagnostics', () => {
+  it('truncated, mangled, mutated and deeply nested JSON give diagnostics', () => {
     const f = ALL.find((x) => x.name === 'real-keras-2.2-seq2seq') ?? ALL[0]!;
     const text = readFileSync(join(ROOT, f.file), 'utf8');
     fc.assert(
@@ -383,6 +383,36 @@ describe('bad input never throws', () => {
         for (const d of r.diagnostics) expect(d.code).not.toBe(Diagnostics.Internal.code);
       }),
       { numRuns: 200, seed: 7 },
+    );
+    // Structure: any value of a real file replaced by any JSON value.
+    const sources = ALL.filter((x) => !x.name.startsWith('bad-')).map((x) => readFileSync(join(ROOT, x.file), 'utf8'));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: sources.length - 1 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.jsonValue({ maxDepth: 3 }),
+        (which, pick, replacement) => {
+          const root = JSON.parse(sources[which]!) as unknown;
+          const slots: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
+          const walk = (v: unknown): void => {
+            if (v === null || typeof v !== 'object') return;
+            const parent = v as Record<string | number, unknown>;
+            for (const key of Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v)) {
+              slots.push({ parent, key });
+              walk(parent[key]);
+            }
+          };
+          walk(root);
+          const slot = slots[pick % slots.length]!;
+          (slot.parent as Record<string | number, unknown>)[slot.key] = replacement;
+          const r = importModel(JSON.stringify(root), 'mutated.json');
+          for (const d of r.diagnostics) expect(d.code, d.message).not.toBe(Diagnostics.Internal.code);
+          if (r.text !== undefined) {
+            expect(checkSource(r.text, 'mutated.lstm').diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 400, seed: 11 },
     );
     const deep = importModel('['.repeat(100_000), 'deep.json');
     expect(deep.diagnostics.map((d) => d.code)).toEqual(['LSTM5001']);
