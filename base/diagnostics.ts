@@ -526,7 +526,7 @@ export const Diagnostics = {
   TrainBatchMismatch: d(
     'LSTM4030',
     'error',
-    'train batchSize is {batchSize}, but input {input} declares batch {batch}.',
+    'Training uses batches of {batchSize} (`batchSize`), but input {input} declares batch {batch}.',
     'A model whose input declares a batch size trains on batches of exactly that size.',
     'Remove `batchSize` (it defaults to the declared batch) or set it to {batch}.',
   ),
