@@ -55,7 +55,7 @@ export interface TfTrainSpec {
   losses?: string[];
   /** Keras `loss_weights` in output order (tfjs 4.22's compile has none: runtime/output-losses.ts applies them). */
   lossWeights?: number[];
-  /** The user's name of each output (`output a, b`), in output order, with `losses`: for logs and history. */
+  /** The user's name of each output (`output a, b`) with `losses` or several outputs: for the logged names. */
   outputNames?: string[];
   /** Metric identifiers `model.compile` accepts (e.g. `accuracy`, `mse`). */
   metrics: string[];
@@ -170,9 +170,9 @@ export function toTfTrainSpec(train: IRTrain, outputNames: readonly string[] = [
     if (new Set(losses).size > 1 || weights?.some((w) => w !== 1)) {
       out.losses = losses;
       if (weights !== undefined) out.lossWeights = weights;
-      out.outputNames = [...outputNames];
     }
   }
+  if (out.losses !== undefined || outputNames.length > 1) out.outputNames = [...outputNames];
   return out;
 }
 

@@ -596,7 +596,7 @@ const OUTPUT_LOSSES_SOURCES = ['../runtime/output-losses.ts', '../../runtime/out
 
 let outputLossesHelper: string | undefined;
 
-/** The `withOutputLosses` function of runtime/output-losses.ts (not exported), for modules with per-output losses. */
+/** The `withOutputLosses` function of runtime/output-losses.ts (not exported), for modules with several outputs. */
 function outputLossesHelperText(project: Project): string {
   if (outputLossesHelper !== undefined) return outputLossesHelper;
   const candidates = OUTPUT_LOSSES_SOURCES.map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
@@ -630,6 +630,8 @@ function compileBody(train: TfTrainSpec): WriterFunction {
     if (train.losses) {
       const weights = (train.lossWeights ?? train.losses.map(() => 1)).map(printNumber).join(', ');
       w.writeLine(`withOutputLosses(model, [${weights}], [${(train.outputNames ?? []).map(quote).join(', ')}]);`);
+    } else if (train.outputNames) {
+      w.writeLine(`withOutputLosses(model, null, [${train.outputNames.map(quote).join(', ')}]);`);
     }
   };
 }
@@ -739,7 +741,7 @@ export function printModule(project: Project, model: IRModel, spec: TfModelSpec,
   });
   if (spec.train.clipNorm !== undefined || spec.train.clipValue !== undefined)
     statements.push(clippingHelperText(project));
-  if (spec.train.losses !== undefined) statements.push(outputLossesHelperText(project));
+  if (spec.train.outputNames !== undefined) statements.push(outputLossesHelperText(project));
   statements.push({
     kind: StructureKind.Function,
     isExported: true,

@@ -65,5 +65,6 @@ export function compileModel(model: tf.LayersModel, train: TfTrainSpec): { optim
   const { optimizer, clip } = optimizerFor(train);
   model.compile({ loss: train.losses ? [...train.losses] : train.loss, optimizer, metrics: [...train.metrics] });
   if (train.losses) withOutputLosses(model, train.lossWeights ?? train.losses.map(() => 1), train.outputNames ?? []);
+  else if (train.outputNames) withOutputLosses(model, null, train.outputNames);
   return { optimizer, clip };
 }

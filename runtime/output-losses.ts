@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * After `model.compile({ loss: [...] })`: output i's loss becomes `weights[i] · mean(loss_i)`, so the
+ * After `model.compile({ loss: [...] })`, with `weights` (null: only the names and the totals below):
+ * output i's loss becomes `weights[i] · mean(loss_i)`, so the
  * total loss TF.js minimises and reports is Keras's weighted sum Σ wᵢ·mean(lossᵢ), also when the
  * outputs' loss tensors differ in shape (TF.js would otherwise add them elementwise: broadcast, or
  * fail). The per-output `<output>_loss` values TF.js logs are then each output's weighted term, and every
@@ -16,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function withOutputLosses(
   model: tf.LayersModel,
-  weights: readonly number[],
+  weights: readonly number[] | null,
   outputNames: readonly string[],
 ): void {
   type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -27,10 +28,11 @@ export function withOutputLosses(
     outputNames: string[];
   };
   const original = [...m.lossFunctions];
-  m.lossFunctions = original.map((fn, i) => {
-    const w = weights[i] ?? 1;
-    return (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mul(tf.mean(fn(yTrue, yPred)), w);
-  });
+  if (weights !== null)
+    m.lossFunctions = original.map((fn, i) => {
+      const w = weights[i] ?? 1;
+      return (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.mul(tf.mean(fn(yTrue, yPred)), w);
+    });
   const layerNames = [...m.outputNames];
   if (layerNames.length > 1) {
     // TF.js 4.22's test function (evaluate, fit's validation) returns the running total after each
@@ -51,7 +53,8 @@ export function withOutputLosses(
   m.metricsTensors.forEach((entry, k) => {
     const [fn, i] = entry;
     // With several outputs, TF.js lists each output's loss first (as `<layer>_loss`).
-    if (original.length > 1 && k === i && fn === original[i]) m.metricsTensors[k] = [m.lossFunctions[i]!, i];
+    if (weights !== null && original.length > 1 && k === i && fn === original[i])
+      m.metricsTensors[k] = [m.lossFunctions[i]!, i];
     const layer = layerNames[i];
     const user = outputNames[i];
     const name = m.metricsNames[k + 1];

@@ -426,6 +426,30 @@ describe('runtime compile: the total loss is Keras’s weighted sum, logged unde
     });
   }
 
+  it('one loss for two outputs: logged under the output names, evaluate reports the whole total', async () => {
+    const ir = clean(heads('loss: mae'));
+    const spec = toTfModelSpec(ir);
+    expect(spec.train).toMatchObject({ loss: 'meanAbsoluteError', outputNames: ['value', 'label'] });
+    expect(spec.train.losses).toBeUndefined();
+    const model = buildModel(spec);
+    try {
+      compileModel(model, spec.train);
+      expect(model.metricsNames).toEqual(['loss', 'value_loss', 'label_loss']);
+      const x = tf.randomUniform([5, 4, 3], 0, 1, 'float32', 13);
+      const ys = [targetFor('meanAbsoluteError', [1], 5, 14), targetFor('meanAbsoluteError', [3], 5, 15)];
+      const preds = model.predict(x) as tf.Tensor[];
+      const terms = [0, 1].map((i) => meanLoss('meanAbsoluteError', ys[i]!, preds[i]!));
+      const ev = (model.evaluate(x, ys) as tf.Scalar[]).map((t) => t.dataSync()[0]!);
+      expect(ev).toHaveLength(3);
+      expect(Math.abs(ev[0]! - terms[0]! - terms[1]!)).toBeLessThan(1e-5);
+      const got = (await model.trainOnBatch(x, ys)) as number[];
+      expect(Math.abs(got[0]! - terms[0]! - terms[1]!)).toBeLessThan(1e-5);
+      tf.dispose([x, ...ys, ...preds]);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('without weights, per-output losses sum as Keras does (weight 1 each)', async () => {
     const ir = clean(heads('loss: [mae, categoricalCrossentropy]'));
     const spec = toTfModelSpec(ir);
