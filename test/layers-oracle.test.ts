@@ -125,6 +125,8 @@ const cases: Case[] = [
   C(L('permute', { dims: [3, 1, 2] }), [[2, 3, 4]]),
   C(L('embedding', { inputDim: 100, outputDim: 8 }), [['T']]),
   C(L('embedding', { inputDim: 10, outputDim: 3, maskZero: true }), [[4, 5]]),
+  C(L('masking', { maskValue: 0 }), [['T', 3]]),
+  C(L('masking', { maskValue: -1 }), [[4, 2, 3]]),
   C(L('conv1d', { filters: 4, kernelSize: 3 }), [[10, 2]]),
   C(L('conv1d', { filters: 4, kernelSize: [3], padding: 'same', strides: 2 }), [[9, 2]]),
   C(L('conv1d', { filters: 4, kernelSize: 3 }), [['T', 2]]),

@@ -483,6 +483,30 @@ describe('masks through timeDistributed, merges and embedding(maskZero)', () => 
     model.dispose();
   });
 
+  it('with an initialState, a masked first step repeats the initial h (TF.js; Keras 2 outputs zeros)', () => {
+    const source = `model M {
+  input x: [S, ${F}]
+  input h0: [4]
+  input c0: [4]
+  let m = x -> masking()
+  let o = m -> lstm(4, returnSequences: true, initialState: [h0, c0])
+  output o
+}`;
+    expect(check(source).codes).toEqual([]);
+    const model = built(source, 5);
+    const data = padded(3);
+    const h0 = data.xs.map((_, b) => [0.1 * b, -0.2, 0.3, 0.05]);
+    const c0 = data.xs.map(() => [0.2, 0.1, -0.1, 0.4]);
+    const ins = [tf.tensor3d(data.xs), tf.tensor2d(h0), tf.tensor2d(c0)];
+    const y = model.predict(ins) as tf.Tensor;
+    const got = y.arraySync() as number[][][];
+    // Sequence 1 is masked at steps 0-2: its output there is h0; sequence 0 starts with a kept step.
+    for (const t of [0, 1, 2]) expect(maxDiff(got[1]![t], h0[1])).toBeLessThan(1e-6);
+    expect(maxDiff(got[0]![0], h0[0])).toBeGreaterThan(1e-3);
+    tf.dispose([...ins, y]);
+    model.dispose();
+  });
+
   it('embedding(maskZero: true) -> lstm: index 0 padding changes nothing', () => {
     const source = `model M {
   input tokens: [S]
