@@ -288,6 +288,10 @@ function layerHeader(
 }
 
 function versionOf(root: JsonNode, topology: JsonNode, format: SourceFormat): string {
+  const converted = str(field(field(root, 'modelTopology'), 'keras_version'));
+  if (format === 'tfjs' && converted !== undefined && !converted.startsWith('tfjs')) {
+    return `Keras ${converted} via the TF.js converter`;
+  }
   const v = str(field(topology, 'keras_version')) ?? str(field(root, 'keras_version'));
   if (format === 'keras3') return v !== undefined ? `Keras ${v}` : 'Keras 3';
   if (v === undefined) return format === 'tfjs' ? 'TF.js' : 'Keras 2';

@@ -28,7 +28,7 @@ import { formatSource } from '../../grammar/format.js';
 import { convertSpec } from '../convert.js';
 import { checkSource } from '../index.js';
 import type { IRModel, Shape } from '../ir.js';
-import { LOSSES, METRIC_TABLE, OPTIMIZER_TABLE } from '../train.js';
+import { LOSSES, METRIC_TABLE, OPTIMIZER_TABLE, OPTIMIZERS } from '../train.js';
 import { readGraph, type KGraph, type KRef, type SourceFormat } from './graph.js';
 import { field, isArray, isObject, num, parseJson, str, type JsonNode } from './json.js';
 import { camelCase, mapLayer, type MappedLayer } from './map.js';
@@ -191,6 +191,56 @@ function plan(graph: KGraph, mapped: Map<string, MappedLayer>, bag: DiagnosticBa
   return order;
 }
 
+/** Keras optimizer keywords whose lstmc (TF.js) name differs; RMSprop's rho is TF.js's decay. */
+const OPTIMIZER_KEYS: Readonly<Record<string, string>> = { lr: 'learningRate', nesterov: 'useNesterov', rho: 'decay' };
+
+/** Keras optimizer settings that change nothing when at these values. */
+function inertOptimizerSetting(key: string, v: JsonNode): boolean {
+  if (['name', 'is_legacy_optimizer', 'jit_compile', 'ema_momentum', 'ema_overwrite_frequency'].includes(key))
+    return true;
+  return v.kind === 'null' || (v.kind === 'bool' && !v.value) || (v.kind === 'number' && v.value === 0);
+}
+
+/** `optimizer: adam(learningRate: 0.01)` from a Keras optimizer config; notes for what lstmc lacks. */
+function optimizerLines(optClass: string, cfg: JsonNode | undefined, lines: string[], notes: string[]): void {
+  let o = optClass.toLowerCase();
+  // Keras's SGD with momentum is TF.js's momentum optimizer.
+  const momentum = num(field(cfg, 'momentum'));
+  if (o === 'sgd' && momentum !== undefined && momentum > 0) o = 'momentum';
+  const table = OPTIMIZER_TABLE[o];
+  if (!table) {
+    notes.push(`Not imported: the optimizer ${optClass} (no lstmc optimizer).`);
+    return;
+  }
+  const args: string[] = [];
+  const skipped: string[] = [];
+  const entries = isObject(cfg) ? [...cfg.entries.values()] : [];
+  for (const e of entries) {
+    const name = OPTIMIZER_KEYS[e.key] ?? camelCase(e.key);
+    // Only the numeric arguments a spec may give (OPTIMIZERS); a flag such as useNesterov is a note.
+    const param = OPTIMIZERS[o]?.includes(name) ? table.params.find((p) => p.name === name) : undefined;
+    const v = e.value.kind === 'number' || e.value.kind === 'bool' ? e.value.value : undefined;
+    if (param && v !== undefined) {
+      const same =
+        typeof v === 'number' && typeof param.default === 'number'
+          ? Math.abs(v - param.default) <= 1e-12
+          : v === param.default;
+      if (!same) args.push(`${name}: ${String(v)}`);
+    } else if ((e.key === 'clipnorm' || e.key === 'clipvalue') && e.value.kind === 'number') {
+      lines.push(`${e.key === 'clipnorm' ? 'clipNorm' : 'clipValue'}: ${e.value.value}`);
+    } else if (!inertOptimizerSetting(e.key, e.value) && !(e.key === 'momentum' && o === 'momentum')) {
+      skipped.push(e.key);
+    }
+  }
+  lines.splice(
+    lines.length - lines.filter((l) => l.startsWith('clip')).length,
+    0,
+    args.length > 0 ? `optimizer: ${o}(${args.join(', ')})` : `optimizer: ${o}`,
+  );
+  if (skipped.length > 0)
+    notes.push(`Not imported: the optimizer settings ${skipped.join(', ')} (lstmc has no such setting).`);
+}
+
 /** `training_config` → lines of a `train { }` block and notes for what has no lstmc spelling. */
 function trainLines(tc: JsonNode | undefined, notes: string[]): string[] | undefined {
   if (!isObject(tc)) return undefined;
@@ -213,22 +263,7 @@ function trainLines(tc: JsonNode | undefined, notes: string[]): string[] | undef
   const opt = field(tc, 'optimizer_config') ?? field(tc, 'optimizer');
   // tensorflowjs_converter writes Keras 3 optimizers as `Custom>Adam`.
   const optClass = str(field(opt, 'class_name'))?.replace(/^Custom>/, '');
-  if (optClass !== undefined) {
-    const o = optClass.toLowerCase();
-    const table = OPTIMIZER_TABLE[o];
-    if (!table) notes.push(`Not imported: the optimizer ${optClass} (no lstmc optimizer).`);
-    else {
-      const cfg = field(opt, 'config');
-      const lr = num(field(cfg, 'learning_rate')) ?? num(field(cfg, 'lr'));
-      const dflt = table.params.find((p) => p.name === 'learningRate')?.default;
-      lines.push(lr !== undefined && lr !== dflt ? `optimizer: ${o}(learningRate: ${lr})` : `optimizer: ${o}`);
-      const skipped = isObject(cfg)
-        ? [...cfg.entries.keys()].filter((k) => !['name', 'learning_rate', 'lr', 'is_legacy_optimizer'].includes(k))
-        : [];
-      if (skipped.length > 0)
-        notes.push(`Not imported: the optimizer settings ${skipped.join(', ')} (the spec uses lstmc's defaults).`);
-    }
-  }
+  if (optClass !== undefined) optimizerLines(optClass, field(opt, 'config'), lines, notes);
   const metricsNode = field(tc, 'metrics');
   if (isArray(metricsNode)) {
     const flat = metricsNode.items.flatMap((m) => (isArray(m) ? m.items : [m]));
