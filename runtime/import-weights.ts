@@ -411,6 +411,11 @@ function pairWeights(
   return out;
 }
 
+/** A model input's name (`x`, not the tensor name `x/...` or `x1`); tfjs names input tensors after their layer. */
+function inputName(t: tf.SymbolicTensor): string {
+  return t.sourceLayer.name;
+}
+
 /** A fixed pseudo-random stream (an LCG), so the self-check's inputs are the same on every run. */
 function fixedValues(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -446,8 +451,12 @@ async function selfCheck(
   try {
     if (original.inputs.length !== model.inputs.length || original.outputs.length !== model.outputs.length)
       return { diff: Infinity, what: 'inputs and outputs that differ in number' };
+    // The original's inputs in the imported model's order: by name when the spec kept every input's name.
+    const names = original.inputs.map((t) => inputName(t));
+    const byName = model.inputs.every((t) => names.includes(inputName(t)));
+    const theirs = byName ? model.inputs.map((t) => original.inputs[names.indexOf(inputName(t))]!) : original.inputs;
     const xs = model.inputs.map((inp, i) => {
-      const o = original.inputs[i]!.shape;
+      const o = theirs[i]!.shape;
       const shape = inp.shape.map((d, k) => d ?? o[k] ?? (k === 0 ? 2 : 4));
       return tf.tensor(
         fixedValues(
@@ -458,11 +467,18 @@ async function selfCheck(
       );
     });
     try {
+      // xs[i] feeds the imported model's input i and the original's input theirs[i].
+      const forOriginal = original.inputs.map((t) => xs[theirs.indexOf(t)]!);
+      let yb: tf.Tensor | tf.Tensor[];
+      try {
+        yb = original.predict(forOriginal.length === 1 ? forOriginal[0]! : forOriginal);
+      } catch {
+        return undefined; // tfjs cannot run the original on these inputs: nothing to compare with
+      }
+      const ya = model.predict(xs.length === 1 ? xs[0]! : xs);
+      const la = Array.isArray(ya) ? ya : [ya];
+      const lb = Array.isArray(yb) ? yb : [yb];
       const a = tf.tidy(() => {
-        const ya = model.predict(xs.length === 1 ? xs[0]! : xs);
-        const yb = original.predict(xs.length === 1 ? xs[0]! : xs);
-        const la = Array.isArray(ya) ? ya : [ya];
-        const lb = Array.isArray(yb) ? yb : [yb];
         let worst = 0;
         la.forEach((t, i) => {
           const u = lb[i]!;
@@ -471,6 +487,7 @@ async function selfCheck(
         });
         return worst;
       });
+      tf.dispose([...la, ...lb]);
       const resetStates = (m: tf.LayersModel) => {
         if (m.layers.some((l) => (l as unknown as { stateful?: boolean }).stateful === true)) m.resetStates();
       };

@@ -450,6 +450,35 @@ describe('an imported run in the other commands', () => {
   });
 });
 
+describe('a spec written by hand for the weights', () => {
+  it('inputs declared in another order than the original: the self-check feeds them by name', async () => {
+    const source = path.join(REAL, 'tfjs-two-branch-concat', 'model.json');
+    const spec = importedSpec(source);
+    const swapped = spec.replace(
+      '  input prices: [6, 2]\n  input volumes: [6, 3]\n',
+      '  input volumes: [6, 3]\n  input prices: [6, 2]\n',
+    );
+    expect(swapped).not.toBe(spec);
+    const { dir, diagnostics } = await runImport(source, swapped);
+    expect(diagnostics).toEqual([]);
+    const state = JSON.parse(readFileSync(path.join(dir, 'lstmc.json'), 'utf8')) as ImportedTrainState;
+    expect(state.importedFrom.maxAbsDiff).toBeLessThanOrEqual(1e-6);
+    const m = await loadModelDir(dir);
+    expect(m.inputs.map((t) => t.sourceLayer.name)).toEqual(['volumes', 'prices']);
+    const original = await loadOriginal(path.join(REAL, 'tfjs-two-branch-concat'));
+    const [p, v] = [
+      tf.tensor(samples([6, 2], 3, 1).flat(), [3, 6, 2]),
+      tf.tensor(samples([6, 3], 3, 2).flat(), [3, 6, 3]),
+    ];
+    const got = Array.from((m.predict([v, p]) as tf.Tensor).dataSync());
+    const want = Array.from((original.predict([p, v]) as tf.Tensor).dataSync());
+    expect(maxAbsDiff(got, want)).toBeLessThanOrEqual(1e-6);
+    tf.dispose([p, v]);
+    m.dispose();
+    original.dispose();
+  });
+});
+
 describe('failures are diagnostics, and nothing is written', () => {
   const sentiment = { spec: importedSpec(path.join(REAL, 'tfjs-sentiment', 'model.json')) };
   const copyFixture = (name: string): string => {
