@@ -41,7 +41,7 @@ export function registerImportCommand(program: Command): Command {
   return program
     .command('import')
     .description('write a spec from a TF.js model.json or a Keras to_json() file')
-    .argument('<file>', 'a TF.js model.json, or the JSON of a Keras model.to_json()')
+    .argument('<file>', 'a TF.js model.json (or its directory), or the JSON of a Keras model.to_json()')
     .option('-o, --output <file>', 'write the spec to this .lstm or .yaml file (atomically) instead of stdout')
     .addOption(
       new Option('--to <form>', 'spelling on stdout (default lstm; -o decides by its extension)').choices([
@@ -60,14 +60,21 @@ export function registerImportCommand(program: Command): Command {
           throw new UsageError(`--to ${opts.to} contradicts -o ${opts.output}`);
         to = s;
       }
-      const absolute = path.resolve(input);
+      let absolute = path.resolve(input);
+      // A TF.js model directory (as `model.save('file://dir')` writes it) means its model.json.
+      const inDir = path.join(absolute, 'model.json');
+      if ((await fsp.stat(absolute).catch(() => undefined))?.isDirectory() === true) {
+        if ((await fsp.stat(inDir).catch(() => undefined))?.isFile() !== true) {
+          throw new UsageError(`${input} is a directory without a model.json`);
+        }
+        absolute = inDir;
+      }
       const display = displayPath(absolute, process.cwd());
       const { importModel, MAX_IMPORT_BYTES } = await import('../compiler/import/index.js');
       const whole = { file: display, line: 1, column: 1, endLine: 1, endColumn: 1 };
       let text: string;
       try {
         const st = await fsp.stat(absolute);
-        if (st.isDirectory()) throw new UsageError(`${input} is a directory; give the model.json in it`);
         if (st.size > MAX_IMPORT_BYTES) {
           report(
             [makeDiagnostic(Diagnostics.ImportTooLarge, whole, { size: st.size, max: MAX_IMPORT_BYTES })],

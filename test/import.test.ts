@@ -435,6 +435,12 @@ describe('lstmc import (CLI)', () => {
     expect(runCli(['check', 'm.yaml'], { cwd: dir }).code).toBe(0);
     expect(runCli(['import', seq2seq, '-o', 'm.lstm'], { cwd: dir }).code).toBe(0);
     expect(readFileSync(join(dir, 'm.lstm'), 'utf8')).toBe(out.stdout);
+    // A TF.js model directory stands for its model.json.
+    const tfjsDir = join(FIXTURES, 'real', 'tfjs-seq2seq');
+    const viaDir = runCli(['import', tfjsDir], { cwd: dir });
+    expect(viaDir.code).toBe(0);
+    expect(viaDir.stdout).toBe(runCli(['import', join(tfjsDir, 'model.json')], { cwd: dir }).stdout);
+    expect(runCli(['import', FIXTURES], { cwd: dir }).code).toBe(2);
   });
 
   it('writes nothing for a model it cannot express, and exits 1 with the position', () => {
