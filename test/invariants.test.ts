@@ -325,6 +325,7 @@ const MESSAGE_EXAMPLES: Readonly<Record<string, Readonly<Record<string, string |
   InvalidBatch: { value: '0', name: 'x', reason: 'a batch size must be positive' },
   TrainBatchMismatch: { batchSize: 32, input: 'x', batch: 25 },
   StatefulShuffle: { name: 'lstm_1' },
+  CausalPaddingNot1d: { layer: 'conv2d' },
   ImportJson: { message: 'Unexpected end of input at line 3' },
   ImportTooLarge: { size: 70000000, max: 67108864 },
   ImportFormat: { message: 'it has no "class_name" and no "modelTopology"' },
