@@ -507,7 +507,9 @@ function buildBodyWriter(
         } else if (node.outputCount === 1) {
           body.push(`const ${outs[0]!} = ${apply} as tf.SymbolicTensor;`);
         } else {
-          body.push(`const [${outs.map((o) => (o === '' ? '' : o)).join(', ')}] = ${apply} as tf.SymbolicTensor[];`);
+          // A tuple, so that each name is a SymbolicTensor under noUncheckedIndexedAccess (a state fed as data).
+          const tuple = `[${outs.map(() => 'tf.SymbolicTensor').join(', ')}]`;
+          body.push(`const [${outs.map((o) => (o === '' ? '' : o)).join(', ')}] = ${apply} as ${tuple};`);
         }
       }
       const inputsList = spec.inputs.map((i) => ref({ node: i.name, index: 0 }));

@@ -236,7 +236,47 @@ export function handModels(): IRModel[] {
     outputShapes: [[4]],
     train: train({ loss: 'meanSquaredError', metrics: [], batchSize: 2, shuffle: false }),
   };
-  return [vanilla, encdec, bidi, translate, stream, pair];
+  // Attention layers (lstmc's own classes): self-attention with its scores as a second output, additive attention.
+  const mha = irNode(
+    irLayer('multiHeadAttention', { numHeads: 2, keyDim: 4, returnAttentionScores: true, useCausalMask: true }),
+    'mha',
+    [
+      { node: 'seq', index: 0 },
+      { node: 'seq', index: 0 },
+    ],
+    [
+      [6, 8],
+      [2, 6, 6],
+    ],
+  );
+  const additive = irNode(
+    irLayer('additiveAttention', {}),
+    'additive',
+    [
+      { node: 'mha', index: 0 },
+      { node: 'seq', index: 0 },
+    ],
+    [[6, 8]],
+  );
+  const heads: IRModel = {
+    name: 'AttentionHeads',
+    file: 'hand.lstm',
+    span: span('hand.lstm', 1, 7),
+    kind: 'functional',
+    params: {},
+    inputs: [irInput('seq', [6, 8])],
+    nodes: [mha, additive],
+    outputs: [
+      { node: 'additive', index: 0 },
+      { node: 'mha', index: 1 },
+    ],
+    outputShapes: [
+      [6, 8],
+      [2, 6, 6],
+    ],
+    train: train({ loss: 'meanSquaredError', metrics: [] }),
+  };
+  return [vanilla, encdec, bidi, translate, stream, pair, heads];
 }
 
 export function handInputs(): EmitInput[] {

@@ -144,6 +144,9 @@ const EXPECTED: Record<string, Verdict> = {
   '102-add-masked-sequences.yaml': 'semantic',
   '103-time-distributed-lstm-masked.yaml': 'semantic',
   '104-go-backwards-sequence-mask.warn.yaml': 'semantic',
+  '110-attention-feature-mismatch.yaml': 'semantic',
+  '111-attention-key-length.yaml': 'semantic',
+  '112-additive-attention-scale.yaml': 'semantic',
   '120-conv-lstm-initial-state.yaml': 'semantic', // initialState is valid YAML; TF.js cannot build it
 };
 

@@ -346,6 +346,36 @@ console.log(JSON.stringify({ classes: loaded.layers.map((l) => l.getClassName())
     expect(out).toEqual({ classes: ['CausalConv1D', 'GRUResetAfter'], same: true, params: 123, registered: true });
   }, 60_000);
 
+  it("'lstmc/runtime/layers' builds the attention layers, which save and load again", () => {
+    const out = script(
+      'attention.mjs',
+      `import * as tf from '@tensorflow/tfjs';
+import { lstmcLayers, lstmcClassNames } from 'lstmc/runtime/layers';
+await tf.setBackend('cpu');
+const q = tf.input({ shape: [3, 4] });
+const v = tf.input({ shape: [5, 4] });
+const a = lstmcLayers.attention({ useScale: true }).apply([q, v]);
+const b = lstmcLayers.additiveAttention({}).apply([q, v]);
+const c = lstmcLayers.multiHeadAttention({ numHeads: 2, keyDim: 3 }).apply([q, v, v]);
+const m = tf.model({ inputs: [q, v], outputs: tf.layers.concatenate().apply([a, b, c]) });
+const x = [tf.randomNormal([2, 3, 4], 0, 1, 'float32', 1), tf.randomNormal([2, 5, 4], 0, 1, 'float32', 2)];
+const before = Array.from(m.predict(x).dataSync());
+let saved;
+await m.save(tf.io.withSaveHandler(async (s) => { saved = s; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
+const after = Array.from(loaded.predict(x).dataSync());
+console.log(JSON.stringify({ classes: loaded.layers.slice(2, 5).map((l) => l.getClassName()), same: before.every((v, i) => v === after[i]), params: loaded.countParams(), registered: lstmcClassNames().includes('MultiHeadAttention') }));
+`,
+    );
+    // attention useScale 1; additiveAttention 4; multiHeadAttention 3 · (4·2·3 + 6) + 2·3·4 + 4 = 118
+    expect(out).toEqual({
+      classes: ['Attention', 'AdditiveAttention', 'MultiHeadAttention'],
+      same: true,
+      params: 123,
+      registered: true,
+    });
+  }, 60_000);
+
   it("the runtime entry's types resolve for a TypeScript consumer", () => {
     const file = path.join(app, 'runtime-consumer.ts');
     writeFileSync(

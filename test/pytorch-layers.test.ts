@@ -381,6 +381,49 @@ const ORACLE_CASES: Case[] = [
   C(L('bidirectional', {}, L('convLstm2d', { filters: 2, kernelSize: 3, returnSequences: true })), [[4, 6, 6, 1]]),
   C(L('timeDistributed', {}, L('conv3d', { filters: 2, kernelSize: 2 })), [[3, 5, 6, 6, 2]]),
   C(L('timeDistributed', {}, L('maxPooling3d', { poolSize: 2 })), [[3, 5, 6, 6, 2]]),
+  // attention layers (lstmc's own classes)
+  C(L('attention'), [
+    [4, 6],
+    [7, 6],
+  ]),
+  C(L('attention', { useScale: true, scoreMode: 'concat', returnAttentionScores: true }), [
+    ['T', 6],
+    [7, 3],
+    [7, 6],
+  ]),
+  C(L('attention', { useScale: true, useCausalMask: true }), [
+    [5, 3],
+    [5, 3],
+  ]),
+  C(L('additiveAttention'), [
+    [4, 6],
+    [7, 6],
+  ]),
+  C(L('additiveAttention', { useScale: false, returnAttentionScores: true, useCausalMask: true }), [
+    [4, 6],
+    [7, 2],
+    [7, 6],
+  ]),
+  C(L('multiHeadAttention', { numHeads: 2, keyDim: 3 }), [
+    [4, 6],
+    [7, 5],
+  ]),
+  C(
+    L('multiHeadAttention', {
+      numHeads: 3,
+      keyDim: 2,
+      valueDim: 4,
+      outputShape: 5,
+      useBias: false,
+      useCausalMask: true,
+      returnAttentionScores: true,
+    }),
+    [
+      [4, 6],
+      [7, 5],
+      [7, 3],
+    ],
+  ),
 ];
 
 /** Every activation the table accepts (the test follows the table, never a copy of it). */

@@ -104,6 +104,9 @@ function checkInputs(layer: string, inputs: readonly Shape[]): { qkv: Qkv } | { 
 
 const last = (s: Shape): number => s[s.length - 1] as number;
 
+/** How diagnostics name the key: without a third input the value is the key. */
+const keyName = (inputs: readonly Shape[]): string => (inputs.length > 2 ? 'the key' : 'the key (the value)');
+
 function featureMismatch(layer: string, what: string, a: number, other: string, b: number): ShapeResult {
   return fail('AttentionFeatureMismatch', { layer, what, a, other, b });
 }
@@ -149,7 +152,7 @@ export const attention: LayerDef = defineLayer({
     if ('error' in c) return c.error;
     const { query, key } = c.qkv;
     if (last(query) !== last(key)) {
-      return featureMismatch('attention', `the query ${formatShape(query)}`, last(query), 'the key', last(key));
+      return featureMismatch('attention', `the query ${formatShape(query)}`, last(query), keyName(inputs), last(key));
     }
     return luongShapes(inst, c.qkv);
   },
@@ -192,7 +195,13 @@ export const additiveAttention: LayerDef = defineLayer({
     if ('error' in c) return c.error;
     const { query, value, key } = c.qkv;
     if (last(query) !== last(key)) {
-      return featureMismatch('additiveAttention', `the query ${formatShape(query)}`, last(query), 'the key', last(key));
+      return featureMismatch(
+        'additiveAttention',
+        `the query ${formatShape(query)}`,
+        last(query),
+        keyName(inputs),
+        last(key),
+      );
     }
     if (boolArg(inst, 'useScale', true) && last(value) !== last(key)) {
       return fail(
@@ -287,4 +296,5 @@ export const multiHeadAttention: LayerDef = defineLayer({
     );
   },
   tfjs: { spec: lstmcSpec('multiHeadAttention'), lstmcClasses: ['MultiHeadAttention'] },
+  pytorch: { className: 'MultiHeadAttention' },
 });

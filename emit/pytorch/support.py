@@ -377,7 +377,9 @@ class TfjsLayer(nn.Module):
             )
         with torch.no_grad():
             for (n, t), a in zip(slots, arrays):
-                src = a if isinstance(a, Tensor) else torch.from_numpy(np.ascontiguousarray(np.asarray(a, dtype=np.float32)))
+                # reshape: ascontiguousarray makes a scalar (shape []) 1-D
+                arr = np.ascontiguousarray(np.asarray(a, dtype=np.float32)).reshape(np.shape(a))
+                src = a if isinstance(a, Tensor) else torch.from_numpy(arr)
                 if tuple(src.shape) != tuple(t.shape):
                     raise ValueError(
                         f"{type(self).__name__} {self.name!r}: weight {n} has shape {list(t.shape)}, got {list(src.shape)}"
@@ -1668,3 +1670,204 @@ class ConvLSTM2D(_Recurrent):
 
 LAYER_CLASSES.update({cls.tfjs_class_name: cls for cls in [Conv3D, MaxPooling3D, ConvLSTM2D]})
 __all__ += ["Conv3D", "MaxPooling3D", "ConvLSTM2D"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Attention (lstmc's own TF.js classes, runtime/layers/attention.ts and multihead-attention.ts)
+
+
+def _attention_inputs(x: Any, who: str) -> Tuple[Tensor, Tensor, Tensor]:
+    if not isinstance(x, (list, tuple)) or len(x) not in (2, 3):
+        raise ValueError(f"{who} expects [query, value] or [query, value, key]")
+    q, v = x[0], x[1]
+    return q, v, (x[2] if len(x) == 3 else v)
+
+
+def _query_mask(mask: Any) -> Optional[Tensor]:
+    """The query's mask: TF.js 4.22's model executor hands a layer with several inputs its first input's mask only."""
+    if isinstance(mask, (list, tuple)):
+        return mask[0] if mask else None
+    return mask
+
+
+def _masked_softmax(scores: Tensor, allowed: Optional[Tensor]) -> Tensor:
+    """softmax over the last axis after scores -= 1e9 where `allowed` is false (Keras)."""
+    if allowed is not None:
+        scores = scores - (1.0 - allowed.to(scores.dtype)) * 1e9
+    return torch.softmax(scores, dim=-1)
+
+
+def _causal(tq: int, tv: int, device: Any) -> Tensor:
+    """[Tq, Tv]: value step j <= query step i."""
+    return torch.tril(torch.ones(tq, tv, dtype=torch.bool, device=device))
+
+
+class _DenseAttention(TfjsLayer):
+    """Keras Attention / AdditiveAttention: masked softmax of the scores over the value steps, times the value."""
+
+    supports_masking = True
+
+    def __init__(self, input_shape: Any = None, **config: Any):
+        super().__init__(config, input_shape)
+        self.dropout = float(self._get("dropout", 0.0))
+        self.use_causal_mask = bool(self._get("useCausalMask", False))
+        self.return_attention_scores = bool(self._get("returnAttentionScores", False))
+
+    def _scores(self, q: Tensor, k: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: Any, initial_state: Any = None, mask: Any = None) -> Any:
+        q, v, k = _attention_inputs(x, type(self).__name__)
+        q_mask = _query_mask(mask)
+        scores = self._scores(q, k)
+        allowed = _causal(q.shape[1], v.shape[1], q.device)[None] if self.use_causal_mask else None
+        weights = _masked_softmax(scores, allowed)
+        if self.training and self.dropout > 0:
+            weights = F.dropout(weights, self.dropout)
+        out = torch.matmul(weights, v)
+        if q_mask is not None:
+            out = out * q_mask.to(out.dtype).unsqueeze(-1)
+        return [out, weights] if self.return_attention_scores else out
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        q_mask = _query_mask(mask)
+        return [q_mask, None] if self.return_attention_scores else q_mask
+
+
+class Attention(_DenseAttention):
+    """Keras Attention (Luong): scores q·kᵀ (× scale), or w · Σ tanh(scale · (q + k)) with scoreMode concat."""
+
+    tfjs_class_name = "Attention"
+    config_keys = frozenset({"useScale", "scoreMode", "dropout", "useCausalMask", "returnAttentionScores"})
+
+    def __init__(self, input_shape: Any = None, **config: Any):
+        super().__init__(input_shape, **config)
+        self.use_scale = bool(self._get("useScale", False))
+        self.score_mode = str(self._get("scoreMode", "dot"))
+        if self.score_mode not in ("dot", "concat"):
+            raise ValueError(f"Attention: scoreMode must be 'dot' or 'concat', got {self.score_mode!r}")
+        if self.use_scale:
+            self._add_weight("scale", torch.ones(()))
+        if self.score_mode == "concat":
+            self._add_weight("concat_score_weight", torch.ones(()))
+
+    def _scores(self, q: Tensor, k: Tensor) -> Tensor:
+        if self.score_mode == "dot":
+            s = torch.matmul(q, k.transpose(1, 2))
+            return s * self.scale if self.use_scale else s
+        t = q.unsqueeze(2) + k.unsqueeze(1)
+        if self.use_scale:
+            t = t * self.scale
+        return self.concat_score_weight * torch.tanh(t).sum(-1)
+
+
+class AdditiveAttention(_DenseAttention):
+    """Keras AdditiveAttention (Bahdanau): scores Σ scale · tanh(q + k), `scale` one weight per value feature."""
+
+    tfjs_class_name = "AdditiveAttention"
+    config_keys = frozenset({"useScale", "dropout", "useCausalMask", "returnAttentionScores"})
+
+    def __init__(self, input_shape: Any = None, **config: Any):
+        super().__init__(input_shape, **config)
+        self.use_scale = bool(self._get("useScale", True))
+        if self.use_scale:
+            if not input_shape or len(input_shape) < 2:
+                raise ValueError("AdditiveAttention needs input_shape [query, value(, key)]")
+            dim = _known_last(input_shape[1], "AdditiveAttention")
+            self._add_weight("scale", initialize("glorotUniform", [dim]))
+
+    def _scores(self, q: Tensor, k: Tensor) -> Tensor:
+        t = torch.tanh(q.unsqueeze(2) + k.unsqueeze(1))
+        return (t * self.scale if self.use_scale else t).sum(-1)
+
+
+class MultiHeadAttention(TfjsLayer):
+    """Keras MultiHeadAttention over the time axis: EinsumDense projections (kernels [features, heads, size]),
+    (q / sqrt(keyDim)) · kᵀ per head, masked softmax, weights · v, output EinsumDense [heads, valueDim, out]."""
+
+    tfjs_class_name = "MultiHeadAttention"
+    config_keys = frozenset(
+        {
+            "numHeads",
+            "keyDim",
+            "valueDim",
+            "dropout",
+            "useBias",
+            "outputShape",
+            "kernelInitializer",
+            "biasInitializer",
+            "useCausalMask",
+            "returnAttentionScores",
+        }
+    )
+    supports_masking = True
+
+    def __init__(self, input_shape: Any = None, **config: Any):
+        super().__init__(config, input_shape)
+        self.num_heads = int(self._get("numHeads", 1))
+        self.key_dim = int(self._get("keyDim", 1))
+        self.value_dim = int(self._get("valueDim", self.key_dim))
+        self.dropout = float(self._get("dropout", 0.0))
+        self.use_bias = bool(self._get("useBias", True))
+        self.use_causal_mask = bool(self._get("useCausalMask", False))
+        self.return_attention_scores = bool(self._get("returnAttentionScores", False))
+        if not input_shape or len(input_shape) < 2:
+            raise ValueError("MultiHeadAttention needs input_shape [query, value(, key)]")
+        dq = _known_last(input_shape[0], "MultiHeadAttention")
+        dv = _known_last(input_shape[1], "MultiHeadAttention")
+        dk = _known_last(input_shape[2], "MultiHeadAttention") if len(input_shape) > 2 else dv
+        self.out_dim = int(self._get("outputShape", dq))
+        h = self.num_heads
+        kinit = self._get("kernelInitializer", "glorotUniform")
+        binit = self._get("biasInitializer", "zeros")
+        for name, d, per in (("query", dq, self.key_dim), ("key", dk, self.key_dim), ("value", dv, self.value_dim)):
+            self._add_weight(f"{name}/kernel", initialize(kinit, [d, h, per]))
+            if self.use_bias:
+                self._add_weight(f"{name}/bias", initialize(binit, [h, per]))
+        self._add_weight("attention_output/kernel", initialize(kinit, [h, self.value_dim, self.out_dim]))
+        if self.use_bias:
+            self._add_weight("attention_output/bias", initialize(binit, [self.out_dim]))
+
+    def _add_weight(self, tfjs_name: str, value: Tensor, trainable: bool = True) -> None:
+        # attribute names cannot hold "/"
+        attr = tfjs_name.replace("/", "_")
+        self.register_parameter(attr, nn.Parameter(value.to(torch.float32)))
+        self._tfjs_slots.append((tfjs_name, attr))
+
+    def _w(self, name: str) -> Tensor:
+        return getattr(self, name.replace("/", "_"))
+
+    def _project(self, x: Tensor, name: str) -> Tensor:
+        y = torch.einsum("btd,dhe->bthe", x, self._w(f"{name}/kernel"))
+        if self.use_bias:
+            y = y + self._w(f"{name}/bias")
+        return y.transpose(1, 2)  # [B, H, T, e]
+
+    def forward(self, x: Any, initial_state: Any = None, mask: Any = None) -> Any:
+        query, value, key = _attention_inputs(x, "MultiHeadAttention")
+        q = self._project(query, "query")
+        k = self._project(key, "key")
+        v = self._project(value, "value")
+        scores = torch.matmul(q * (1.0 / math.sqrt(self.key_dim)), k.transpose(2, 3))  # [B, H, Tq, Tv]
+        allowed: Optional[Tensor] = None
+        q_mask = _query_mask(mask)
+        if q_mask is not None:
+            allowed = q_mask.to(torch.bool)[:, :, None]
+        if self.use_causal_mask:
+            c = _causal(query.shape[1], value.shape[1], query.device)[None]
+            allowed = c if allowed is None else torch.logical_and(allowed, c)
+        weights = _masked_softmax(scores, None if allowed is None else allowed[:, None])
+        dropped = F.dropout(weights, self.dropout) if self.training and self.dropout > 0 else weights
+        ctx = torch.matmul(dropped, v).transpose(1, 2)  # [B, Tq, H, valueDim]
+        out = torch.einsum("bthe,heo->bto", ctx, self._w("attention_output/kernel"))
+        if self.use_bias:
+            out = out + self._w("attention_output/bias")
+        return [out, weights] if self.return_attention_scores else out
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        q_mask = _query_mask(mask)
+        return [q_mask, None] if self.return_attention_scores else q_mask
+
+
+LAYER_CLASSES.update({cls.tfjs_class_name: cls for cls in [Attention, AdditiveAttention, MultiHeadAttention]})
+__all__ += ["Attention", "AdditiveAttention", "MultiHeadAttention"]

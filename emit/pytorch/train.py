@@ -358,7 +358,8 @@ class LstmcModel(_lstmc_torch.nn.Module):
         """This model's weights as [(TF.js name, float32 array)], in the order of the TF.js manifest."""
         per_layer = {}
         for i, (name, layer) in enumerate(self._named_layers()):
-            per_layer[i] = [_lstmc_np.ascontiguousarray(_lstmc_np.asarray(a, dtype=_lstmc_np.float32)) for _, a in layer.tfjs_weights()]
+            # reshape: ascontiguousarray makes a scalar weight (Attention scale, shape []) 1-D
+            per_layer[i] = [_lstmc_np.ascontiguousarray(_lstmc_np.asarray(a, dtype=_lstmc_np.float32)).reshape(_lstmc_np.shape(a)) for _, a in layer.tfjs_weights()]
         taken = {i: 0 for i in per_layer}
         out = []
         for i, name, shape in self._manifest_entries():

@@ -161,6 +161,6 @@ def arr(a):
 def wire(t):
     if hasattr(t, "detach"):
         t = t.detach().cpu().numpy()
-    a = _np.ascontiguousarray(_np.asarray(t, dtype="<f4"))
+    a = _np.ascontiguousarray(_np.asarray(t, dtype="<f4")).reshape(_np.shape(t))  # keeps a scalar 0-d
     return {"shape": list(a.shape), "data": _b64.b64encode(a.tobytes()).decode("ascii")}
 `;

@@ -36,7 +36,7 @@ export function buildTranslate(params: Partial<TranslateParams> = {}): tf.Layers
     returnSequences: false,
     returnState: true,
     goBackwards: false,
-  }).apply(source) as tf.SymbolicTensor[];
+  }).apply(source) as [tf.SymbolicTensor, tf.SymbolicTensor, tf.SymbolicTensor];
   const decoder = tf.layers.lstm({
     name: 'decoder',
     units: 16,
