@@ -245,6 +245,13 @@ export async function train(model: IRModel, opts: TrainOptions = {}): Promise<Tr
   // The run's settings unless new ones are given (a checkpoint without them: its epochs, else the spec's).
   const epochs = opts.epochs ?? run?.epochs ?? state?.epochs ?? t.epochs;
   const batchSize = opts.batchSize ?? run?.batchSize ?? t.batchSize;
+  // A declared batch size (`input x: [1, 1] batch 25`) fixes the batch: the model cannot take another.
+  const declaredBatch = spec.inputs.find((i) => i.batch !== undefined)?.batch;
+  if (declaredBatch !== undefined && batchSize !== declaredBatch)
+    throw new TrainError(
+      `model ${model.name} declares batch ${declaredBatch} (\`input ... batch ${declaredBatch}\`), so it trains on batches of ${declaredBatch}, not ${batchSize}${opts.batchSize !== undefined ? ' (--batch-size)' : ''}.`,
+      2,
+    );
   const backendChoice: BackendChoice = opts.backend ?? (run?.backend as BackendChoice | undefined) ?? 'auto';
   const dataOpts: LoadDataOptions = { ...opts.data };
   if (run && dataOpts.samples === undefined && run.samples !== undefined) dataOpts.samples = run.samples;

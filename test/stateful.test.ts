@@ -399,6 +399,9 @@ describe('CLI: train, predict, generate and summary on a stateful char model', (
       [4, 16],
       [4, 40],
     ]);
+    const other = runCli(['train', 'stream.lstm', '--out', 'run2', '--batch-size', '8'], { cwd: dir });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('declares batch 4');
     const torch = runCli(['compile', 'stream.lstm', '--target', 'pytorch', '-o', 'py'], { cwd: dir });
     expect(torch.code).toBe(1);
     expect(torch.stderr).toContain('LSTM2045');
