@@ -13,10 +13,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
 import type { IRModel } from '../compiler/ir.js';
 import { comparableModels, convertSpec } from '../compiler/convert.js';
+import { modelGraph } from '../compiler/graph.js';
 import { printLstm, printYaml } from '../compiler/print.js';
 import { summarize } from '../compiler/summary.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
@@ -320,6 +322,53 @@ train:
     expect(s.totalParams).toBe(model.countParams());
     expect(s.outputs[0]!.shape).toEqual(model.outputs[0]!.shape);
     model.dispose();
+  });
+
+  it('property: random stateful models round-trip through the printer, convert and fmt, and summaries show the batch', () => {
+    const cells = ['lstm', 'gru', 'simpleRNN'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.constantFrom(...cells),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        (batch, steps, features, cell, units, viaParam, wrapped) => {
+          const layer = `${cell}(${units}, stateful: true)`;
+          const source = [
+            'model R {',
+            ...(viaParam ? [`  param N = ${batch}`] : []),
+            `  input x: [${steps}, ${features}] batch ${viaParam ? 'N' : batch}`,
+            `  ${wrapped ? `bidirectional(${layer})` : layer}`,
+            '  dense(2)',
+            '}',
+            '',
+          ].join('\n');
+          const m = check(source);
+          expect(m.inputs[0]!.batch).toBe(batch);
+          for (const text of [printLstm(m), printYaml(m)]) {
+            const file = text.startsWith('model:') ? 'p.yaml' : 'p.lstm';
+            expect(comparableModels([check(text, file)])).toBe(comparableModels([m]));
+          }
+          const yaml = convertSpec(source, 'r.lstm', 'lstm', 'yaml', [m]);
+          expect(yaml.lossless).toBe(true);
+          expect(comparableModels([check(yaml.text, 'r.yaml')])).toBe(comparableModels([m]));
+          const f = formatSource(source, 'r.lstm');
+          expect(f.text).toBe(source);
+          const s = summarize(m);
+          expect([s.inputs[0]!.shape[0], ...s.layers.map((l) => (l.outputShape as unknown[])[0])]).toEqual([
+            batch,
+            batch,
+            batch,
+          ]);
+          const g = modelGraph(m);
+          expect(g.nodes[0]!.outputShapes[0]).toBe(`(${batch}, ${steps}, ${features})`);
+        },
+      ),
+      { numRuns: 60, seed: 11 },
+    );
   });
 
   it('the language server shows the declared batch on hover', () => {
