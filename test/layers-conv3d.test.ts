@@ -821,6 +821,82 @@ describe('both spellings, the printer and the emitted module', () => {
   }, 120_000);
 });
 
+describe('random chains of the new layers through the whole pipeline (fast-check)', () => {
+  /** One layer call for a value of shape `rank` (batch excluded): a random convLstm2d / conv3d / maxPooling3d. */
+  const step = fc.record({
+    kind: fc.constantFrom('convLstm2d', 'conv3d', 'maxPooling3d'),
+    filters: small(1, 3),
+    k: fc.oneof(small(1, 3), fc.array(small(1, 3), { minLength: 3, maxLength: 3 })),
+    strides: small(1, 2),
+    padding,
+    returnSequences: fc.boolean(),
+  });
+  const call = (st: {
+    kind: string;
+    filters: number;
+    k: number | number[];
+    strides: number;
+    padding: string;
+    returnSequences: boolean;
+  }): string => {
+    const list = (n: number) => (Array.isArray(st.k) ? `[${st.k.slice(0, n).join(', ')}]` : String(st.k));
+    if (st.kind === 'convLstm2d')
+      return `convLstm2d(${st.filters}, kernelSize: ${list(2)}, strides: ${st.strides}, padding: ${st.padding}, returnSequences: ${st.returnSequences})`;
+    if (st.kind === 'conv3d')
+      return `conv3d(${st.filters}, kernelSize: ${list(3)}, strides: ${st.strides}, padding: ${st.padding}, activation: tanh)`;
+    return `maxPooling3d(${list(3)}, strides: ${st.strides}, padding: ${st.padding})`;
+  };
+
+  it('spec text -> check -> TF.js lowering -> runtime model: every layer has the checked shape and parameters', () => {
+    let built = 0;
+    const refusals = new Set<string>();
+    fc.assert(
+      fc.property(
+        fc.tuple(small(1, 4), small(3, 8), small(3, 8), small(1, 2)),
+        fc.array(step, { minLength: 1, maxLength: 3 }),
+        (input, steps) => {
+          const lines = steps.map(call);
+          const source = `model R {\n  input x: [${input.join(', ')}]\n  ${lines.join('\n  ')}\n  flatten()\n  dense(2)\n}\n`;
+          const r = checkSource(source, 'r.lstm');
+          if (r.diagnostics.length > 0) {
+            // what the checker refuses is a located shape or argument diagnostic, never an internal error
+            for (const d of r.diagnostics) {
+              expect(d.code, source).not.toBe('LSTM9001');
+              refusals.add(d.code);
+            }
+            return;
+          }
+          const m = r.models[0]!;
+          const model = buildModel(toTfModelSpec(m));
+          try {
+            const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+            expect(layers.map((l) => l.getClassName())).toEqual(m.nodes.map((n) => getLayer(n.type)!.className));
+            layers.forEach((l, i) => {
+              const n = m.nodes[i]!;
+              expect(l.outputShape, `${source}${n.name}`).toEqual([null, ...toTfShape(n.outputShapes[0]!)]);
+              expect(l.countParams(), `${source}${n.name}`).toBe(n.params.trainable + n.params.nonTrainable);
+            });
+            const y = tf.tidy(() => (model.predict(tf.zeros([1, ...input])) as tf.Tensor).shape);
+            expect(y).toEqual([1, 2]);
+            built++;
+          } finally {
+            model.dispose();
+          }
+        },
+      ),
+      { numRuns: 40, seed: 5 },
+    );
+    expect(built).toBeGreaterThan(10);
+    // the refusals seen are the shape and range codes (a window larger than the input, a rank mismatch)
+    for (const c of refusals)
+      expect([
+        Diagnostics.NonPositiveDim.code,
+        Diagnostics.RankMismatch.code,
+        Diagnostics.ArgumentRange.code,
+      ]).toContain(c);
+  }, 120_000);
+});
+
 // ---------------------------------------------------------------------------------------------
 // 5. lstmc train / predict
 // ---------------------------------------------------------------------------------------------
