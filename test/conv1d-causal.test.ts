@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
+import type { ArgValue } from '../compiler/ir.js';
 import { instanceOf } from '../compiler/layers/table.js';
 import { toTfModelSpec } from '../compiler/tfspec.js';
 import { buildLayer, buildModel } from '../runtime/build.js';
@@ -92,7 +93,7 @@ function maxAbsDiff(a: number[][][], b: number[][][]): number {
 }
 
 /** The layer as the runtime builds it from the table's lowering. */
-function lowered(args: Record<string, unknown>): tf.layers.Layer {
+function lowered(args: Record<string, ArgValue>): tf.layers.Layer {
   const inst = instanceOf(L('conv1d', args))!;
   const spec = inst.def.lower.tfjs.spec(inst, undefined);
   expect(spec).toMatchObject({ factory: 'causalConv1d', module: 'lstmc', config: { padding: 'causal' } });
