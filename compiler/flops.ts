@@ -10,7 +10,8 @@
  *
  * where positions are
  *   - recurrent layers (table category 'recurrent', and wrappers of one, e.g. bidirectional): the number
- *     of timesteps T of the input — each step multiplies the step input by the kernel [F, G·U] and the
+ *     of timesteps T of the input, times the output positions of one step for convLstm2d (rows' × cols': its
+ *     kernels are convolutions) — each step multiplies the step input by the kernel [F, G·U] and the
  *     state by the recurrent kernel [U, G·U] (G gates: lstm 4, gru 3, simpleRNN 1), 2·G·U·(F + U) FLOPs,
  *     plus the bias; a bidirectional wrapper's params already hold both directions;
  *   - every other layer: the output positions, i.e. the product of its first output shape without the last
@@ -59,6 +60,9 @@ function product(dims: Shape): number | undefined {
   return p;
 }
 
+const mul = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined ? undefined : a * b;
+
 /** The per-sample FLOP counts of `model` (see the module comment for the formula). */
 export function modelFlops(model: IRModel): ModelFlops {
   const layers: LayerFlops[] = [];
@@ -74,7 +78,12 @@ export function modelFlops(model: IRModel): ModelFlops {
     const recurrent = def.category === 'recurrent' || innerDef?.category === 'recurrent';
     const input = node.inputShapes[0] ?? [];
     const output = node.outputShapes[0] ?? [];
-    const positions = recurrent ? product(input.slice(0, 1)) : product(output.slice(0, -1));
+    // A recurrent layer applies its weights at every step, at every output position of the step: 1 for lstm,
+    // rows' × cols' for convLstm2d (its input [T, rows, cols, C] has 2 spatial dims, as its output's last ones).
+    const spatial = Math.max(0, input.length - 2);
+    const positions = recurrent
+      ? mul(product(input.slice(0, 1)), product(output.slice(output.length - 1 - spatial, -1)))
+      : product(output.slice(0, -1));
     if (positions === undefined) unknown.push(node.name);
     const p = positions ?? 0;
     layers.push({ name: node.name, type: node.type, params, positions: p, forward: 2 * params * p });

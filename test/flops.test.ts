@@ -51,6 +51,22 @@ describe('modelFlops', () => {
     expect(f.forward).toBe(1896);
   });
 
+  it('convLstm2d: every weight at every output pixel of every step', () => {
+    const m = model(`model Frames {
+  input x: [4, 6, 6, 1]
+  convLstm2d(2, kernelSize: 3, returnSequences: true)
+  convLstm2d(3, kernelSize: 3, padding: same)
+}`);
+    // convLstm2d(2, 3×3) on [4, 6, 6, 1]: params 4·(3·3·1·2 + 3·3·2·2 + 2) = 224; valid padding: 4×4 pixels per
+    // step, 4 steps: 2·224·4·16 = 28,672. convLstm2d(3, 3×3, same) on [4, 4, 4, 2]: params 4·(3·3·2·3 + 3·3·3·3 +
+    // 3) = 552, 4×4 pixels, 4 steps: 2·552·4·16 = 70,656.
+    const f = modelFlops(m);
+    expect(f.layers.map((l) => [l.params, l.positions, l.forward])).toEqual([
+      [224, 64, 28_672],
+      [552, 64, 70_656],
+    ]);
+  });
+
   it("the issue's stacked regressor is about 25 MFLOP per training sample", () => {
     const f = modelFlops(model(readFileSync('bench/specs/regressor.lstm', 'utf8')));
     // 4·(1·50 + 50·50 + 50) + 3 · 4·(50·50 + 50·50 + 50) = 71,000 recurrent params over 60 steps, dense(1) 51.
