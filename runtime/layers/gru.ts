@@ -186,9 +186,8 @@ export class GRUResetAfter extends tf.RNN {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const config = { ...super.getConfig() };
-    // RNN.getConfig flattens the cell's config into the layer's; the cell's own name must not leak in.
-    return { ...config, resetAfter: true };
+    // RNN.getConfig flattens the cell's config (units, activations, initializers, dropout, ...) into the layer's.
+    return { ...super.getConfig(), resetAfter: true };
   }
 
   /** @nocollapse */
