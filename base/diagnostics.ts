@@ -521,71 +521,6 @@ export const Diagnostics = {
     'Layer "{layer}" ({className}) is called with {what}, which lstmc cannot express.',
     'A layer call passes an explicit mask, constants or a training flag, or reads state lstmc does not model.',
   ),
-
-  // issue 11, declared batch sizes in training (LSTM4030-4034 reserved)
-  TrainBatchMismatch: d(
-    'LSTM4030',
-    'error',
-    'Training uses batches of {batchSize} (`batchSize`), but input {input} declares batch {batch}.',
-    'A model whose input declares a batch size trains on batches of exactly that size.',
-    'Remove `batchSize` (it defaults to the declared batch) or set it to {batch}.',
-  ),
-  StatefulShuffle: d(
-    'LSTM4031',
-    'warning',
-    'Layer {name} is stateful, but training shuffles the samples: each batch would continue states left by unrelated samples.',
-    'Stateful layers carry states from one batch to the next, which only means something when the samples stay in order.',
-    'Remove `shuffle: true` (stateful models default to shuffle: false).',
-  ),
-
-  LossOutputCount: d(
-    'LSTM4040',
-    'error',
-    '{key} gives {got} value(s), but model {model} has {outputs} output(s).',
-    'A per-output loss or loss weight list needs exactly one entry per model output, in output order.',
-  ),
-  LossUnknownOutput: d(
-    'LSTM4041',
-    'error',
-    '{key} names output "{name}", but model {model} has no output of that name.',
-    'A per-output loss or weight map is keyed by the output names (`output a, b`).',
-  ),
-  LossMissingOutput: d(
-    'LSTM4042',
-    'error',
-    '{key} has no entry for output "{name}".',
-    'A per-output loss or weight map needs an entry for every model output.',
-  ),
-  DataMultiOutput: d(
-    'LSTM4043',
-    'error',
-    'The data block gives one target per example, but model {model} has {outputs} outputs.',
-    'No data source produces targets for several outputs; train such a model through the compiled module or the runtime API with arrays.',
-  ),
-  // ---- 9xxx internal / usage ----
-  Internal: d(
-    'LSTM9001',
-    'error',
-    'Internal error: {message}',
-    'A bug in lstmc. Please report it with the spec that triggers it.',
-  ),
-  FileRead: d('LSTM9002', 'error', 'Cannot read {path}: {reason}.', 'The file could not be read.'),
-} as const satisfies Record<string, DiagnosticDef>;
-
-export type DiagnosticKey = keyof typeof Diagnostics;
-
-export interface Diagnostic {
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  severity: Severity;
-  code: string;
-  message: string;
-  hint?: string;
-  /**
-   * The hint as edits a tool can apply (editors offer them as quick fixes); absent when the hint is
   // 5050-5069: lstmc import --weights (runtime/import-weights.ts)
   ImportNoWeights: d(
     'LSTM5050',
@@ -626,6 +561,71 @@ export interface Diagnostic {
     'After assigning the weights, lstmc runs the imported model and tfjs loading the original file on the same inputs; they must agree (nothing is written otherwise).',
     'This is a bug in lstmc import; please report it with the model.json.',
   ),
+
+  // issue 11, declared batch sizes in training (LSTM4030-4034 reserved)
+  TrainBatchMismatch: d(
+    'LSTM4030',
+    'error',
+    'Training uses batches of {batchSize} (`batchSize`), but input {input} declares batch {batch}.',
+    'A model whose input declares a batch size trains on batches of exactly that size.',
+    'Remove `batchSize` (it defaults to the declared batch) or set it to {batch}.',
+  ),
+  StatefulShuffle: d(
+    'LSTM4031',
+    'warning',
+    'Layer {name} is stateful, but training shuffles the samples: each batch would continue states left by unrelated samples.',
+    'Stateful layers carry states from one batch to the next, which only means something when the samples stay in order.',
+    'Remove `shuffle: true` (stateful models default to shuffle: false).',
+  ),
+  LossOutputCount: d(
+    'LSTM4040',
+    'error',
+    '{key} gives {got} value(s), but model {model} has {outputs} output(s).',
+    'A per-output loss or loss weight list needs exactly one entry per model output, in output order.',
+  ),
+  LossUnknownOutput: d(
+    'LSTM4041',
+    'error',
+    '{key} names output "{name}", but model {model} has no output of that name.',
+    'A per-output loss or weight map is keyed by the output names (`output a, b`).',
+  ),
+  LossMissingOutput: d(
+    'LSTM4042',
+    'error',
+    '{key} has no entry for output "{name}".',
+    'A per-output loss or weight map needs an entry for every model output.',
+  ),
+  DataMultiOutput: d(
+    'LSTM4043',
+    'error',
+    'The data block gives one target per example, but model {model} has {outputs} outputs.',
+    'No data source produces targets for several outputs; train such a model through the compiled module or the runtime API with arrays.',
+  ),
+
+  // ---- 9xxx internal / usage ----
+  Internal: d(
+    'LSTM9001',
+    'error',
+    'Internal error: {message}',
+    'A bug in lstmc. Please report it with the spec that triggers it.',
+  ),
+  FileRead: d('LSTM9002', 'error', 'Cannot read {path}: {reason}.', 'The file could not be read.'),
+} as const satisfies Record<string, DiagnosticDef>;
+
+export type DiagnosticKey = keyof typeof Diagnostics;
+
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Severity;
+  code: string;
+  message: string;
+  hint?: string;
+  /**
+   * The hint as edits a tool can apply (editors offer them as quick fixes); absent when the hint is
    * advice only. Not part of the `check --format json` contract.
    */
   fixes?: DiagnosticFix[];
