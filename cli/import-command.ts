@@ -60,6 +60,10 @@ export function registerImportCommand(program: Command): Command {
           throw new UsageError(`--to ${opts.to} contradicts -o ${opts.output}`);
         to = s;
       }
+      if (opts.weights !== undefined && opts.output === undefined) {
+        // The run directory records the spec it belongs to (report, evaluate, train --resume read it).
+        throw new UsageError('--weights needs -o FILE: the run directory names the spec it was imported as');
+      }
       let absolute = path.resolve(input);
       // A TF.js model directory (as `model.save('file://dir')` writes it) means its model.json.
       const inDir = path.join(absolute, 'model.json');
@@ -103,11 +107,10 @@ export function registerImportCommand(program: Command): Command {
       }
       if (opts.weights !== undefined) {
         const { importWeights } = await import('../runtime/import-weights.js');
-        const specFile = opts.output ?? `imported.${to}`;
         const w = await importWeights({
           source: absolute,
           specText: result.text,
-          specFile,
+          specFile: opts.output ?? `imported.${to}`,
           outDir: opts.weights,
           force: opts.force === true,
         });

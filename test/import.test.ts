@@ -452,6 +452,11 @@ describe('lstmc import (CLI)', () => {
 
   it('usage errors exit 2; a missing file and an over-large one are diagnostics (exit 1)', () => {
     expect(runCli(['import', seq2seq, '-o', 'm.txt'], { cwd: dir }).code).toBe(2);
+    // The run directory names its spec: --weights without -o would name a file never written.
+    const noOut = runCli(['import', seq2seq, '--weights', 'run'], { cwd: dir });
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/--weights needs -o/);
+    expect(existsSync(join(dir, 'run'))).toBe(false);
     const missing = runCli(['import', 'nope.json'], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/LSTM9002/);
