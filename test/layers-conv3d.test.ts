@@ -677,6 +677,22 @@ describe('the maths against float64 references of the Keras definitions (random 
     m.dispose();
   });
 
+  it('so is a mask reaching bidirectional(convLstm2d): both directions get it', () => {
+    const r = checkSource(
+      'model M {\n  input x: [3, 4, 4, 1]\n  masking(0)\n  bidirectional(convLstm2d(2, kernelSize: 2))\n}\n',
+      'm.lstm',
+    );
+    expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([[Diagnostics.MaskRefused.code, 4]]);
+    const m = tf.sequential({
+      layers: [
+        tf.layers.masking({ maskValue: 0, inputShape: [3, 4, 4, 1] }),
+        tf.layers.bidirectional({ layer: tf.layers.convLstm2d({ filters: 2, kernelSize: 2 }) as tf.RNN }),
+      ],
+    });
+    expect(() => tf.tidy(() => m.predict(tf.randomNormal([2, 3, 4, 4, 1])))).toThrow();
+    m.dispose();
+  });
+
   it('unit forget bias: the forget block of the convLstm2d bias starts at 1, the others at 0', () => {
     const built = tfLayerOf(L('convLstm2d', { filters: 3, kernelSize: 2 }), [2, 4, 4, 1]);
     const bias = Array.from(built.getWeights()[2]!.dataSync());

@@ -250,11 +250,16 @@ export const bidirectional: LayerDef = defineLayer({
   },
   canWrap: (inner) => inner.category === 'recurrent',
   wrapHint: 'bidirectional wraps a recurrent layer: lstm, gru, simpleRNN or convLstm2d.',
-  masking: (inst) => ({
-    supports: true,
-    reads: true,
-    output: inst.inner && boolArg(inst.inner, 'returnSequences', false) ? 'carry' : 'none',
-  }),
+  // Both directions get the mask: what the wrapped layer refuses (convLstm2d's mask of frames), this refuses.
+  masking: (inst) => {
+    const refuses = inst.inner?.def.masking?.(inst.inner).refuses;
+    return {
+      supports: true,
+      reads: true,
+      output: inst.inner && boolArg(inst.inner, 'returnSequences', false) ? 'carry' : 'none',
+      ...(refuses !== undefined ? { refuses } : {}),
+    };
+  },
   stateShapes(inst) {
     const states = inst.inner ? stateShapesOf(inst.inner) : [];
     return [...states, ...states.map((s) => s.slice())];
