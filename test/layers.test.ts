@@ -356,7 +356,7 @@ const errCases: ErrCase[] = [
     inst('batchNormalization'),
     [[2, 3, 4, 5]],
     'RankMismatch',
-    { expected: 'at most 4-D' },
+    { expected: '4-D or smaller' },
   ],
   ['layerNorm rank 5', inst('layerNormalization'), [[2, 3, 4, 5]], 'RankMismatch'],
   ['layerNorm unknown', inst('layerNormalization'), [['T', null]], 'UndefinedDim'],

@@ -27,7 +27,7 @@ function normDim(layer: string, inst: LayerInstance, x: Shape): { dim: number } 
     return {
       error: fail(
         'RankMismatch',
-        { layer, expected: 'at most 4-D', expectedShape: '[batch, d1, d2, d3]', got: formatShape(x) },
+        { layer, expected: '4-D or smaller', expectedShape: '[batch, d1, d2, d3]', got: formatShape(x) },
         'TF.js cannot normalise tensors of rank > 4; reshape first, or wrap the layer in timeDistributed.',
       ),
     };
