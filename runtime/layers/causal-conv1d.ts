@@ -9,7 +9,7 @@
  * `padding: 'causal'`, as Keras's does.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerLstmcClass } from './registry.js';
+import { registerLstmcClass, tfjsRegisteredClass } from './registry.js';
 
 type Conv1DInstance = ReturnType<typeof tf.layers.conv1d>;
 type Conv1DArgs = Parameters<typeof tf.layers.conv1d>[0];
@@ -18,14 +18,8 @@ type Conv1DConstructor = (new (args: Conv1DArgs) => Conv1DInstance) & {
   fromConfig: tf.serialization.SerializableConstructor<tf.serialization.Serializable>['fromConfig'];
 };
 
-/** tfjs's Conv1D class (not exported by name; registered for serialization under its class name). */
-function tfjsClass(name: string): unknown {
-  const map = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [unknown, unknown]>;
-  const entry = map[name];
-  if (!entry) throw new Error(`tfjs has no registered class ${name}`);
-  return entry[0];
-}
-const TfConv1D = tfjsClass('Conv1D') as Conv1DConstructor;
+/** tfjs's Conv1D class (not exported by name). */
+const TfConv1D = tfjsRegisteredClass('Conv1D') as Conv1DConstructor;
 
 /** Arguments: tfjs's Conv1D arguments; `padding` is `causal` (the default here). */
 export type CausalConv1DArgs = Omit<Conv1DArgs, 'padding'> & { padding?: 'causal' };

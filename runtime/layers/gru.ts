@@ -21,7 +21,7 @@
  * the fused kernels (the cell's class name selects them).
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerLstmcClass } from './registry.js';
+import { registerLstmcClass, tfjsRegisteredClass } from './registry.js';
 
 type GRUCellInstance = ReturnType<typeof tf.layers.gruCell>;
 type GRUCellConstructor = (new (args: tf.GRUCellLayerArgs) => GRUCellInstance) & {
@@ -29,14 +29,8 @@ type GRUCellConstructor = (new (args: tf.GRUCellLayerArgs) => GRUCellInstance) &
   fromConfig: tf.serialization.SerializableConstructor<tf.serialization.Serializable>['fromConfig'];
 };
 
-/** tfjs's GRUCell class (not exported by name; registered for serialization under its class name). */
-function tfjsClass(name: string): unknown {
-  const map = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [unknown, unknown]>;
-  const entry = map[name];
-  if (!entry) throw new Error(`tfjs has no registered class ${name}`);
-  return entry[0];
-}
-const TfGRUCell = tfjsClass('GRUCell') as GRUCellConstructor;
+/** tfjs's GRUCell class (not exported by name). */
+const TfGRUCell = tfjsRegisteredClass('GRUCell') as GRUCellConstructor;
 
 /** Arguments of the reset-after GRU (tfjs's GRU arguments; `resetAfter` is always true). */
 export type GRUResetAfterArgs = Omit<tf.GRULayerArgs, 'resetAfter' | 'cell'> & { resetAfter?: true };

@@ -20,3 +20,14 @@ export function registerLstmcClass(
 export function lstmcClassNames(): string[] {
   return [...CLASS_NAMES].sort();
 }
+
+/**
+ * A tfjs class that tfjs does not export by name (GRUCell, Conv1D, Bidirectional), from the serialization registry
+ * where tfjs registers it under its class name. Throws when tfjs has none (a tfjs version without it: a bug here).
+ */
+export function tfjsRegisteredClass(name: string): unknown {
+  const map = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [unknown, unknown] | undefined>;
+  const entry = map[name];
+  if (!entry) throw new Error(`tfjs has no registered class ${name}`);
+  return entry[0];
+}

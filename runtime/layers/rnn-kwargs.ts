@@ -8,24 +8,22 @@
  * meets it. Installed when this folder loads: each call of those two `apply`s gets its own shallow copy of `kwargs`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { tfjsRegisteredClass } from './registry.js';
 
 const PATCHED = Symbol.for('lstmc.recurrentKwargsCopy');
 
 type Apply = (this: unknown, inputs: unknown, kwargs?: Record<string, unknown>) => unknown;
 type Patchable = { apply: Apply; [PATCHED]?: true };
 
-function classPrototype(className: string): Patchable | undefined {
-  const map = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [unknown, unknown]>;
-  const cls = map[className]?.[0] as { prototype: Patchable } | undefined;
-  return cls?.prototype;
-}
-
 /**
  * Makes `RNN.apply` (lstm, gru, simpleRNN, convLstm2d, lstmc's own recurrent classes) and `Bidirectional.apply`
  * copy `kwargs`. Idempotent.
  */
 export function installRecurrentKwargsCopy(): void {
-  const protos = [tf.layers.RNN.prototype as unknown as Patchable, classPrototype('Bidirectional')];
+  const protos = [
+    tf.layers.RNN.prototype as unknown as Patchable,
+    (tfjsRegisteredClass('Bidirectional') as { prototype: Patchable }).prototype,
+  ];
   for (const proto of protos) {
     if (!proto || Object.prototype.hasOwnProperty.call(proto, PATCHED)) continue;
     const original = proto.apply;
