@@ -319,6 +319,38 @@ describe('attention / additiveAttention against the Keras maths (float64)', () =
     },
   );
 
+  it('in a TF.js model, self-attention over an embedding(maskZero) masks the padding as Keras (one mask from the executor)', () => {
+    // One attention layer per model: TF.js 4.22's predict disposes an intermediate tensor fed twice to one layer
+    // ([e, e]) once its recipient count (per consumer) is used up, so a second consumer of e would fail.
+    const embed = tf.layers.embedding({ inputDim: 6, outputDim: 3, maskZero: true });
+    const tokens = tf.input({ shape: [5] });
+    const e = embed.apply(tokens) as tf.SymbolicTensor;
+    const mhaLayer = lstmcLayers.multiHeadAttention({ numHeads: 2, keyDim: 2 });
+    const layers = [lstmcLayers.attention({}), mhaLayer, lstmcLayers.additiveAttention({})];
+    const models = layers.map((l) => tf.model({ inputs: tokens, outputs: l.apply([e, e]) as tf.SymbolicTensor }));
+    const ids = [
+      [3, 1, 4, 0, 0],
+      [2, 5, 0, 0, 0],
+    ];
+    const x = tf.tensor2d(ids);
+    const got = models.map((m) => (m.predict(x) as tf.Tensor).arraySync() as B);
+    const table = embed.getWeights()[0]!.arraySync() as number[][];
+    const emb: B = ids.map((row) => row.map((id) => table[id]!));
+    const mask = ids.map((row) => row.map((id) => (id === 0 ? 0 : 1)));
+    const masks: Masks = { query: mask, value: mask };
+    const [refAtt] = refDense(emb, emb, emb, { kind: 'dot', scale: null, masks });
+    const [refMhaOut] = refMha(emb, emb, emb, mhaWeightsOf(mhaLayer, true), 2, false, { ...masks, key: mask });
+    const scale = layers[2]!.getWeights()[0]!.arraySync() as number[];
+    const [refAdd] = refDense(emb, emb, emb, { kind: 'additive', scale, masks });
+    expect(maxAbsDiff(got[0], refAtt)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got[1], refMhaOut)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got[2], refAdd)).toBeLessThan(1e-5);
+    // without the value mask the padded steps would count: the reference says so too
+    const [unmasked] = refDense(emb, emb, emb, { kind: 'dot', scale: null, masks: { query: mask } });
+    expect(maxAbsDiff(got[0], unmasked)).toBeGreaterThan(1e-3);
+    tf.dispose(x);
+  });
+
   it('a masked value step gets no weight; masked query steps give zeros; the output mask is the query mask', () => {
     const r = rng(5);
     const q = randArray(r, [1, 3, 2]) as B;

@@ -129,7 +129,7 @@ export const attention: LayerDef = defineLayer({
   notes: [
     'Inputs are `[query, value]` or `[query, value, key]`; the key defaults to the value.',
     "Keras's call options are arguments: `useCausalMask`, and `returnAttentionScores` (a second output: the attention weights).",
-    "Masks: a masked value (or key) step gets a score of -1e9 before the softmax, as in Keras; the query's mask zeroes the output at masked query steps and is the output's mask. Under TF.js 4.22's model executor only the query's mask reaches a multi-input layer.",
+    "Masks: a masked value (or key) step gets a score of -1e9 before the softmax, as in Keras; the query's mask zeroes the output at masked query steps and is the output's mask. Under TF.js 4.22's model executor only the query's mask reaches a multi-input layer (and the value's when it is the query itself, `[x, x]`).",
     "lstmc's own TF.js class (TF.js 4.22 has no attention layer).",
   ],
   main: [],
@@ -247,7 +247,7 @@ export const multiHeadAttention: LayerDef = defineLayer({
     'Inputs are `[query, value]` or `[query, value, key]`; the key defaults to the value. Self-attention: `[x, x] -> multiHeadAttention(4, 16)`.',
     'Weights as in Keras: query/key/value kernels [features, numHeads, keyDim] (value: valueDim) with biases [numHeads, keyDim], an output kernel [numHeads, valueDim, outputShape] and bias [outputShape]. Scores are scaled by 1/sqrt(keyDim).',
     'Attention runs over the time axis only (Keras `attention_axes` is not supported); `outputShape` is a number of features.',
-    "Masks: query, value and key masks combine into the attention mask (a masked pair gets -1e9 before the softmax, as in Keras); the output carries the query mask. Under TF.js 4.22's model executor only the query's mask reaches a multi-input layer.",
+    "Masks: query, value and key masks combine into the attention mask (a masked pair gets -1e9 before the softmax, as in Keras); the output carries the query mask. Under TF.js 4.22's model executor only the query's mask reaches a multi-input layer (and the value's when it is the query itself, `[x, x]`).",
     "lstmc's own TF.js class (TF.js 4.22 has no public multi-head attention layer).",
   ],
   main: ['numHeads', 'keyDim'],

@@ -1690,6 +1690,15 @@ def _query_mask(mask: Any) -> Optional[Tensor]:
     return mask
 
 
+def _attention_masks(x: Any, mask: Any) -> Tuple[Optional[Tensor], Optional[Tensor], Optional[Tensor]]:
+    """(query, value, key) masks as the TF.js classes see them: the query's mask, and the same mask for a value or
+    key that is the query tensor itself (self-attention); TF.js 4.22's executor hands them no other mask."""
+    q = _query_mask(mask)
+    xs = list(x) if isinstance(x, (list, tuple)) else []
+    same = lambda i: q if len(xs) > i and xs[i] is xs[0] else None  # noqa: E731
+    return q, same(1), same(2)
+
+
 def _masked_softmax(scores: Tensor, allowed: Optional[Tensor]) -> Tensor:
     """softmax over the last axis after scores -= 1e9 where `allowed` is false (Keras)."""
     if allowed is not None:
@@ -1718,9 +1727,12 @@ class _DenseAttention(TfjsLayer):
 
     def forward(self, x: Any, initial_state: Any = None, mask: Any = None) -> Any:
         q, v, k = _attention_inputs(x, type(self).__name__)
-        q_mask = _query_mask(mask)
+        q_mask, v_mask, _ = _attention_masks(x, mask)  # Keras's Attention reads no key mask
         scores = self._scores(q, k)
         allowed = _causal(q.shape[1], v.shape[1], q.device)[None] if self.use_causal_mask else None
+        if v_mask is not None:
+            vm = v_mask.to(torch.bool)[:, None, :]
+            allowed = vm if allowed is None else torch.logical_and(allowed, vm)
         weights = _masked_softmax(scores, allowed)
         if self.training and self.dropout > 0:
             weights = F.dropout(weights, self.dropout)
@@ -1850,9 +1862,13 @@ class MultiHeadAttention(TfjsLayer):
         v = self._project(value, "value")
         scores = torch.matmul(q * (1.0 / math.sqrt(self.key_dim)), k.transpose(2, 3))  # [B, H, Tq, Tv]
         allowed: Optional[Tensor] = None
-        q_mask = _query_mask(mask)
+        q_mask, v_mask, k_mask = _attention_masks(x, mask)
         if q_mask is not None:
             allowed = q_mask.to(torch.bool)[:, :, None]
+        for m in (v_mask, k_mask):
+            if m is not None:
+                mm = m.to(torch.bool)[:, None, :]
+                allowed = mm if allowed is None else torch.logical_and(allowed, mm)
         if self.use_causal_mask:
             c = _causal(query.shape[1], value.shape[1], query.device)[None]
             allowed = c if allowed is None else torch.logical_and(allowed, c)

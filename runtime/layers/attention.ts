@@ -11,7 +11,8 @@
  *
  * Inputs are `[query, value]` or `[query, value, key]` (the key defaults to the value). Masks arrive as
  * `kwargs.mask`: a list `[queryMask, valueMask, keyMask?]`, or one tensor (what TF.js 4.22's model executor
- * passes a multi-input layer: the first input's mask only, i.e. the query's).
+ * passes a multi-input layer: the first input's mask only, i.e. the query's; a value that is the query tensor
+ * itself, as in self-attention, gets it too).
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerLstmcClass } from './registry.js';
@@ -24,12 +25,17 @@ export interface AttentionMasks {
   key: tf.Tensor | null;
 }
 
-/** The query / value / key masks of a call (see the file comment). */
-export function attentionMasks(kwargs: Kwargs | undefined): AttentionMasks {
+/**
+ * The query / value / key masks of a call (see the file comment). Given one mask (the query's, from TF.js's
+ * executor), a value or key that is the query tensor itself (self-attention, `[x, x]`) has that mask too.
+ */
+export function attentionMasks(kwargs: Kwargs | undefined, inputs?: tf.Tensor | tf.Tensor[]): AttentionMasks {
   const m = kwargs?.mask as tf.Tensor | (tf.Tensor | null | undefined)[] | null | undefined;
   if (m == null) return { query: null, value: null, key: null };
   if (Array.isArray(m)) return { query: m[0] ?? null, value: m[1] ?? null, key: m[2] ?? null };
-  return { query: m, value: null, key: null };
+  const xs = Array.isArray(inputs) ? inputs : [];
+  const same = (i: number) => (xs[i] !== undefined && xs[i] === xs[0] ? m : null);
+  return { query: m, value: same(1), key: same(2) };
 }
 
 /** [query, value, key] from a layer's inputs (two or three tensors). */
@@ -144,7 +150,9 @@ abstract class BaseDenseAttention extends tf.layers.Layer {
   }
 
   override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
-    const q = attentionMasks({ mask }).query;
+    // A copy: TF.js disposes an output's mask with the output (Tensor.kerasMask), and the query's mask lives on.
+    const m = attentionMasks({ mask }).query;
+    const q = m === null ? null : tf.clone(m);
     return (this.returnAttentionScores ? [q, null] : q) as tf.Tensor | tf.Tensor[];
   }
 
@@ -152,7 +160,7 @@ abstract class BaseDenseAttention extends tf.layers.Layer {
     return tf.tidy(() => {
       const [q, v, k] = qvk(inputs, this.getClassName());
       // Keras's Attention reads the query and value masks only (a key mask is not used).
-      const masks = { ...attentionMasks(kwargs), key: null };
+      const masks = { ...attentionMasks(kwargs, inputs), key: null };
       const scores = this.scores(q, k);
       const mask = scoreMask(masks, q.shape[1], v.shape[1], this.useCausalMask, false);
       const weights = dropWeights(tf.softmax(maskScores(scores, mask), -1), this.dropout, kwargs);

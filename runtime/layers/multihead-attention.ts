@@ -116,7 +116,9 @@ export class MultiHeadAttention extends tf.layers.Layer {
   }
 
   override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
-    const q = attentionMasks({ mask }).query;
+    // A copy: TF.js disposes an output's mask with the output (Tensor.kerasMask), and the query's mask lives on.
+    const m = attentionMasks({ mask }).query;
+    const q = m === null ? null : tf.clone(m);
     return (this.returnAttentionScores ? [q, null] : q) as tf.Tensor | tf.Tensor[];
   }
 
@@ -140,7 +142,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
       const k = this.project(key, this.proj.key, this.keyDim);
       const v = this.project(value, this.proj.value, this.valueDim);
       let scores: tf.Tensor = tf.matMul(tf.mul(q, 1 / Math.sqrt(this.keyDim)) as tf.Tensor4D, k, false, true);
-      const mask = scoreMask(attentionMasks(kwargs), tq, tv, this.useCausalMask, true);
+      const mask = scoreMask(attentionMasks(kwargs, inputs), tq, tv, this.useCausalMask, true);
       if (mask !== null) scores = maskScores(scores, tf.expandDims(mask, 1)); // broadcast over heads
       const weights = tf.softmax(scores, -1);
       const dropped = dropWeights(weights, this.dropout, kwargs) as tf.Tensor4D;
