@@ -462,7 +462,7 @@ export const Diagnostics = {
     'error',
     'The file is not a Keras or TF.js model: {message}.',
     'The JSON is neither a TF.js model.json, a Keras 2 `to_json()` nor a Keras 3 model config.',
-    'lstmc import reads a TF.js model.json (format layers-model) or the JSON of a Keras `model.to_json()`.',
+    '`lstmc import` reads a TF.js model.json (format layers-model) or the JSON of a Keras `model.to_json()`.',
   ),
   ImportMissingField: d(
     'LSTM5004',
@@ -475,7 +475,7 @@ export const Diagnostics = {
     'error',
     'Layer "{layer}" has class "{className}", which is no Keras layer lstmc knows.',
     'The layer class is neither a Keras layer in the layer table nor a known unsupported one (a custom layer?).',
-    'lstmc imports the Keras layers of its layer table (docs/layers.md).',
+    '`lstmc import` takes the Keras layers of the layer table (docs/layers.md).',
   ),
   ImportUnsupportedLayer: d(
     'LSTM5006',
@@ -580,19 +580,19 @@ export const Diagnostics = {
   LossOutputCount: d(
     'LSTM4040',
     'error',
-    '{key} gives {got} value(s), but model {model} has {outputs} output(s).',
+    '`{key}` gives {got} value(s), but model {model} has {outputs} output(s).',
     'A per-output loss or loss weight list needs exactly one entry per model output, in output order.',
   ),
   LossUnknownOutput: d(
     'LSTM4041',
     'error',
-    '{key} names output "{name}", but model {model} has no output of that name.',
+    '`{key}` names output "{name}", but model {model} has no output of that name.',
     'A per-output loss or weight map is keyed by the output names (`output a, b`).',
   ),
   LossMissingOutput: d(
     'LSTM4042',
     'error',
-    '{key} has no entry for output "{name}".',
+    '`{key}` has no entry for output "{name}".',
     'A per-output loss or weight map needs an entry for every model output.',
   ),
   DataMultiOutput: d(

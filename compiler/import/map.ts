@@ -223,7 +223,7 @@ function activationName(ctx: Ctx, cls: string, e: JsonEntry, values: readonly st
   else if (isObject(v))
     name = str(field(v, 'config')) ?? str(field(field(v, 'config'), 'name')) ?? str(field(v, 'class_name'));
   if (v.kind === 'null') name = 'linear';
-  if (name === undefined) return unsupported(ctx, cls, e, 'lstmc reads activations given by name.');
+  if (name === undefined) return unsupported(ctx, cls, e, 'Activations are read by name (e.g. "tanh").');
   if (name === 'hard_sigmoid' && ctx.format === 'keras3') {
     ctx.bag.add(Diagnostics.ImportHardSigmoid, entrySpan(e), {
       layer: ctx.layer,
@@ -233,7 +233,7 @@ function activationName(ctx: Ctx, cls: string, e: JsonEntry, values: readonly st
     return { ok: false };
   }
   const m = enumMatch(values, ACTIVATION_ALIASES[name] ?? name);
-  if (m === undefined) return unsupported(ctx, cls, e, `lstmc's activations are ${values.join(', ')}.`);
+  if (m === undefined) return unsupported(ctx, cls, e, `The activations lstmc knows are ${values.join(', ')}.`);
   return { ok: true, value: m };
 }
 
@@ -249,7 +249,7 @@ function initializerName(ctx: Ctx, cls: string, e: JsonEntry, values: readonly s
       ctx,
       cls,
       e,
-      `lstmc's initializers take no settings; it knows ${values.join(', ')} with their Keras defaults.`,
+      `Initializers take no settings in lstmc; it knows ${values.join(', ')} with their Keras defaults.`,
     );
   let className: string | undefined;
   let config: JsonNode | undefined;
@@ -338,11 +338,11 @@ function convert(ctx: Ctx, cls: string, e: JsonEntry, t: ValueType): Converted {
   if (t.kind === 'enum') {
     const s = str(v);
     const m = s === undefined ? undefined : enumMatch(t.values, s);
-    if (m === undefined) return unsupported(ctx, cls, e, `lstmc's values are ${t.values.join(', ')}.`);
+    if (m === undefined) return unsupported(ctx, cls, e, `The values lstmc knows are ${t.values.join(', ')}.`);
     return { ok: true, value: m };
   }
   let value = plainValue(v);
-  if (value === undefined) return unsupported(ctx, cls, e, 'lstmc has no spelling for this value.');
+  if (value === undefined) return unsupported(ctx, cls, e, 'This value has no lstmc spelling.');
   // A one-element list of a one-axis window is its number (kernel_size [3] is kernelSize: 3), and so
   // is TF.js's one-axis list for an axis (LayerNormalization axis [1]).
   if (t.kind === 'intOrList' && Array.isArray(value) && value.length === 1 && t.length === 1) value = value[0]!;
@@ -416,7 +416,7 @@ export function mapLayer(
       ctx,
       cls,
       src.config.entries.get('trainable')!,
-      'lstmc trains every layer; a frozen layer cannot be expressed.',
+      'Every lstmc layer is trained; a frozen layer cannot be expressed.',
     );
   }
   const values = new Map<string, ArgValue>();
@@ -453,7 +453,7 @@ export function mapLayer(
             ctx,
             cls,
             e,
-            `lstmc's ${def.name} has ${argName} ${describeArgValue(spec.default)} by default and no "none".`,
+            `The lstmc layer ${def.name} has ${argName} ${describeArgValue(spec.default)} by default and no "none".`,
           );
         }
         continue;
@@ -466,7 +466,12 @@ export function mapLayer(
     // what lstmc's bidirectional runs; anything else is refused.
     if (e.key === 'backward_layer' && e.value.kind !== 'null') {
       if (!isMirror(field(src.config, 'layer'), e.value)) {
-        unsupported(ctx, cls, e, "lstmc's bidirectional runs a copy of the forward layer backwards; this one differs.");
+        unsupported(
+          ctx,
+          cls,
+          e,
+          'A bidirectional layer in lstmc runs a copy of the forward layer backwards; this one differs.',
+        );
       }
       continue;
     }
@@ -476,14 +481,14 @@ export function mapLayer(
           ctx,
           cls,
           e,
-          `lstmc has no ${e.key.endsWith('constraint') ? 'weight constraints' : 'regularizers'}; remove it from the model before exporting (the trained weights stay valid).`,
+          `${e.key.endsWith('constraint') ? 'Weight constraints' : 'Regularizers'} are not part of lstmc; remove it from the model before exporting (the trained weights stay valid).`,
         );
       }
       continue;
     }
     const inert = INERT[e.key];
     if (inert ? inert(e.value) : e.value.kind === 'null') continue;
-    unsupported(ctx, cls, e, `lstmc's ${def.name} has no argument for it.`);
+    unsupported(ctx, cls, e, `The lstmc layer ${def.name} has no argument for it.`);
   }
   if (bag.errorCount > errorsBefore) return undefined;
   if (format === 'keras2') {
