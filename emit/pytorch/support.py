@@ -1078,7 +1078,7 @@ class _Conv(TfjsLayer):
             xc = _pad_spatial(xc, [((self.kernel_size[0] - 1) * self.dilation[0], 0)], 0.0)
         # TF.js kernel [*k, in, out] -> torch weight [out, in, *k]
         weight = self.kernel.permute([r + 1, r] + list(range(r)))
-        conv = F.conv1d if r == 1 else F.conv2d
+        conv = (F.conv1d, F.conv2d, F.conv3d)[r - 1]
         y = conv(xc, weight, None, self.strides, 0, self.dilation)
         y = y.movedim(1, -1)
         if self.use_bias:
@@ -1125,10 +1125,10 @@ class _Pool(TfjsLayer):
         if self.padding == "same":
             pads = [_same_pads(xc.shape[2 + i], self.pool_size[i], self.strides[i], 1) for i in range(r)]
         if self.kind == "max":
-            pool = F.max_pool1d if r == 1 else F.max_pool2d
+            pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[r - 1]
             y = pool(_pad_spatial(xc, pads, -math.inf), self.pool_size, self.strides)
         else:
-            pool = F.avg_pool1d if r == 1 else F.avg_pool2d
+            pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[r - 1]
             if all(p == (0, 0) for p in pads):
                 y = pool(xc, self.pool_size, self.strides)
             else:
@@ -1487,21 +1487,6 @@ class Conv3D(_Conv):
     tfjs_class_name = "Conv3D"
     rank = 3
 
-    def forward(self, x: Any, initial_state: Any = None) -> Tensor:
-        x = _single(x, "Conv3D")
-        xc = x.movedim(-1, 1)  # [B, C, D, H, W]
-        if self.padding == "same":
-            pads = [
-                _same_pads(xc.shape[2 + i], self.kernel_size[i], self.strides[i], self.dilation[i]) for i in range(3)
-            ]
-            xc = _pad_spatial(xc, pads, 0.0)
-        # TF.js kernel [kd, kh, kw, in, out] -> torch weight [out, in, kd, kh, kw]
-        weight = self.kernel.permute(4, 3, 0, 1, 2)
-        y = F.conv3d(xc, weight, None, self.strides, 0, self.dilation).movedim(1, -1)
-        if self.use_bias:
-            y = y + self.bias
-        return self.act(y)
-
 
 class MaxPooling3D(_Pool):
     """tf.layers.maxPooling3d: the maximum over [poolSize] windows; `same` pads with -inf (as TF)."""
@@ -1509,14 +1494,6 @@ class MaxPooling3D(_Pool):
     tfjs_class_name = "MaxPooling3D"
     rank = 3
     kind = "max"
-
-    def forward(self, x: Any, initial_state: Any = None) -> Tensor:
-        x = _single(x, "MaxPooling3D")
-        xc = x.movedim(-1, 1)
-        if self.padding == "same":
-            pads = [_same_pads(xc.shape[2 + i], self.pool_size[i], self.strides[i], 1) for i in range(3)]
-            xc = _pad_spatial(xc, pads, -math.inf)
-        return F.max_pool3d(xc, self.pool_size, self.strides).movedim(1, -1)
 
 
 class ConvLSTM2D(_Recurrent):
