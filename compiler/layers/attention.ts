@@ -107,8 +107,29 @@ const last = (s: Shape): number => s[s.length - 1] as number;
 /** How diagnostics name the key: without a third input the value is the key. */
 const keyName = (inputs: readonly Shape[]): string => (inputs.length > 2 ? 'the key' : 'the key (the value)');
 
-function featureMismatch(layer: string, what: string, a: number, other: string, b: number): ShapeResult {
-  return fail('AttentionFeatureMismatch', { layer, what, a, other, b });
+function featureMismatch(
+  layer: string,
+  what: string,
+  a: number,
+  other: string,
+  b: number,
+  hint?: string,
+  argName?: string,
+): ShapeResult {
+  return fail('AttentionFeatureMismatch', { layer, what, a, other, b }, hint, argName);
+}
+
+/** checkInputs, then the query and the key must have the same features (attention, additiveAttention). */
+function checkQueryKey(layer: string, inputs: readonly Shape[]): { qkv: Qkv } | { error: ShapeResult } {
+  const c = checkInputs(layer, inputs);
+  if ('error' in c) return c;
+  const { query, key } = c.qkv;
+  if (last(query) !== last(key)) {
+    return {
+      error: featureMismatch(layer, `the query ${formatShape(query)}`, last(query), keyName(inputs), last(key)),
+    };
+  }
+  return c;
 }
 
 /** Output shapes of attention / additiveAttention: [Tq, dv] and, with returnAttentionScores, [Tq, Tv]. */
@@ -148,13 +169,8 @@ export const attention: LayerDef = defineLayer({
   },
   outputCount: scoresCount,
   outputShapes(inst, inputs): ShapeResult {
-    const c = checkInputs('attention', inputs);
-    if ('error' in c) return c.error;
-    const { query, key } = c.qkv;
-    if (last(query) !== last(key)) {
-      return featureMismatch('attention', `the query ${formatShape(query)}`, last(query), keyName(inputs), last(key));
-    }
-    return luongShapes(inst, c.qkv);
+    const c = checkQueryKey('attention', inputs);
+    return 'error' in c ? c.error : luongShapes(inst, c.qkv);
   },
   masking: attentionMask,
   paramCount(inst) {
@@ -191,28 +207,16 @@ export const additiveAttention: LayerDef = defineLayer({
   },
   outputCount: scoresCount,
   outputShapes(inst, inputs): ShapeResult {
-    const c = checkInputs('additiveAttention', inputs);
+    const c = checkQueryKey('additiveAttention', inputs);
     if ('error' in c) return c.error;
-    const { query, value, key } = c.qkv;
-    if (last(query) !== last(key)) {
+    const { value, key } = c.qkv;
+    if (boolArg(inst, 'useScale', true) && last(value) !== last(key)) {
       return featureMismatch(
         'additiveAttention',
-        `the query ${formatShape(query)}`,
-        last(query),
-        keyName(inputs),
+        `the value ${formatShape(value)}`,
+        last(value),
+        'the key',
         last(key),
-      );
-    }
-    if (boolArg(inst, 'useScale', true) && last(value) !== last(key)) {
-      return fail(
-        'AttentionFeatureMismatch',
-        {
-          layer: 'additiveAttention',
-          what: `the value ${formatShape(value)}`,
-          a: last(value),
-          other: 'the key',
-          b: last(key),
-        },
         'With useScale the learnt scale has one weight per value feature and multiplies tanh(query + key): give the value as many features as the key, or set useScale: false.',
         'useScale',
       );
