@@ -24,7 +24,7 @@ import { toTfModelSpec } from '../compiler/tfspec.js';
 import { buildLayer, buildModel } from '../runtime/build.js';
 import { fileSaveHandler, loadModelDir } from '../runtime/io.js';
 import { CausalConv1D, causalConv1d } from '../runtime/layers/causal-conv1d.js';
-import { L } from './helpers/random-arch.js';
+import { L, seeded } from './helpers/random-arch.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -69,15 +69,6 @@ function causalRef(
   });
 }
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) / 4294967296) * 2 - 1;
-  };
-}
 const tensorOf = (r: () => number, ...shape: number[]): number[] | number[][] | number[][][] => {
   const [n, ...rest] = shape;
   return Array.from({ length: n! }, () => (rest.length ? tensorOf(r, ...rest) : r())) as number[];

@@ -22,7 +22,7 @@ import { toTfModelSpec } from '../compiler/tfspec.js';
 import { buildLayer, buildModel } from '../runtime/build.js';
 import { fileSaveHandler, loadModelDir } from '../runtime/io.js';
 import { GRUResetAfter, gruResetAfter } from '../runtime/layers/gru.js';
-import { L } from './helpers/random-arch.js';
+import { L, seeded } from './helpers/random-arch.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -93,15 +93,6 @@ function kerasGru(x: number[][][], w: RefWeights, h0: number[][], o: RefOptions)
   });
 }
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) / 4294967296) * 2 - 1;
-  };
-}
 const matrix = (r: () => number, rows: number, cols: number, scale = 0.6): number[][] =>
   Array.from({ length: rows }, () => Array.from({ length: cols }, () => r() * scale));
 
