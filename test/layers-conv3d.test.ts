@@ -23,12 +23,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Diagnostics } from '../base/diagnostics.js';
 import { checkSource } from '../compiler/index.js';
 import type { ArgValue, IRLayer, IRModel, Shape } from '../compiler/ir.js';
 import { getLayer, instanceOf } from '../compiler/layers/table.js';
-import type { TfLayerSpec } from '../compiler/layers/types.js';
 import { printLstm, printYaml } from '../compiler/print.js';
 import { toTfModelSpec, toTfShape } from '../compiler/tfspec.js';
 import { emitModules, moduleNames } from '../emit/typescript.js';
@@ -38,30 +37,9 @@ import { projectTempDir } from './emit-helpers.js';
 import { runCli } from './helpers/cli.js';
 import { skipWithoutTorch } from './helpers/python.js';
 import { L, rng, type Rng } from './helpers/random-arch.js';
+import { buildTfLayer, type TfLayer, useQuietTfCpu } from './helpers/tf-layers.js';
 
-type TfLayer = ReturnType<typeof tf.layers.dense>;
-
-const origWarn = console.warn;
-beforeAll(async () => {
-  console.warn = (...a: unknown[]) => {
-    if (typeof a[0] === 'string' && a[0].includes('Orthogonal initializer')) return;
-    origWarn(...a);
-  };
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
-afterAll(() => {
-  console.warn = origWarn;
-  tf.disposeVariables();
-});
-
-function buildLayer(spec: TfLayerSpec): TfLayer {
-  const config: Record<string, unknown> = structuredClone(spec.config);
-  if (spec.inner) config.layer = buildLayer(spec.inner);
-  const factory = (tf.layers as unknown as Record<string, (c: unknown) => TfLayer>)[spec.factory];
-  if (typeof factory !== 'function') throw new Error(`tf.layers.${spec.factory} does not exist`);
-  return factory(config);
-}
+useQuietTfCpu();
 
 const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
@@ -87,7 +65,7 @@ function compareWithTfjs(layer: IRLayer, input: Shape, concrete: number[]): Verd
   let params = -1;
   let tfOk = true;
   let tfWhy = '';
-  const built = buildLayer(inst.def.lower.tfjs.spec(inst, r.ok ? r.shapes[0] : undefined));
+  const built = buildTfLayer(inst.def.lower.tfjs.spec(inst, r.ok ? r.shapes[0] : undefined));
   try {
     tfShapes = asList(
       built.apply(tf.input({ shape: toTfShape(input) })) as tf.SymbolicTensor | tf.SymbolicTensor[],
@@ -467,7 +445,7 @@ function tfLayerOf(layer: IRLayer, input: number[]): TfLayer {
   const inst = instanceOf(layer)!;
   const r = inst.def.outputShapes(inst, [input]);
   if (!r.ok) throw new Error(`table refused ${JSON.stringify(layer.args)}: ${r.error.key}`);
-  const built = buildLayer(inst.def.lower.tfjs.spec(inst, r.shapes[0]));
+  const built = buildTfLayer(inst.def.lower.tfjs.spec(inst, r.shapes[0]));
   built.apply(tf.input({ shape: input }));
   return built;
 }

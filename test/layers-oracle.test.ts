@@ -11,44 +11,16 @@
  * a Reshape's -1 which tfjs never resolves symbolically) the case says so with `refines`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IRLayer, IRModel, Shape, ValueRef } from '../compiler/ir.js';
 import { L, randFunctional, randSequential, rng } from './helpers/random-arch.js';
 import { getLayer, instanceOf, LAYERS } from '../compiler/layers/table.js';
-import type { TfLayerSpec } from '../compiler/layers/types.js';
 import { toTfModelSpec, toTfShape, type TfModelSpec } from '../compiler/tfspec.js';
-import { lstmcLayerFactory } from '../runtime/layers/index.js';
+import { buildTfLayer, type TfLayer, useQuietTfCpu } from './helpers/tf-layers.js';
 
-type TfLayer = ReturnType<typeof tf.layers.dense>;
 type SymT = tf.SymbolicTensor;
 
-// tfjs warns about orthogonal init on big matrices; keep the log readable.
-const origWarn = console.warn;
-beforeAll(async () => {
-  console.warn = (...a: unknown[]) => {
-    if (typeof a[0] === 'string' && a[0].includes('Orthogonal initializer')) return;
-    origWarn(...a);
-  };
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
-afterAll(() => {
-  console.warn = origWarn;
-  tf.disposeVariables();
-});
-
-/** Build a tfjs layer from plain data (as the runtime does): configs are cloned, tfjs mutates some. */
-function buildLayer(spec: TfLayerSpec): TfLayer {
-  const config: Record<string, unknown> = structuredClone(spec.config);
-  if (spec.inner) config.layer = buildLayer(spec.inner);
-  // lstmc's own classes (module: 'lstmc', runtime/layers/) for what tfjs 4.22 lacks.
-  const factory =
-    spec.module === 'lstmc'
-      ? (lstmcLayerFactory(spec.factory) as ((c: unknown) => TfLayer) | undefined)
-      : (tf.layers as unknown as Record<string, (c: unknown) => TfLayer>)[spec.factory];
-  if (typeof factory !== 'function') throw new Error(`${spec.module ?? 'tf.layers'}.${spec.factory} does not exist`);
-  return factory(config);
-}
+useQuietTfCpu();
 
 function tfShapeWithBatch(s: Shape): (number | null)[] {
   return [null, ...toTfShape(s)];
@@ -270,7 +242,7 @@ describe('oracle: each layer against tfjs-layers', () => {
     if (!r.ok) throw new Error(`table rejected: ${r.error.key} ${JSON.stringify(r.error.args)}`);
     const spec = inst.def.lower.tfjs.spec(inst, undefined);
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
-    const layer = buildLayer(spec);
+    const layer = buildTfLayer(spec);
     const ins = c.inputs.map((s) => tf.input({ shape: toTfShape(s) }));
     const out = layer.apply(ins.length === 1 ? ins[0]! : ins) as SymT | SymT[];
     const got = outShapes(out);
@@ -300,7 +272,7 @@ describe('oracle: each layer against tfjs-layers', () => {
 
   it('LSTM/GRU built from tfSpec use Keras 2 semantics (sigmoid gates, unit forget bias)', () => {
     const lstm = instanceOf(L('lstm', { units: 4 }))!;
-    const l = buildLayer(lstm.def.lower.tfjs.spec(lstm, undefined));
+    const l = buildTfLayer(lstm.def.lower.tfjs.spec(lstm, undefined));
     const cfg = l.getConfig();
     expect(cfg.recurrentActivation).toBe('sigmoid');
     expect(cfg.unitForgetBias).toBe(true);
@@ -311,11 +283,11 @@ describe('oracle: each layer against tfjs-layers', () => {
     expect(Array.from(bias.slice(4, 8))).toEqual([1, 1, 1, 1]);
     expect(Array.from(bias.slice(0, 4))).toEqual([0, 0, 0, 0]);
     const gru = instanceOf(L('gru', { units: 4 }))!;
-    const g = buildLayer(gru.def.lower.tfjs.spec(gru, undefined));
+    const g = buildTfLayer(gru.def.lower.tfjs.spec(gru, undefined));
     expect(g.getConfig().recurrentActivation).toBe('sigmoid');
     g.apply(tf.input({ shape: [3, 2] }));
     const bi = instanceOf(L('bidirectional', {}, L('lstm', { units: 4 })))!;
-    const b = buildLayer(bi.def.lower.tfjs.spec(bi, undefined));
+    const b = buildTfLayer(bi.def.lower.tfjs.spec(bi, undefined));
     b.apply(tf.input({ shape: [3, 2] }));
     const inner = (b.getConfig().layer as { config: Record<string, unknown> }).config;
     expect(inner.recurrentActivation).toBe('sigmoid');
@@ -358,7 +330,7 @@ function buildModel(spec: TfModelSpec): Built {
   if (spec.kind === 'sequential') {
     const model = tf.sequential({ name: spec.name });
     for (const n of spec.nodes) {
-      const layer = buildLayer(n.spec);
+      const layer = buildTfLayer(n.spec);
       model.add(layer);
       layers.set(n.name, layer);
       const os = layer.outputShape;
@@ -378,7 +350,7 @@ function buildModel(spec: TfModelSpec): Built {
     return v;
   };
   for (const n of spec.nodes) {
-    const layer = buildLayer(n.spec);
+    const layer = buildTfLayer(n.spec);
     layers.set(n.name, layer);
     const xs = n.inputs.map(get);
     const kwargs = n.initialState ? { initialState: n.initialState.map(get) } : undefined;

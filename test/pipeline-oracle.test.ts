@@ -9,11 +9,11 @@
  * Symbols and unknown dims are `null` in tfjs. Where lstmc knows a dimension that tfjs leaves
  * unknown (merges of `?` with a size, Reshape's -1) lstmc may be more precise, never different.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkSource } from '../compiler/index.js';
 import type { IRModel } from '../compiler/ir.js';
 import { printLstm } from '../compiler/print.js';
@@ -22,23 +22,11 @@ import { toTfModelSpec, type TfModelSpec } from '../compiler/tfspec.js';
 import type { TfLayerSpec } from '../compiler/layers/types.js';
 import { buildModel } from '../runtime/build.js';
 import { randFunctional, randSequential, rng } from './helpers/random-arch.js';
+import { useQuietTfCpu } from './helpers/tf-layers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-const origWarn = console.warn;
-
-beforeAll(async () => {
-  console.warn = (...a: unknown[]) => {
-    if (typeof a[0] === 'string' && a[0].includes('Orthogonal initializer')) return;
-    origWarn(...a);
-  };
-  await tf.setBackend('cpu');
-  await tf.ready();
-});
-afterAll(() => {
-  console.warn = origWarn;
-  tf.disposeVariables();
-});
+useQuietTfCpu();
 
 type TfShape = (number | null)[];
 

@@ -21,7 +21,6 @@ import type { IRLayer, Shape } from '../compiler/ir.js';
 import { ACTIVATIONS, instanceOf, LAYERS, stateShapesOf } from '../compiler/layers/table.js';
 import type { LayerInstance, TfLayerSpec } from '../compiler/layers/types.js';
 import { L, randFunctional, randSequential, rng, type Rng } from './helpers/random-arch.js';
-import { lstmcLayerFactory } from '../runtime/layers/index.js';
 import {
   fromWire,
   PY_WIRE_HELPERS,
@@ -31,6 +30,7 @@ import {
   toWire,
   type WireArray,
 } from './helpers/python.js';
+import { buildTfLayer } from './helpers/tf-layers.js';
 
 const SUPPORT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../emit/pytorch/support.py');
 const TOLERANCE = 1e-5;
@@ -41,8 +41,6 @@ const BATCH = 2;
 const UNKNOWN_DIM = 4;
 const N_SEQUENTIAL = 120;
 const N_FUNCTIONAL = 80;
-
-type TfLayer = ReturnType<typeof tf.layers.dense>;
 
 // ---------------------------------------------------------------------------------------------
 // The Python side: one program, a batch of cases
@@ -187,18 +185,6 @@ function tfSpec(inst: LayerInstance, outputShape: Shape | undefined, name: strin
   };
   nameAll(spec, name);
   return spec;
-}
-
-function buildLayer(spec: TfLayerSpec): TfLayer {
-  const config: Record<string, unknown> = structuredClone(spec.config);
-  if (spec.inner) config.layer = buildLayer(spec.inner);
-  // lstmc's own classes (module: 'lstmc', runtime/layers/) for what tfjs 4.22 lacks.
-  const factory =
-    spec.module === 'lstmc'
-      ? (lstmcLayerFactory(spec.factory) as ((c: unknown) => TfLayer) | undefined)
-      : (tf.layers as unknown as Record<string, (c: unknown) => TfLayer>)[spec.factory];
-  if (typeof factory !== 'function') throw new Error(`${spec.module ?? 'tf.layers'}.${spec.factory} does not exist`);
-  return factory(config);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,7 +608,7 @@ async function prepare(c: Case, id: string, source: string, r: Rng): Promise<Pre
   const res = inst.def.outputShapes(inst, shapes);
   if (!res.ok) return { skip: `${id}: ${res.error.key} with concrete sizes ${JSON.stringify(shapes)}` };
   const name = `l${id.replace(/\W/g, '_')}`;
-  const layer = buildLayer(tfSpec(inst, res.shapes[0], name));
+  const layer = buildTfLayer(tfSpec(inst, res.shapes[0], name));
   try {
     const embedding = c.layer.type === 'embedding' ? Number(c.layer.args.inputDim) : 0;
     const xs = shapes.map((s) =>
@@ -750,7 +736,7 @@ async function prepareChain(c: ChainCase, r: Rng): Promise<PreparedChain> {
     if (!res.ok) throw new Error(`${c.id}: ${res.error.key}`);
     const spec = tfSpec(inst, res.shapes[0], `${c.id.replace(/\W/g, '_')}_${i}`);
     if (i === 0) spec.config.inputShape = shape;
-    model.add(buildLayer(spec));
+    model.add(buildTfLayer(spec));
     specs.push(pySpec(inst, [shape], spec.config.name as string, res.shapes[0]));
     shape = res.shapes[0]!;
   });
@@ -826,7 +812,7 @@ async function prepareInit(c: (typeof INIT_CASES)[number]): Promise<PreparedInit
   const res = inst.def.outputShapes(inst, [c.input]);
   if (!res.ok) throw new Error(`${c.id}: ${res.error.key}`);
   const name = c.id.replace(/\W/g, '_');
-  const layer = buildLayer(tfSpec(inst, res.shapes[0], name));
+  const layer = buildTfLayer(tfSpec(inst, res.shapes[0], name));
   const x = tf.zeros([1, ...(c.input as number[])]);
   tf.dispose(layer.apply(x) as tf.Tensor);
   const names = layer.weights.map((w) => w.originalName.slice(layer.name.length + 1));
@@ -883,7 +869,7 @@ async function prepareStat(c: (typeof STAT_CASES)[number], r: Rng): Promise<Prep
   const res = inst.def.outputShapes(inst, [batchless]);
   if (!res.ok) throw new Error(`${c.id}: ${res.error.key}`);
   const name = c.id.replace(/\W/g, '_');
-  const layer = buildLayer(tfSpec(inst, res.shapes[0], name));
+  const layer = buildTfLayer(tfSpec(inst, res.shapes[0], name));
   tf.dispose(layer.apply(tf.zeros([1, ...batchless])) as tf.Tensor);
   const weights = await Promise.all(
     layer.weights.map(async (w) => {
