@@ -297,18 +297,18 @@ function inputProjection(X: usize, W: usize, bias: usize, Z: usize, rows: i32, I
   gemm(rows, G, I, X, I, 1, W, G, Z, G);
 }
 
-/** out[G] += column sums of Z[rows, G]. */
-function colSums(Z: usize, rows: i32, G: i32, out: usize): void {
+/** out[n] += column sums of the first n columns of A[rows, ·] at row stride lda. */
+function colSums(A: usize, rows: i32, n: i32, lda: i32, out: usize): void {
   for (let r = 0; r < rows; r++) {
-    const zr = Z + <usize>(r * G) * 4;
+    const ar = A + <usize>(r * lda) * 4;
     let i = 0;
-    for (; i + 4 <= G; i += 4) {
+    for (; i + 4 <= n; i += 4) {
       const o = <usize>i * 4;
-      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(zr + o)));
+      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(ar + o)));
     }
-    for (; i < G; i++) {
+    for (; i < n; i++) {
       const o = <usize>i * 4;
-      store<f32>(out + o, load<f32>(out + o) + load<f32>(zr + o));
+      store<f32>(out + o, load<f32>(out + o) + load<f32>(ar + o));
     }
   }
 }
@@ -322,7 +322,7 @@ function inputGradients(
   gemm(rows, I, G, dZ, G, 1, WT, I, dX, I);
   // dW [I, G] += X [rows, I]ᵀ · dZ [rows, G]
   gemm(I, G, rows, X, 1, I, dZ, G, dW, G);
-  if (db) colSums(dZ, rows, G, db);
+  if (db) colSums(dZ, rows, G, G, db);
 }
 
 /** dst[r, :] = src[r, :] * mask[r, :] for rows with strides. */
@@ -741,22 +741,6 @@ export function gru2_forward(
   }
 }
 
-/** out[n] += column sums of the first n columns of A[rows, ·] at row stride lda. */
-function colSumsStrided(A: usize, rows: i32, n: i32, lda: i32, out: usize): void {
-  for (let r = 0; r < rows; r++) {
-    const ar = A + <usize>(r * lda) * 4;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i * 4;
-      v128.store(out + o, f32x4.add(v128.load(out + o), v128.load(ar + o)));
-    }
-    for (; i < n; i++) {
-      const o = <usize>i * 4;
-      store<f32>(out + o, load<f32>(out + o) + load<f32>(ar + o));
-    }
-  }
-}
-
 /**
  * UT [G, H] = Uᵀ. DH [B, H] scratch. After the steps Z holds dx̂ = [dz, dr, dh] (pre-activation gradients) and
  * RH holds dî_h = dx̂_h ∘ r; dî = [dz, dr, dî_h]. dW = Xᵀ·dx̂, dU = HPᵀ·dî, db = [Σ dx̂; Σ dî] ([2, G]).
@@ -832,8 +816,8 @@ export function gru2_backward(
   gemm(H, H, n, hp0, 1, H, rh0, H, dU + <usize>(2 * H) * 4, G);
   if (db) {
     const dbRec = db + <usize>G * 4;
-    colSumsStrided(zr0, n, 2 * H, G, dbRec);
-    colSumsStrided(rh0, n, H, H, dbRec + <usize>(2 * H) * 4);
+    colSums(zr0, n, 2 * H, G, dbRec);
+    colSums(rh0, n, H, H, dbRec + <usize>(2 * H) * 4);
   }
 }
 
