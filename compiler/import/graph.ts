@@ -158,26 +158,21 @@ function inputFrom(ctx: Ctx, name: string, config: JsonObject, span: Span, where
   return { name, shape: bs.dims.slice(1), batch: bs.dims[0] ?? null, dtype, span };
 }
 
+/** `[layer name, node index, tensor index, ...]` as a reference at `span`, if the first three have those types. */
+function refOf(items: readonly JsonNode[], span: Span): KRef | undefined {
+  const layer = str(items[0]);
+  const n = num(items[1]);
+  const t = num(items[2]);
+  return layer !== undefined && n !== undefined && t !== undefined ? { layer, node: n, tensor: t, span } : undefined;
+}
+
 /** A Keras 3 `__keras_tensor__` object, or a Keras 2 `[name, node, tensor(, kwargs)]` list. */
 function tensorRef(node: JsonNode): KRef | undefined {
   if (isObject(node) && str(field(node, 'class_name')) === '__keras_tensor__') {
     const h = field(field(node, 'config'), 'keras_history');
-    if (isArray(h) && h.items.length >= 3) {
-      const layer = str(h.items[0]);
-      const n = num(h.items[1]);
-      const t = num(h.items[2]);
-      if (layer !== undefined && n !== undefined && t !== undefined)
-        return { layer, node: n, tensor: t, span: node.span };
-    }
-    return undefined;
+    return isArray(h) && h.items.length >= 3 ? refOf(h.items, node.span) : undefined;
   }
-  if (isArray(node) && node.items.length >= 3 && node.items.length <= 4) {
-    const layer = str(node.items[0]);
-    const n = num(node.items[1]);
-    const t = num(node.items[2]);
-    if (layer !== undefined && n !== undefined && t !== undefined)
-      return { layer, node: n, tensor: t, span: node.span };
-  }
+  if (isArray(node) && node.items.length >= 3 && node.items.length <= 4) return refOf(node.items, node.span);
   return undefined;
 }
 
