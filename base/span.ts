@@ -15,3 +15,15 @@ export interface Span {
   offset?: number;
   endOffset?: number;
 }
+
+/** The 0-based line holding `offset`, given each line's start offset (ascending, starting with 0). */
+export function lineOfOffset(lineStarts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

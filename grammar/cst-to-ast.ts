@@ -12,6 +12,7 @@ import { Diagnostics, type DiagnosticBag } from '../base/diagnostics.js';
 import { lstmParser } from './parser.js';
 import { UnterminatedString } from './lexer.js';
 import { numberLiteral } from './number.js';
+import { lineOfOffset } from '../base/span.js';
 
 /** Offsets -> 1-based line/column spans (CR, LF and CRLF line ends, like the lexer). */
 export class SourceText {
@@ -28,14 +29,7 @@ export class SourceText {
   }
 
   private lineIndex(offset: number): number {
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lineOfOffset(this.lineStarts, offset);
   }
 
   /** Line and column (1-based) of an offset. */

@@ -3,7 +3,7 @@
  * lstmc spans (1-based line and column, end column exclusive; both front ends count UTF-16 units,
  * as JavaScript strings do).
  */
-import type { Span } from '../../base/span.js';
+import { lineOfOffset, type Span } from '../../base/span.js';
 
 export interface Position {
   line: number;
@@ -52,13 +52,7 @@ export class LineIndex {
 
   positionAt(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= o) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lineOfOffset(this.starts, o);
     return { line: lo, character: o - this.starts[lo]! };
   }
 }

@@ -7,7 +7,7 @@
  * Nesting is capped (no stack overflow on 100,000 brackets). Never throws: a syntax error is
  * returned as a message with its position.
  */
-import type { Span } from '../../base/span.js';
+import { lineOfOffset, type Span } from '../../base/span.js';
 
 export type JsonNode =
   | { kind: 'object'; entries: Map<string, JsonEntry>; span: Span }
@@ -56,14 +56,7 @@ export class Positions {
     this.starts = lineStarts(text);
   }
   private lineOf(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lineOfOffset(this.starts, offset);
   }
   span(start: number, end: number): Span {
     const s = Math.max(0, Math.min(start, this.text.length));
