@@ -410,9 +410,10 @@ function lowerOptimizer(v: Value, bag: DiagnosticBag, scope: Scope): IROptimizer
     // Only what the spec gave: the table's defaults are applied by optimizerCall.
     return { name, args: bound.values as Record<string, number> };
   }
-  const x = v.kind === 'ident' ? (scope.param(v.name, v.span) ?? v.name) : v.kind === 'string' ? v.value : undefined;
+  // A name as the loss reads one: a `$param` that is not declared is LSTM2010, not an unknown optimizer.
+  const x = nameValue(v, bag, scope);
   if (x === 'poisoned') return undefined;
-  if (typeof x !== 'string') {
+  if (x === undefined) {
     bag.add(Diagnostics.TrainValue, v.span, {
       key: 'optimizer',
       expected: 'an optimizer name or call, e.g. adam or adam(learningRate: 0.001)',

@@ -166,6 +166,8 @@ describe('per-output losses: what checks and how it lowers', () => {
     { name: 'a number as a loss', train: 'loss: {value: 1, label: mse}', codes: ['LSTM4005'] },
     { name: 'an output named twice', train: 'loss: {value: mse, value: mae, label: mse}', codes: ['LSTM2006'] },
     { name: 'an undefined $param', train: 'loss: [$nope, mse]', codes: ['LSTM2010'] },
+    // The optimizer reads a name the same way (it said "Unknown optimizer" before).
+    { name: 'an undefined $param as the optimizer', train: 'loss: mse\noptimizer: $nope', codes: ['LSTM2010'] },
     {
       name: 'a loss unfit for its output (per output: the softmax head only)',
       train: 'loss: [mse, binaryCrossentropy]',
